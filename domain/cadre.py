@@ -1,0 +1,183 @@
+"""The Cadre aggregate (干部): a career as immutable, bitemporal events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from uuid import NAMESPACE_OID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain import cadre_events as ev
+from domain.cadre_state import CadreState, fold, order_key
+from domain.errors import InvariantViolated
+from domain.ids import cadre_id
+from domain.values import Recording
+
+MAX_DAYS_AHEAD = 366
+
+
+class Cadre(Aggregate):
+    """A cadre's record; state is the fold of its non-retracted events."""
+
+    def __init__(
+        self,
+        recorded_by: str,
+        code: str,
+        name: str,
+        gender: str,
+        birth_date: date,
+        growth_place: str,
+    ) -> None:
+        self.code = code
+        self.name = name
+        self.gender = gender
+        self.birth_date = birth_date
+        self.growth_place = growth_place
+        self.facts: list[ev.CadreEvent] = []
+        self.retracted: dict[int, int] = {}
+        self.state = CadreState(code=code, name=name)
+        self._last_key: tuple[date, int] = (date.min, 0)
+
+    @classmethod
+    def register(
+        cls,
+        ctx: Recording,
+        *,
+        code: str,
+        name: str,
+        gender: str,
+        birth_date: date,
+        growth_place: str = "",
+    ) -> Cadre:
+        """Open a cadre's record under its personnel code (the id derives from the code)."""
+        _not_too_far_ahead(birth_date, ctx)
+        return cls._create(
+            ev.CadreRegistered,
+            id=cadre_id(code),
+            timestamp=ctx.at,
+            recorded_by=ctx.by,
+            code=code,
+            name=name,
+            gender=gender,
+            birth_date=birth_date,
+            growth_place=growth_place,
+        )
+
+    # -- commands -------------------------------------------------------------------------
+
+    def record(self, ctx: Recording, event_class: type[ev.CadreEvent], **fields: Any) -> None:
+        """Record one event after checking it against the history it joins."""
+        if event_class is ev.EntryRetracted:
+            raise TypeError("use retract() to record a retraction")
+        event = event_class(**self._header(ctx), **fields)
+        if event.effective is not None:
+            _not_too_far_ahead(event.effective, ctx)
+        if order_key(event) >= self._last_key:
+            event.check(self.state)
+        else:
+            # A back-dated entry (补录): the whole history must still fold with it inserted.
+            fold(self._fresh_state(), [*self._live_facts(), event], strict=True)
+        self._commit(event)
+
+    def new_id(self, kind: str) -> str:
+        """A server-made id for a secondment, dispatch or investigation recorded next."""
+        return str(uuid5(NAMESPACE_OID, f"{self.id}/{kind}/{self.version + 1}"))
+
+    def retract(
+        self, ctx: Recording, *, position: int, version: int, event_type: str, reason: str
+    ) -> None:
+        """Void the event of ``version`` (global ``position``) without deleting it."""
+        target = next((f for f in self.facts if f.originator_version == version), None)
+        if target is None or isinstance(target, ev.EntryRetracted):
+            raise InvariantViolated(
+                f"position {position} is not a retractable event of cadre {self.code}"
+            )
+        if version in self.retracted:
+            raise InvariantViolated(f"the event at position {position} is retracted already")
+        remaining = [f for f in self._live_facts() if f.originator_version != version]
+        try:
+            fold(self._fresh_state(), remaining, strict=True)
+        except InvariantViolated as exc:
+            raise InvariantViolated(
+                f"later events rest on the event at position {position} ({exc}); retract them first"
+            ) from None
+        self._commit(
+            ev.EntryRetracted(
+                **self._header(ctx),
+                **_fields(
+                    position=position,
+                    retracted_version=version,
+                    retracted_type=event_type,
+                    reason=reason,
+                ),
+            )
+        )
+
+    # -- evolving state -------------------------------------------------------------------
+
+    def absorb(self, event: ev.CadreEvent) -> None:
+        """Fold one stored or new event into the state (called by the event's apply)."""
+        self.facts.append(event)
+        if isinstance(event, ev.EntryRetracted):
+            self.retracted[event.retracted_version] = event.originator_version
+            self._refold()
+        elif order_key(event) >= self._last_key:
+            fold(self.state, [event], strict=False)
+            self._last_key = order_key(event)
+        else:
+            self._refold()
+
+    def _header(self, ctx: Recording) -> dict[str, Any]:
+        return {
+            "originator_id": self.id,
+            "originator_version": self.version + 1,
+            "timestamp": ctx.at,
+            "recorded_by": ctx.by,
+        }
+
+    def _commit(self, event: ev.CadreEvent) -> None:
+        event.mutate(self)
+        self.pending_events.append(event)
+
+    def _live_facts(self) -> list[ev.CadreEvent]:
+        return [
+            f
+            for f in self.facts
+            if not isinstance(f, ev.EntryRetracted) and f.originator_version not in self.retracted
+        ]
+
+    def _fresh_state(self) -> CadreState:
+        return CadreState(code=self.code, name=self.name)
+
+    def _refold(self) -> None:
+        live = self._live_facts()
+        self.state = fold(self._fresh_state(), live, strict=False)
+        self._last_key = max((order_key(f) for f in live), default=(date.min, 0))
+
+
+def _fields(**fields: Any) -> dict[str, Any]:
+    # Event classes become dataclasses at run time; mypy sees only the base signature.
+    return fields
+
+
+def _not_too_far_ahead(day: date, ctx: Recording) -> None:
+    if (day - ctx.today).days > MAX_DAYS_AHEAD:
+        raise InvariantViolated(f"{day} is more than a year after today ({ctx.today})")
+
+
+def state_as_of(
+    registered: ev.CadreRegistered, events: Iterable[ev.CadreEvent], as_of: date | None
+) -> CadreState:
+    """State from a (known-at filtered) history, honouring its retractions, up to ``as_of``."""
+    events = list(events)
+    retracted = {e.retracted_version for e in events if isinstance(e, ev.EntryRetracted)}
+    live = [
+        e
+        for e in events
+        if not isinstance(e, ev.EntryRetracted) and e.originator_version not in retracted
+    ]
+    return fold(
+        CadreState(code=registered.code, name=registered.name), live, strict=False, as_of=as_of
+    )

@@ -1,0 +1,52 @@
+"""Domain errors, mapped by the API to HTTP problems (409, 404, 422)."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class of every error the domain raises on purpose."""
+
+    status = 400
+    title = "Domain error"
+
+
+class InvariantViolated(DomainError):
+    """A command would break an invariant of DOMAIN.md (HTTP 409)."""
+
+    status = 409
+    title = "Invariant violated"
+
+
+class ConcurrentWrite(DomainError):
+    """Another writer changed the aggregate first, or expected_version differs (HTTP 409)."""
+
+    status = 409
+    title = "Concurrent write"
+
+
+class AlreadyRegistered(DomainError):
+    """A unit, post or cadre code is registered already (HTTP 409)."""
+
+    status = 409
+    title = "Already registered"
+
+
+class NotFound(DomainError):
+    """The addressed unit, cadre, complaint, finding or event does not exist (HTTP 404)."""
+
+    status = 404
+    title = "Not found"
+
+
+class UnknownReference(DomainError):
+    """A command names a unit, post or cadre that does not exist (HTTP 422)."""
+
+    status = 422
+    title = "Unknown reference"
+
+
+class InvalidValue(DomainError):
+    """A value is outside its domain (HTTP 422)."""
+
+    status = 422
+    title = "Invalid value"

@@ -1,0 +1,130 @@
+"""Organisation structure (组织机构): units and their posts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.clock import Clock
+from domain.errors import AlreadyRegistered, InvalidValue, UnknownReference
+from domain.ids import unit_id
+from domain.store import Store, Written
+from domain.unit import Unit
+from domain.values import (
+    Level,
+    PostCategory,
+    Recording,
+    UnitKind,
+    check_code,
+    check_text,
+    parse_enum,
+)
+
+
+class OrganisationStructure:
+    """Registers units and establishes or abolishes posts."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def _ctx(self, by: str) -> Recording:
+        return Recording(by=by, at=self.clock.now(), today=self.clock.today())
+
+    def unit(self, code: str) -> Unit:
+        """The unit of that code, or NotFound."""
+        return self.store.load(Unit, unit_id(check_code(code, "unit code")), f"unit {code}")
+
+    def known_unit(self, code: str) -> Unit:
+        """A unit a command refers to: unknown is a 422, not a 404."""
+        if not self.store.exists(unit_id(check_code(code, "unit code"))):
+            raise UnknownReference(f"unknown unit {code}")
+        return self.unit(code)
+
+    def register_unit(
+        self,
+        by: str,
+        *,
+        code: str,
+        name: str,
+        level: str,
+        kind: str,
+        parent: str | None = None,
+    ) -> Written:
+        """Register a unit; a duplicate code is a conflict, an unknown parent a 422."""
+        check_code(code, "unit code")
+        check_text(name, "name", max_length=200)
+        if not name.strip():
+            raise InvalidValue("name must not be blank")
+        level_value = parse_enum(Level, level, "level")
+        parse_enum(UnitKind, kind, "kind")
+        if parent is not None:
+            self.known_unit(parent)
+        if self.store.exists(unit_id(code)):
+            raise AlreadyRegistered(f"unit {code} is registered already")
+        unit = Unit.register(
+            self._ctx(by), code=code, name=name, level=level_value, kind=kind, parent=parent
+        )
+        return self.store.commit(unit)
+
+    def rename_unit(
+        self,
+        by: str,
+        code: str,
+        *,
+        name: str,
+        effective_date: date,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Rename a unit."""
+        check_text(name, "name", max_length=200)
+        unit = self.unit(code)
+        unit.rename(self._ctx(by), name=name, effective_date=effective_date)
+        return self.store.commit(unit, expected_version=expected_version)
+
+    def establish_post(
+        self,
+        by: str,
+        unit_code: str,
+        *,
+        code: str,
+        title: str,
+        category: str,
+        grade: str = "",
+        team_member: bool = False,
+        principal: bool = False,
+        sensitive: bool = False,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Establish a post in a unit."""
+        check_code(code, "post code")
+        check_text(title, "title", max_length=200)
+        check_text(grade, "grade", max_length=100)
+        parse_enum(PostCategory, category, "category")
+        unit = self.unit(unit_code)
+        unit.establish_post(
+            self._ctx(by),
+            code=code,
+            title=title,
+            category=category,
+            grade=grade,
+            team_member=team_member,
+            principal=principal,
+            sensitive=sensitive,
+        )
+        return self.store.commit(unit, expected_version=expected_version)
+
+    def abolish_post(self, by: str, unit_code: str, *, code: str, effective_date: date) -> Written:
+        """Abolish a post."""
+        unit = self.unit(unit_code)
+        unit.abolish_post(self._ctx(by), code=code, effective_date=effective_date)
+        return self.store.commit(unit)
+
+    def abolish_unit(
+        self, by: str, code: str, *, effective_date: date, merged_into: str | None = None
+    ) -> Written:
+        """Abolish a unit (乡镇撤并), optionally merged into another."""
+        if merged_into is not None:
+            self.known_unit(merged_into)
+        unit = self.unit(code)
+        unit.abolish(self._ctx(by), effective_date=effective_date, merged_into=merged_into)
+        return self.store.commit(unit)

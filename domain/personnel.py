@@ -1,0 +1,415 @@
+"""Personnel (干部人事): cadres and every action on their careers."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain import cadre_events as ev
+from domain.cadre import Cadre
+from domain.clock import Clock
+from domain.errors import AlreadyRegistered, InvalidValue, InvariantViolated, UnknownReference
+from domain.ids import cadre_id
+from domain.organisation import OrganisationStructure
+from domain.store import Store, Written
+from domain.values import (
+    AppointmentKind,
+    Approval,
+    Channel,
+    DispatchRole,
+    Level,
+    Recording,
+    ReviewRating,
+    SanctionKind,
+    SecondmentEndReason,
+    check_code,
+    check_text,
+    parse_enum,
+)
+
+PROCEDURE_STEPS = ("preview_notice", "democratic_evaluation", "individual_talks", "records_review")
+
+
+class Personnel:
+    """Records personnel actions; every invariant is the Cadre aggregate's."""
+
+    def __init__(self, store: Store, clock: Clock, organisation: OrganisationStructure) -> None:
+        self.store = store
+        self.clock = clock
+        self.organisation = organisation
+
+    def _ctx(self, by: str) -> Recording:
+        return Recording(by=by, at=self.clock.now(), today=self.clock.today())
+
+    def cadre(self, code: str) -> Cadre:
+        """The cadre of that personnel code, or NotFound."""
+        return self.store.load(Cadre, cadre_id(check_code(code, "personnel code")), f"cadre {code}")
+
+    def _level(self, unit_code: str) -> str:
+        return self.organisation.known_unit(unit_code).level.value
+
+    def _act(
+        self,
+        by: str,
+        code: str,
+        event_class: type[ev.CadreEvent],
+        expected_version: int | None,
+        ids: dict[str, str] | None = None,
+        **fields: Any,
+    ) -> Written:
+        cadre = self.cadre(code)
+        cadre.record(self._ctx(by), event_class, **fields)
+        return self.store.commit(cadre, expected_version=expected_version, **(ids or {}))
+
+    # -- the record -----------------------------------------------------------------------
+
+    def register_cadre(
+        self,
+        by: str,
+        *,
+        code: str,
+        name: str,
+        gender: str,
+        birth_date: date,
+        growth_place: str = "",
+    ) -> Written:
+        """Open a cadre's record; registering a code twice is a conflict."""
+        check_code(code, "personnel code")
+        check_text(name, "name", max_length=100)
+        check_text(gender, "gender", max_length=20)
+        check_text(growth_place, "growth_place", max_length=200)
+        if not name.strip():
+            raise InvalidValue("name must not be blank")
+        if self.store.exists(cadre_id(code)):
+            raise AlreadyRegistered(f"cadre {code} is registered already")
+        cadre = Cadre.register(
+            self._ctx(by),
+            code=code,
+            name=name,
+            gender=gender,
+            birth_date=birth_date,
+            growth_place=growth_place,
+        )
+        return self.store.commit(cadre)
+
+    def recruit(
+        self,
+        by: str,
+        code: str,
+        *,
+        effective_date: date,
+        unit: str,
+        channel: str,
+        probation_months: int = 12,
+        expected_version: int | None = None,
+    ) -> Written:
+        """录用 into a unit by a channel."""
+        parse_enum(Channel, channel, "channel")
+        if not 0 <= probation_months <= 24:
+            raise InvalidValue("probation_months must be 0 to 24")
+        return self._act(
+            by, code, ev.Recruited, expected_version,
+            effective_date=effective_date, unit=unit, unit_level=self._level(unit),
+            channel=channel, probation_months=probation_months,
+        )  # fmt: skip
+
+    def complete_probation(
+        self, by: str, code: str, *, effective_date: date, expected_version: int | None = None
+    ) -> Written:
+        """转正."""
+        return self._act(
+            by, code, ev.ProbationCompleted, expected_version, effective_date=effective_date
+        )
+
+    def appoint(
+        self,
+        by: str,
+        code: str,
+        *,
+        unit: str,
+        post: str,
+        effective_date: date,
+        kind: str,
+        decided_on: date,
+        document_no: str,
+        procedure: dict[str, date | None] | None = None,
+        public_notice: dict[str, date] | None = None,
+        integrity_talk: date | None = None,
+        expected_version: int | None = None,
+    ) -> Written:
+        """任职: hold a post of a unit from the effective date."""
+        parse_enum(AppointmentKind, kind, "kind")
+        check_text(document_no, "document_no", max_length=100)
+        the_unit = self.organisation.known_unit(unit)
+        if post not in the_unit.posts:
+            raise UnknownReference(f"unit {unit} has no post {post}")
+        the_post = the_unit.posts[post]
+        if the_post.abolished_on is not None and the_post.abolished_on <= effective_date:
+            raise InvariantViolated(f"post {unit}/{post} was abolished on {the_post.abolished_on}")
+        steps = {step: (procedure or {}).get(step) for step in PROCEDURE_STEPS}
+        unknown = set(procedure or {}) - set(PROCEDURE_STEPS)
+        if unknown:
+            raise InvalidValue(f"unknown procedure steps: {', '.join(sorted(unknown))}")
+        if public_notice is not None and public_notice["end"] < public_notice["start"]:
+            raise InvalidValue("public_notice ends before it starts")
+        return self._act(
+            by, code, ev.Appointed, expected_version,
+            unit=unit, unit_level=the_unit.level.value, post=post,
+            post_category=the_post.category, team_member=the_post.team_member,
+            effective_date=effective_date, kind=kind, decided_on=decided_on,
+            document_no=document_no, procedure=steps, public_notice=public_notice,
+            integrity_talk=integrity_talk,
+        )  # fmt: skip
+
+    def remove(
+        self,
+        by: str,
+        code: str,
+        *,
+        unit: str,
+        post: str,
+        effective_date: date,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        """免职."""
+        check_text(reason, "reason")
+        return self._act(
+            by, code, ev.Removed, expected_version,
+            unit=unit, post=post, effective_date=effective_date, reason=reason,
+        )  # fmt: skip
+
+    def transfer(
+        self,
+        by: str,
+        code: str,
+        *,
+        to_unit: str,
+        effective_date: date,
+        approval: Approval | None = None,
+        expected_version: int | None = None,
+    ) -> Written:
+        """调动: change of home unit."""
+        cadre = self.cadre(code)
+        from_unit = cadre.state.home_unit
+        from_level = self._level(from_unit) if from_unit else None
+        cadre.record(
+            self._ctx(by), ev.Transferred,
+            from_unit=from_unit, from_level=from_level, to_unit=to_unit,
+            to_level=self._level(to_unit), effective_date=effective_date,
+            approval=approval.as_dict() if approval else None,
+        )  # fmt: skip
+        return self.store.commit(cadre, expected_version=expected_version)
+
+    def second(
+        self,
+        by: str,
+        code: str,
+        *,
+        host_unit: str,
+        start_date: date,
+        planned_end_date: date | None = None,
+        purpose: str = "",
+        approval: Approval | None = None,
+        expected_version: int | None = None,
+    ) -> Written:
+        """借调 to a host unit; returns the new secondment_id."""
+        check_text(purpose, "purpose")
+        cadre = self.cadre(code)
+        home = cadre.state.home_unit
+        secondment_id = cadre.new_id("secondment")
+        cadre.record(
+            self._ctx(by), ev.Seconded,
+            secondment_id=secondment_id, home_unit=home,
+            home_level=self._level(home) if home else None, host_unit=host_unit,
+            host_level=self._level(host_unit), start_date=start_date,
+            planned_end_date=planned_end_date, purpose=purpose,
+            approval=approval.as_dict() if approval else None,
+        )  # fmt: skip
+        return self.store.commit(
+            cadre, expected_version=expected_version, secondment_id=secondment_id
+        )
+
+    def extend_secondment(
+        self,
+        by: str,
+        code: str,
+        secondment_id: str,
+        *,
+        new_planned_end_date: date,
+        decided_on: date | None = None,
+        approval: Approval | None = None,
+        expected_version: int | None = None,
+    ) -> Written:
+        """Move the planned end of the active secondment."""
+        return self._act(
+            by, code, ev.SecondmentExtended, expected_version,
+            secondment_id=secondment_id, decided_on=decided_on or self.clock.today(),
+            new_planned_end_date=new_planned_end_date,
+            approval=approval.as_dict() if approval else None,
+        )  # fmt: skip
+
+    def end_secondment(
+        self,
+        by: str,
+        code: str,
+        secondment_id: str,
+        *,
+        end_date: date,
+        reason: str,
+        expected_version: int | None = None,
+    ) -> Written:
+        """End the active secondment: completed, recalled or cleanup."""
+        parse_enum(SecondmentEndReason, reason, "reason")
+        return self._act(
+            by, code, ev.SecondmentEnded, expected_version,
+            secondment_id=secondment_id, end_date=end_date, reason=reason,
+        )  # fmt: skip
+
+    def dispatch(
+        self,
+        by: str,
+        code: str,
+        *,
+        village_unit: str,
+        role: str,
+        start_date: date,
+        planned_end_date: date,
+        expected_version: int | None = None,
+    ) -> Written:
+        """派驻 to a village; returns the new dispatch_id."""
+        parse_enum(DispatchRole, role, "role")
+        if self._level(village_unit) != Level.VILLAGE.value:
+            raise InvalidValue(f"unit {village_unit} is not a village-level unit")
+        cadre = self.cadre(code)
+        dispatch_id = cadre.new_id("dispatch")
+        cadre.record(
+            self._ctx(by), ev.Dispatched,
+            dispatch_id=dispatch_id, village_unit=village_unit, role=role,
+            start_date=start_date, planned_end_date=planned_end_date,
+        )  # fmt: skip
+        return self.store.commit(cadre, expected_version=expected_version, dispatch_id=dispatch_id)
+
+    def end_dispatch(
+        self,
+        by: str,
+        code: str,
+        dispatch_id: str,
+        *,
+        on: date,
+        reason: str,
+        recalled: bool,
+        expected_version: int | None = None,
+    ) -> Written:
+        """End a dispatch as planned, or recall it early."""
+        check_text(reason, "reason")
+        event_class = ev.DispatchRecalled if recalled else ev.DispatchEnded
+        return self._act(
+            by, code, event_class, expected_version,
+            dispatch_id=dispatch_id, end_date=on, reason=reason,
+        )  # fmt: skip
+
+    def admonish(
+        self, by: str, code: str, *, on: date, authority: str, reason: str,
+        expected_version: int | None = None,
+    ) -> Written:  # fmt: skip
+        """诫勉."""
+        check_text(authority, "authority")
+        check_text(reason, "reason", max_length=2000)
+        return self._act(
+            by, code, ev.Admonished, expected_version, date=on, authority=authority, reason=reason
+        )
+
+    def sanction(
+        self, by: str, code: str, *, on: date, kind: str, authority: str, reason: str,
+        expected_version: int | None = None,
+    ) -> Written:  # fmt: skip
+        """处分."""
+        parse_enum(SanctionKind, kind, "kind")
+        check_text(authority, "authority")
+        check_text(reason, "reason", max_length=2000)
+        return self._act(
+            by, code, ev.Sanctioned, expected_version,
+            date=on, kind=kind, authority=authority, reason=reason,
+        )  # fmt: skip
+
+    def open_investigation(
+        self, by: str, code: str, *, opened_on: date, authority: str,
+        expected_version: int | None = None,
+    ) -> Written:  # fmt: skip
+        """立案审查; returns the new investigation_id."""
+        check_text(authority, "authority")
+        cadre = self.cadre(code)
+        investigation_id = cadre.new_id("investigation")
+        cadre.record(
+            self._ctx(by), ev.InvestigationOpened,
+            investigation_id=investigation_id, opened_on=opened_on, authority=authority,
+        )  # fmt: skip
+        return self.store.commit(
+            cadre, expected_version=expected_version, investigation_id=investigation_id
+        )
+
+    def close_investigation(
+        self, by: str, code: str, investigation_id: str, *, closed_on: date, outcome: str,
+        expected_version: int | None = None,
+    ) -> Written:  # fmt: skip
+        """Close an open investigation."""
+        check_text(outcome, "outcome", max_length=2000)
+        return self._act(
+            by, code, ev.InvestigationClosed, expected_version,
+            investigation_id=investigation_id, closed_on=closed_on, outcome=outcome,
+        )  # fmt: skip
+
+    def record_review(
+        self, by: str, code: str, *, year: int, rating: str, expected_version: int | None = None
+    ) -> Written:
+        """年度考核."""
+        parse_enum(ReviewRating, rating, "rating")
+        if not 1949 <= year <= self.clock.today().year:
+            raise InvalidValue(f"year must be 1949 to {self.clock.today().year}")
+        return self._act(
+            by, code, ev.AnnualReviewRecorded, expected_version, year=year, rating=rating
+        )
+
+    def record_training(
+        self, by: str, code: str, *, start_date: date, days: int, topic: str,
+        expected_version: int | None = None,
+    ) -> Written:  # fmt: skip
+        """A training course."""
+        check_text(topic, "topic")
+        if not 1 <= days <= 366:
+            raise InvalidValue("days must be 1 to 366")
+        return self._act(
+            by, code, ev.TrainingRecorded, expected_version,
+            start_date=start_date, days=days, topic=topic,
+        )  # fmt: skip
+
+    def depart(
+        self, by: str, code: str, *, effective_date: date, reason: str,
+        expected_version: int | None = None,
+    ) -> Written:  # fmt: skip
+        """The cadre leaves service."""
+        check_text(reason, "reason")
+        return self._act(
+            by, code, ev.Departed, expected_version, effective_date=effective_date, reason=reason
+        )
+
+    def retract(
+        self, by: str, code: str, *, position: int, reason: str, expected_version: int | None = None
+    ) -> Written:
+        """更正: void the event at a global position; it must be this cadre's."""
+        check_text(reason, "reason", max_length=2000)
+        if not reason.strip():
+            raise InvalidValue("a retraction needs a reason")
+        cadre = self.cadre(code)
+        notification = self.store.notification_at(position)
+        if notification.originator_id != cadre.id:
+            raise InvariantViolated(f"the event at position {position} is not cadre {code}'s")
+        cadre.retract(
+            self._ctx(by),
+            position=position,
+            version=notification.originator_version,
+            event_type=notification.topic.rsplit(":", 1)[-1],
+            reason=reason,
+        )
+        return self.store.commit(cadre, expected_version=expected_version)

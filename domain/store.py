@@ -1,0 +1,102 @@
+"""The one event store: every aggregate, one global position sequence.
+
+An eventsourcing Application named ``jiandu``; the recorder (SQLite or PostgreSQL) is chosen
+by the environment the composition root passes in, never by code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
+
+from domain.errors import ConcurrentWrite, NotFound
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class DateAsISO(Transcoding):
+    """Dates travel as ISO strings."""
+
+    type = date
+    name = "date"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a command wrote: the global position of its last event and the aggregate version."""
+
+    position: int
+    version: int
+    ids: Mapping[str, str] = field(default_factory=dict)
+
+
+class Store(Application[UUID]):
+    """Jiandu's event store."""
+
+    name = "jiandu"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
+        """The aggregate of that id, or NotFound naming ``what``."""
+        try:
+            aggregate: Aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"{what} not found") from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"{what} not found")
+        return aggregate
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        """Whether any event was recorded for that id."""
+        return aggregate_id in self.repository
+
+    def commit(
+        self, *aggregates: Aggregate, expected_version: int | None = None, **ids: str
+    ) -> Written:
+        """Append the aggregates' new events atomically; a lost race is ConcurrentWrite."""
+        main = aggregates[0]
+        if expected_version is not None:
+            before = main.version - len(main.pending_events)
+            if before != expected_version:
+                raise ConcurrentWrite(
+                    f"expected version {expected_version}, but the record is at version {before}"
+                )
+        try:
+            recordings = self.save(*aggregates)
+        except IntegrityError:
+            raise ConcurrentWrite(
+                "another change to the same record was saved first; reload and retry"
+            ) from None
+        position = max((r.notification.id for r in recordings), default=self.position())
+        return Written(position=position, version=main.version, ids=ids)
+
+    def position(self) -> int:
+        """The global position of the last recorded event (0 when empty)."""
+        return self.recorder.max_notification_id() or 0
+
+    def notification_at(self, position: int) -> Notification:
+        """The stored event at a global position, or NotFound."""
+        found = self.recorder.select_notifications(start=position, limit=1)
+        if not found or found[0].id != position:
+            raise NotFound(f"no event at position {position}")
+        return found[0]
+
+    def decode(self, notification: Notification) -> Any:
+        """The domain event of a stored notification (upcast to the current version)."""
+        return self.mapper.to_domain_event(notification)

@@ -1,0 +1,208 @@
+"""Value objects and vocabularies of the glossary (DOMAIN.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from domain.errors import InvalidValue
+
+
+class Level(StrEnum):
+    """Unit level (层级), ranked province > city > county > township > village."""
+
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+    TOWNSHIP = "township"
+    VILLAGE = "village"
+
+    @property
+    def rank(self) -> int:
+        """Higher number, higher level."""
+        return _RANK[self]
+
+    def is_higher_organ(self) -> bool:
+        """County, city or province (上级机关 of a township unit)."""
+        return self.rank >= _RANK[Level.COUNTY]
+
+
+_RANK = {
+    Level.VILLAGE: 1,
+    Level.TOWNSHIP: 2,
+    Level.COUNTY: 3,
+    Level.CITY: 4,
+    Level.PROVINCE: 5,
+}
+
+
+class UnitKind(StrEnum):
+    """What kind of organ or body a unit is."""
+
+    PARTY_COMMITTEE = "party_committee"
+    GOVERNMENT = "government"
+    DEPARTMENT = "department"
+    INSTITUTION = "institution"
+    DISPATCHED_OFFICE = "dispatched_office"
+    VILLAGE_COMMITTEE = "village_committee"
+    COMMUNITY = "community"
+
+
+class PostCategory(StrEnum):
+    """领导职务 or 职级."""
+
+    LEADERSHIP = "leadership"
+    NON_LEADERSHIP = "non_leadership"
+
+
+class Channel(StrEnum):
+    """Recruitment channel (录用渠道)."""
+
+    EXAM = "exam"
+    SELECTED_GRADUATE = "selected_graduate"
+    TARGETED = "targeted"
+    INSTITUTION = "institution"
+    TRANSFER_IN = "transfer_in"
+
+
+class AppointmentKind(StrEnum):
+    """提拔, 平级, 破格, 试用."""
+
+    PROMOTION = "promotion"
+    LATERAL = "lateral"
+    EXCEPTIONAL = "exceptional"
+    TRIAL = "trial"
+
+
+class SecondmentEndReason(StrEnum):
+    """Why a secondment ended."""
+
+    COMPLETED = "completed"
+    RECALLED = "recalled"
+    CLEANUP = "cleanup"
+
+
+class DispatchRole(StrEnum):
+    """第一书记 or 驻村工作队."""
+
+    FIRST_SECRETARY = "first_secretary"
+    WORK_TEAM = "work_team"
+
+
+class ReviewRating(StrEnum):
+    """年度考核 result."""
+
+    EXCELLENT = "excellent"
+    COMPETENT = "competent"
+    BASICALLY_COMPETENT = "basically_competent"
+    INCOMPETENT = "incompetent"
+
+
+class SanctionKind(StrEnum):
+    """Administrative (政务处分) and party (党纪处分) sanctions with an influence period."""
+
+    WARNING = "warning"
+    DEMERIT = "demerit"
+    MAJOR_DEMERIT = "major_demerit"
+    DEMOTION = "demotion"
+    DISMISSAL_FROM_POST = "dismissal_from_post"
+    PARTY_WARNING = "party_warning"
+    PARTY_SERIOUS_WARNING = "party_serious_warning"
+    REMOVAL_FROM_PARTY_POST = "removal_from_party_post"
+    PARTY_PROBATION = "party_probation"
+    EXPULSION = "expulsion"
+
+
+class ComplaintChannel(StrEnum):
+    """How a complaint reached the platform."""
+
+    LETTER = "letter"
+    VISIT = "visit"
+    PHONE = "phone"
+    HOTLINE = "hotline"
+    WEB = "web"
+
+
+class ComplaintOutcome(StrEnum):
+    """The finding of a concluded complaint."""
+
+    SUBSTANTIATED = "substantiated"
+    PARTLY_SUBSTANTIATED = "partly_substantiated"
+    UNSUBSTANTIATED = "unsubstantiated"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_enum(cls: type[E], value: str, what: str) -> E:
+    """The member of ``cls`` named by ``value``, or InvalidValue listing the allowed ones."""
+    try:
+        return cls(value)
+    except ValueError:
+        allowed = ", ".join(m.value for m in cls)
+        raise InvalidValue(f"{what} must be one of {allowed}: {value!r:.40}") from None
+
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def check_code(code: str, what: str = "code") -> str:
+    """A unit, post or personnel code: 1-64 letters, digits, '-', '_' or '.'."""
+    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        raise InvalidValue(f"{what} must be 1-64 letters, digits, '-', '_' or '.': {code!r:.80}")
+    return code
+
+
+def check_text(text: str, what: str, *, max_length: int = 500, multiline: bool = False) -> str:
+    """Printable text: no control characters (newlines only where multiline), bounded length."""
+    if not isinstance(text, str):
+        raise InvalidValue(f"{what} must be text")
+    if len(text) > max_length:
+        raise InvalidValue(f"{what} is longer than {max_length} characters")
+    probe = text.replace("\n", "").replace("\r", "").replace("\t", "") if multiline else text
+    if _CONTROL.search(probe) or (not multiline and ("\n" in text or "\r" in text)):
+        raise InvalidValue(f"{what} contains control characters")
+    return text
+
+
+@dataclass(frozen=True)
+class Approval:
+    """An organisation department's decision: level, authority and document number (文号)."""
+
+    level: Level
+    authority: str
+    document_no: str
+
+    def as_dict(self) -> dict[str, str]:
+        """The form stored in events."""
+        return {
+            "level": self.level.value,
+            "authority": self.authority,
+            "document_no": self.document_no,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Approval | None:
+        """Read back the stored form (None stays None)."""
+        if not data:
+            return None
+        return cls(Level(data["level"]), str(data["authority"]), str(data["document_no"]))
+
+
+@dataclass(frozen=True)
+class Recording:
+    """Who records an event, when, and what today is: the context of every command."""
+
+    by: str
+    at: datetime
+    today: date
+
+    def __post_init__(self) -> None:
+        if not self.by:
+            raise InvalidValue("an event must record who recorded it")
+        if self.at.tzinfo is None:
+            raise InvalidValue("recorded-at must be timezone-aware")
