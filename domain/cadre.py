@@ -74,7 +74,7 @@ class Cadre(Aggregate):
         event = event_class(**self._header(ctx), **fields)
         if event.effective is not None:
             _not_too_far_ahead(event.effective, ctx)
-        if order_key(event) >= self._last_key:
+        if event.neutral or order_key(event) >= self._last_key:
             event.check(self.state)
         else:
             # A back-dated entry (补录): the whole history must still fold with it inserted.
@@ -123,8 +123,14 @@ class Cadre(Aggregate):
         if isinstance(event, ev.EntryRetracted):
             self.retracted[event.retracted_version] = event.originator_version
             self._refold()
+        elif event.neutral:
+            pass
         elif order_key(event) >= self._last_key:
-            fold(self.state, [event], strict=False)
+            try:
+                event.check(self.state)
+            except InvariantViolated:
+                return  # a stored event that no longer fits is skipped, as in lenient folds
+            event.advance(self.state)
             self._last_key = order_key(event)
         else:
             self._refold()
@@ -154,7 +160,7 @@ class Cadre(Aggregate):
     def _refold(self) -> None:
         live = self._live_facts()
         self.state = fold(self._fresh_state(), live, strict=False)
-        self._last_key = max((order_key(f) for f in live), default=(date.min, 0))
+        self._last_key = max((order_key(f) for f in live if not f.neutral), default=(date.min, 0))
 
 
 def _fields(**fields: Any) -> dict[str, Any]:

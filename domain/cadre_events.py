@@ -17,6 +17,9 @@ class CadreEvent(Aggregate.Event):
 
     class_version = 1
     recorded_by: str
+    # Events that leave the fold unchanged (reviews, training, admonishments, sanctions) may
+    # arrive in any effective-date order without refolding the history.
+    neutral = False
 
     @property
     def effective(self) -> date | None:
@@ -341,6 +344,8 @@ class DispatchRecalled(DispatchEnded):
 class Admonished(CadreEvent):
     """诫勉: a formal warning talk; blocks promotion for 6 months (a rule, not an invariant)."""
 
+    neutral = True
+
     date: dt.date
     authority: str
     reason: str
@@ -352,6 +357,8 @@ class Admonished(CadreEvent):
 
 class Sanctioned(CadreEvent):
     """处分: party or administrative discipline with an influence period."""
+
+    neutral = True
 
     date: dt.date
     kind: str
@@ -403,6 +410,8 @@ class InvestigationClosed(CadreEvent):
 class AnnualReviewRecorded(CadreEvent):
     """年度考核: the rating of a year, effective on its last day."""
 
+    neutral = True
+
     year: int
     rating: str
 
@@ -413,6 +422,8 @@ class AnnualReviewRecorded(CadreEvent):
 
 class TrainingRecorded(CadreEvent):
     """A training course attended."""
+
+    neutral = True
 
     start_date: date
     days: int

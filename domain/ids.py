@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 _ROOT = UUID("6f1c2a4e-3b0d-5e8a-9c7f-1d2e3f405162")
@@ -11,11 +12,13 @@ COMPLAINT_NS = uuid5(_ROOT, "complaint")
 FINDING_NS = uuid5(_ROOT, "finding")
 
 
+@lru_cache(maxsize=4096)
 def unit_id(code: str) -> UUID:
     """The Unit aggregate id of a unit code."""
     return uuid5(UNIT_NS, code)
 
 
+@lru_cache(maxsize=65536)
 def cadre_id(code: str) -> UUID:
     """The Cadre aggregate id of a personnel code."""
     return uuid5(CADRE_NS, code)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from domain import cadre_events as ev
 from domain.cadre import Cadre
@@ -12,6 +13,7 @@ from domain.errors import AlreadyRegistered, InvalidValue, InvariantViolated, Un
 from domain.ids import cadre_id
 from domain.organisation import OrganisationStructure
 from domain.store import Store, Written
+from domain.unit import Unit
 from domain.values import (
     AppointmentKind,
     Approval,
@@ -45,8 +47,17 @@ class Personnel:
         """The cadre of that personnel code, or NotFound."""
         return self.store.load(Cadre, cadre_id(check_code(code, "personnel code")), f"cadre {code}")
 
+    def _unit(self, unit_code: str) -> Unit:
+        return self.organisation.known_unit(unit_code)
+
     def _level(self, unit_code: str) -> str:
-        return self.organisation.known_unit(unit_code).level.value
+        return self._unit(unit_code).level.value
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return self.store.exists(aggregate_id)
+
+    def _save(self, cadre: Cadre, expected_version: int | None = None, **ids: str) -> Written:
+        return self.store.commit(cadre, expected_version=expected_version, **ids)
 
     def _act(
         self,
@@ -59,7 +70,7 @@ class Personnel:
     ) -> Written:
         cadre = self.cadre(code)
         cadre.record(self._ctx(by), event_class, **fields)
-        return self.store.commit(cadre, expected_version=expected_version, **(ids or {}))
+        return self._save(cadre, expected_version, **(ids or {}))
 
     # -- the record -----------------------------------------------------------------------
 
@@ -80,7 +91,7 @@ class Personnel:
         check_text(growth_place, "growth_place", max_length=200)
         if not name.strip():
             raise InvalidValue("name must not be blank")
-        if self.store.exists(cadre_id(code)):
+        if self._exists(cadre_id(code)):
             raise AlreadyRegistered(f"cadre {code} is registered already")
         cadre = Cadre.register(
             self._ctx(by),
@@ -90,7 +101,7 @@ class Personnel:
             birth_date=birth_date,
             growth_place=growth_place,
         )
-        return self.store.commit(cadre)
+        return self._save(cadre)
 
     def recruit(
         self,
@@ -140,7 +151,7 @@ class Personnel:
         """任职: hold a post of a unit from the effective date."""
         parse_enum(AppointmentKind, kind, "kind")
         check_text(document_no, "document_no", max_length=100)
-        the_unit = self.organisation.known_unit(unit)
+        the_unit = self._unit(unit)
         if post not in the_unit.posts:
             raise UnknownReference(f"unit {unit} has no post {post}")
         the_post = the_unit.posts[post]
@@ -199,7 +210,7 @@ class Personnel:
             to_level=self._level(to_unit), effective_date=effective_date,
             approval=approval.as_dict() if approval else None,
         )  # fmt: skip
-        return self.store.commit(cadre, expected_version=expected_version)
+        return self._save(cadre, expected_version=expected_version)
 
     def second(
         self,
@@ -226,9 +237,7 @@ class Personnel:
             planned_end_date=planned_end_date, purpose=purpose,
             approval=approval.as_dict() if approval else None,
         )  # fmt: skip
-        return self.store.commit(
-            cadre, expected_version=expected_version, secondment_id=secondment_id
-        )
+        return self._save(cadre, expected_version=expected_version, secondment_id=secondment_id)
 
     def extend_secondment(
         self,
@@ -288,7 +297,7 @@ class Personnel:
             dispatch_id=dispatch_id, village_unit=village_unit, role=role,
             start_date=start_date, planned_end_date=planned_end_date,
         )  # fmt: skip
-        return self.store.commit(cadre, expected_version=expected_version, dispatch_id=dispatch_id)
+        return self._save(cadre, expected_version=expected_version, dispatch_id=dispatch_id)
 
     def end_dispatch(
         self,
@@ -345,7 +354,7 @@ class Personnel:
             self._ctx(by), ev.InvestigationOpened,
             investigation_id=investigation_id, opened_on=opened_on, authority=authority,
         )  # fmt: skip
-        return self.store.commit(
+        return self._save(
             cadre, expected_version=expected_version, investigation_id=investigation_id
         )
 
@@ -412,4 +421,4 @@ class Personnel:
             event_type=notification.topic.rsplit(":", 1)[-1],
             reason=reason,
         )
-        return self.store.commit(cadre, expected_version=expected_version)
+        return self._save(cadre, expected_version=expected_version)

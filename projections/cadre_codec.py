@@ -1,0 +1,102 @@
+"""CadreState to and from JSON-ready dicts (the careers view keeps the fold between events)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from domain.cadre_state import CadreState, Dispatch, Secondment
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _iso(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_iso(v) for v in value]
+    return value
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def secondment_doc(s: Secondment) -> dict[str, Any]:
+    """A secondment as JSON-ready data."""
+    result: dict[str, Any] = _iso(asdict(s))
+    return result
+
+
+def encode(state: CadreState) -> dict[str, Any]:
+    """JSON-ready form of a fold."""
+    return {
+        "code": state.code,
+        "name": state.name,
+        "status": state.status,
+        "recruitment": _iso(state.recruitment),
+        "home_unit": state.home_unit,
+        "posts": [[u, p, d.isoformat()] for (u, p), d in state.posts.items()],
+        "secondments": [secondment_doc(s) for s in state.secondments.values()],
+        "active_secondment": state.active_secondment,
+        "dispatches": [_iso(asdict(d)) for d in state.dispatches.values()],
+        "active_dispatch": state.active_dispatch,
+        "open_investigations": _iso(state.open_investigations),
+        "departed_on": _iso(state.departed_on),
+    }
+
+
+def decode(doc: dict[str, Any]) -> CadreState:
+    """The fold back from its JSON-ready form."""
+    recruitment = doc["recruitment"]
+    if recruitment:
+        recruitment = dict(recruitment)
+        recruitment["effective_date"] = _day(recruitment["effective_date"])
+        recruitment["probation_completed"] = _day(recruitment.get("probation_completed"))
+    secondments = {}
+    for s in doc["secondments"]:
+        extensions = [
+            {
+                **x,
+                "decided_on": _day(x["decided_on"]),
+                "new_planned_end_date": _day(x["new_planned_end_date"]),
+            }
+            for x in s["extensions"]
+        ]
+        secondments[s["secondment_id"]] = Secondment(
+            **{
+                **s,
+                "start_date": _day(s["start_date"]),
+                "planned_end_date": _day(s["planned_end_date"]),
+                "end_date": _day(s["end_date"]),
+                "extensions": extensions,
+            }
+        )
+    dispatches = {
+        d["dispatch_id"]: Dispatch(
+            **{
+                **d,
+                "start_date": _day(d["start_date"]),
+                "planned_end_date": _day(d["planned_end_date"]),
+                "end_date": _day(d["end_date"]),
+            }
+        )
+        for d in doc["dispatches"]
+    }
+    return CadreState(
+        code=doc["code"],
+        name=doc["name"],
+        status=doc["status"],
+        recruitment=recruitment,
+        home_unit=doc["home_unit"],
+        posts={(u, p): date.fromisoformat(d) for u, p, d in doc["posts"]},
+        secondments=secondments,
+        active_secondment=doc["active_secondment"],
+        dispatches=dispatches,
+        active_dispatch=doc["active_dispatch"],
+        open_investigations={
+            k: date.fromisoformat(v) for k, v in doc["open_investigations"].items()
+        },
+        departed_on=_day(doc["departed_on"]),
+    )

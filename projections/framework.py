@@ -1,0 +1,195 @@
+"""Projections and the runner that follows the event store's notification log.
+
+A projection is a pure step: apply one event to the view through a :class:`ViewTx`. The
+runner applies batches and flushes the view changes together with each projection's
+position in one transaction; events a projection ignores still advance its position.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from uuid import UUID
+
+from projections.sql import SqlViews
+from projections.view import Table, ViewTx
+
+log = logging.getLogger("jiandu.projections")
+
+
+class EventSource(Protocol):
+    """What a runner reads: the store's notification log, decoded, and one aggregate's past."""
+
+    def position(self) -> int:
+        """The last recorded global position."""
+        ...
+
+    def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
+        """Up to ``limit`` (position, domain event) pairs after a position, in order."""
+        ...
+
+    def history(self, originator_id: UUID, upto_version: int) -> list[Any]:
+        """The decoded events of one aggregate up to a version (refolds after corrections)."""
+        ...
+
+
+class Projection:
+    """Base class: a name, the tables it owns, and how one event changes them."""
+
+    name = "projection"
+    tables: tuple[Table, ...] = ()
+
+    def __init__(self, suffix: str = "") -> None:
+        self.suffix = suffix
+
+    def table_map(self) -> dict[str, Table]:
+        """Logical table name -> physical table (renamed while rebuilding beside the live one)."""
+        return {t.name: t.renamed(t.name + self.suffix) if self.suffix else t for t in self.tables}
+
+    def handles(self, event: Any) -> bool:
+        """Whether the event concerns this projection (others only advance its position)."""
+        return True
+
+    def apply(self, event: Any, position: int, tx: ViewTx, source: EventSource) -> None:
+        """Change the view by one event."""
+        raise NotImplementedError
+
+    def before_flush(self, tx: ViewTx) -> None:
+        """Write what the batch accumulated (called once per batch, before the commit)."""
+
+    def after_flush(self) -> None:
+        """The batch is committed."""
+
+    def reset(self) -> None:
+        """Forget any in-memory cache (after a failed flush)."""
+
+
+@dataclass
+class Progress:
+    """How far a run got."""
+
+    position: int
+    target: int
+    applied: int
+
+
+class Follower:
+    """Follows the event store and keeps a set of projections up to date."""
+
+    def __init__(
+        self,
+        source: EventSource,
+        views: SqlViews,
+        projections: Sequence[Projection],
+        batch_size: int = 2000,
+    ) -> None:
+        self.source = source
+        self.views = views
+        self.projections = list(projections)
+        self.batch_size = batch_size
+        self.tables: dict[str, Table] = {}
+        for p in self.projections:
+            self.tables.update(p.table_map())
+        views.ensure(list(self.tables.values()))
+        self.lock = threading.RLock()
+        self._stop = threading.Event()
+        self._applied = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._position_names = [p.name + p.suffix for p in self.projections]
+
+    def positions(self) -> dict[str, int]:
+        """Each projection's applied position."""
+        stored = self.views.positions()
+        return {p.name: stored.get(p.name + p.suffix, 0) for p in self.projections}
+
+    def run_once(self) -> int:
+        """Apply one batch; returns the number of events read."""
+        with self.lock:
+            positions = self.positions()
+            start = min(positions.values(), default=0)
+            batch = self.source.read(start, self.batch_size)
+            if not batch:
+                return 0
+            tx = ViewTx(self.views, self.tables)
+            try:
+                for projection in self.projections:
+                    done = positions[projection.name]
+                    for position, event in batch:
+                        if position > done and projection.handles(event):
+                            projection.apply(event, position, tx, self.source)
+                    tx.positions[projection.name + projection.suffix] = max(done, batch[-1][0])
+                    projection.before_flush(tx)
+                tx.flush()
+            except BaseException:
+                for projection in self.projections:
+                    projection.reset()
+                raise
+            for projection in self.projections:
+                projection.after_flush()
+        with self._applied:
+            self._applied.notify_all()
+        return len(batch)
+
+    def catch_up(self, on_progress: Callable[[Progress], None] | None = None) -> int:
+        """Apply batches until every projection reached the store's position at the start."""
+        target = self.source.position()
+        applied = 0
+        while min(self.positions().values(), default=target) < target:
+            count = self.run_once()
+            if count == 0:
+                break
+            applied += count
+            if on_progress:
+                on_progress(Progress(min(self.positions().values()), target, applied))
+        return applied
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Block until every projection applied ``position`` (read-your-writes)."""
+        deadline = time.monotonic() + timeout
+        while min(self.positions().values(), default=0) < position:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._thread is None:
+                self.run_once()
+                continue
+            with self._applied:
+                self._applied.wait(min(remaining, 0.05))
+        return True
+
+    def lag(self) -> dict[str, dict[str, int]]:
+        """Position and lag of each projection."""
+        head = self.source.position()
+        return {
+            name: {"position": pos, "lag": max(head - pos, 0)}
+            for name, pos in self.positions().items()
+        }
+
+    def start(self, interval: float = 0.2) -> None:
+        """Follow in a background thread, polling every ``interval`` seconds when idle."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    if self.run_once() == 0:
+                        self._stop.wait(interval)
+                except Exception:
+                    log.exception("projection batch failed; retrying")
+                    self._stop.wait(max(interval, 1.0))
+
+        self._thread = threading.Thread(target=loop, name="jiandu-projections", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop following; returns once the current batch is done."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None

@@ -1,0 +1,267 @@
+"""SQL view databases: one dialect-neutral implementation over SQLite and PostgreSQL.
+
+Both speak ``INSERT .. ON CONFLICT .. DO UPDATE``; only placeholders and connections differ.
+Values are stored as TEXT/INTEGER/BIGINT; dicts and lists as JSON text.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any
+
+from projections.view import Key, Row, Table
+
+POSITIONS = Table("projection_positions", {"name": "TEXT", "position": "BIGINT"}, key=("name",))
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _ddl_type(column_type: str) -> str:
+    # JSON, dates and timestamps are text in both dialects (ISO strings sort correctly).
+    return "TEXT" if column_type in {"JSON", "DATE", "TIMESTAMP"} else column_type
+
+
+class SqlViews:
+    """The ViewDatabase port over a DB-API connection; subclasses supply the connection."""
+
+    placeholder = "?"
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._json_columns: dict[str, set[str]] = {}
+
+    # -- connection plumbing, per dialect --------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A cursor inside one transaction (committed on success, rolled back on error)."""
+        raise NotImplementedError
+        yield
+
+    def existing_tables(self) -> set[str]:
+        """Names of the tables present."""
+        raise NotImplementedError
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def ensure(self, tables: Sequence[Table]) -> None:
+        """Create missing tables and indexes."""
+        with self.transaction() as cur:
+            for table in [POSITIONS, *tables]:
+                self._remember(table)
+                cols = ", ".join(f"{c} {_ddl_type(t)}" for c, t in table.columns.items())
+                cur.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, "
+                    f"PRIMARY KEY ({', '.join(table.key)}))"
+                )
+                for index in table.indexes:
+                    name = f"{table.name}__{'_'.join(index)}"
+                    cur.execute(
+                        f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({', '.join(index)})"
+                    )
+
+    def drop(self, tables: Sequence[Table]) -> None:
+        """Drop tables if present."""
+        with self.transaction() as cur:
+            for table in tables:
+                cur.execute(f"DROP TABLE IF EXISTS {table.name}")
+
+    def replace(
+        self, live: Sequence[Table], built: Sequence[Table], positions: Mapping[str, int]
+    ) -> None:
+        """Swap freshly built tables in for the live ones, in one transaction."""
+        with self._lock, self.transaction() as cur:
+            for old, new in zip(live, built, strict=True):
+                cur.execute(f"DROP TABLE IF EXISTS {old.name}")
+                cur.execute(f"ALTER TABLE {new.name} RENAME TO {old.name}")
+                for index in new.indexes:
+                    cur.execute(f"DROP INDEX IF EXISTS {new.name}__{'_'.join(index)}")
+                    name = f"{old.name}__{'_'.join(index)}"
+                    cur.execute(
+                        f"CREATE INDEX IF NOT EXISTS {name} ON {old.name} ({', '.join(index)})"
+                    )
+            self._set_positions(cur, positions)
+
+    def _remember(self, table: Table) -> None:
+        self._json_columns[table.name] = {c for c, t in table.columns.items() if t == "JSON"}
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a read query written with '?' placeholders; rows as dicts."""
+        with self.transaction() as cur:
+            cur.execute(self._sql(sql), [_encode(p) for p in params])
+            names = [d[0] for d in cur.description]
+            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def fetch_rows(self, table: Table, keys: Sequence[Key]) -> list[Row]:
+        if not keys:
+            return []
+        if len(table.key) == 1:
+            marks = ", ".join("?" for _ in keys)
+            sql = f"SELECT * FROM {table.name} WHERE {table.key[0]} IN ({marks})"
+            params: list[Any] = [k[0] for k in keys]
+        else:
+            one = " AND ".join(f"{c} = ?" for c in table.key)
+            sql = f"SELECT * FROM {table.name} WHERE " + " OR ".join(f"({one})" for _ in keys)
+            params = [v for k in keys for v in k]
+        return self._decode(table, self.query(sql, params))
+
+    def select(self, table: Table, where: Mapping[str, Any]) -> list[Row]:
+        clause = " AND ".join(f"{c} = ?" for c in where) or "1 = 1"
+        rows = self.query(f"SELECT * FROM {table.name} WHERE {clause}", list(where.values()))
+        return self._decode(table, rows)
+
+    def forget_position(self, name: str) -> None:
+        """Remove a projection's position (after a rebuild's tables were swapped in)."""
+        with self.transaction() as cur:
+            cur.execute(self._sql(f"DELETE FROM {POSITIONS.name} WHERE name = ?"), [name])
+
+    def positions(self) -> dict[str, int]:
+        """Every projection's recorded position."""
+        rows = self.query(f"SELECT name, position FROM {POSITIONS.name}")
+        return {r["name"]: int(r["position"]) for r in rows}
+
+    def _decode(self, table: Table, rows: list[Row]) -> list[Row]:
+        json_cols = self._json_columns.get(table.name) or {
+            c for c, t in table.columns.items() if t == "JSON"
+        }
+        for row in rows:
+            for c in json_cols:
+                if row.get(c) is not None:
+                    row[c] = json.loads(row[c])
+        return rows
+
+    # -- writes ---------------------------------------------------------------------------
+
+    def write(
+        self,
+        upserts: Mapping[Table, list[Row]],
+        deletes: Mapping[Table, list[Key]],
+        positions: Mapping[str, int],
+    ) -> None:
+        with self._lock, self.transaction() as cur:
+            for table, keys in deletes.items():
+                if keys:
+                    where = " AND ".join(f"{c} = ?" for c in table.key)
+                    cur.executemany(self._sql(f"DELETE FROM {table.name} WHERE {where}"), keys)
+            for table, rows in upserts.items():
+                if rows:
+                    cols = list(table.columns)
+                    cur.executemany(
+                        self._sql(self._upsert_sql(table)),
+                        [[_encode(r.get(c)) for c in cols] for r in rows],
+                    )
+            self._set_positions(cur, positions)
+
+    def _set_positions(self, cur: Any, positions: Mapping[str, int]) -> None:
+        if positions:
+            cur.executemany(
+                self._sql(self._upsert_sql(POSITIONS)), [[n, p] for n, p in positions.items()]
+            )
+
+    def _upsert_sql(self, table: Table) -> str:
+        cols = list(table.columns)
+        updates = [c for c in cols if c not in table.key]
+        action = (
+            "DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updates)
+            if updates
+            else "DO NOTHING"
+        )
+        return (
+            f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
+            f"ON CONFLICT ({', '.join(table.key)}) {action}"
+        )
+
+    def _sql(self, sql: str) -> str:
+        return sql if self.placeholder == "?" else sql.replace("?", self.placeholder)
+
+
+class SqliteViews(SqlViews):
+    """Views in a SQLite file (embedded mode)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self._local = threading.local()
+        self.path = path
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=30, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        conn = self._connection()
+        cur = conn.cursor()
+        cur.execute("BEGIN")
+        try:
+            yield cur
+        except BaseException:
+            conn.rollback()
+            raise
+        else:
+            conn.commit()
+        finally:
+            cur.close()
+
+    def existing_tables(self) -> set[str]:
+        return {
+            r["name"] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        }
+
+
+class PostgresViews(SqlViews):
+    """Views in PostgreSQL (distributed mode), in their own schema."""
+
+    placeholder = "%s"
+
+    def __init__(self, url: str, schema: str = "jiandu_views", pool_size: int = 4) -> None:
+        from psycopg_pool import ConnectionPool
+
+        super().__init__()
+        self.schema = schema
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=pool_size,
+            kwargs={"options": f"-c search_path={schema}"},
+            open=True,
+        )
+        with self.pool.connection() as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:
+        with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield cur
+
+    def existing_tables(self) -> set[str]:
+        rows = self.query(
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = ?",
+            [self.schema],
+        )
+        return {r["name"] for r in rows}
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.pool.close()
