@@ -1,0 +1,35 @@
+"""The FastAPI application factory: the composition root of the HTTP service."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import __version__
+from api.problems import install_problem_handlers
+from api.routes import health
+from api.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app from `settings` (read from the environment when not given)."""
+    settings = settings if settings is not None else Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.check_safe()
+        # The adapters (event store, read models, transport, search) are built here, once.
+        log.info("jiandu starting", extra={"env": settings.env, "store": settings.store})
+        yield
+        log.info("jiandu stopped")
+
+    app = FastAPI(title="Jiandu", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,65 @@
+"""The `jiandu` command line: one typer app; each command family is a sub-app added here."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+
+from api import __version__
+from api.app import create_app
+from api.logging import configure_logging
+from api.settings import Settings, UnsafeSettingsError
+
+app = typer.Typer(
+    name="jiandu",
+    help="Jiandu (监督): event-sourced audit and supervision of cadre management.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+# Command families join as sub-apps, e.g. app.add_typer(projections.app, name="projections").
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind [JIANDU_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [JIANDU_PORT].")] = None,
+) -> None:
+    """Serve the HTTP API (embedded mode by default: SQLite under JIANDU_DATA_DIR)."""
+    settings = load_settings(host=host, port=port)
+    try:
+        settings.check_safe()
+    except UnsafeSettingsError as error:
+        typer.echo(f"jiandu: refusing to serve: {error}", err=True)
+        raise typer.Exit(code=2) from error
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        log_level=settings.log_level,
+    )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with the command-line options that were given on top."""
+    given = {name: value for name, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)  # type: ignore[arg-type]
+    except ValidationError as error:
+        typer.echo(f"jiandu: invalid settings (JIANDU_* variables):\n{error}", err=True)
+        raise typer.Exit(code=2) from error
+
+
+@app.command()
+def version() -> None:
+    """Print the installed version."""
+    typer.echo(f"jiandu {__version__}")
+
+
+def main() -> None:
+    """Entry point of the `jiandu` console script."""
+    app()

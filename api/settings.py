@@ -1,0 +1,144 @@
+"""Typed settings read from `JIANDU_*` environment variables: the one configuration object."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from datetime import date
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "jiandu-dev-secret-not-for-production"
+"""The built-in secret: fine for `dev` and `test`, refused anywhere else."""
+
+SAFE_ENVS = ("dev", "test")
+MIN_SECRET_LENGTH = 16
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+class UnsafeSettingsError(RuntimeError):
+    """The settings must not be used to serve outside dev/test."""
+
+
+class Settings(BaseSettings):
+    """Everything the composition root needs to build the adapters; nothing connects here."""
+
+    model_config = SettingsConfigDict(env_prefix="JIANDU_", extra="ignore")
+
+    env: Literal["dev", "test", "prod"] = "dev"
+    secret: SecretStr = SecretStr(DEV_SECRET)
+    data_dir: Path = Path(".data")
+    store: Literal["sqlite", "postgres"] = "sqlite"
+    postgres_url: str | None = None
+    postgres_schema: str | None = None
+    kafka_bootstrap: str | None = None
+    search_url: str | None = None
+    search_engine: Literal["opensearch", "elasticsearch"] = "opensearch"
+    today: date | None = None
+    seal_key: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "info"
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        level = value.strip().lower()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("seal_key")
+    @classmethod
+    def _seal_key_is_aes256(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            _decode_seal_key(value.get_secret_value())
+        return value
+
+    @model_validator(mode="after")
+    def _postgres_store_has_url(self) -> Settings:
+        if self.store == "postgres" and not self.postgres_url:
+            raise ValueError("store 'postgres' needs JIANDU_POSTGRES_URL")
+        if self.postgres_url:
+            parse_postgres_url(self.postgres_url)
+        return self
+
+    def check_safe(self) -> None:
+        """Refuse to serve outside dev/test with an unset, short or built-in secret."""
+        if self.env in SAFE_ENVS:
+            return
+        secret = self.secret.get_secret_value()
+        if not secret or secret == DEV_SECRET:
+            raise UnsafeSettingsError(
+                f"JIANDU_ENV={self.env} needs JIANDU_SECRET set to a private value "
+                "(it is unset or the built-in development secret)"
+            )
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise UnsafeSettingsError(
+                f"JIANDU_SECRET is too short for JIANDU_ENV={self.env} "
+                f"(at least {MIN_SECRET_LENGTH} characters)"
+            )
+
+    def current_date(self) -> date:
+        """The injectable clock: `today` when set, else the system date."""
+        return self.today or date.today()
+
+    def seal_key_bytes(self) -> bytes:
+        """The 32-byte AES key that seals reporter identities (derived from the secret if unset)."""
+        if self.seal_key is not None:
+            return _decode_seal_key(self.seal_key.get_secret_value())
+        secret = self.secret.get_secret_value().encode()
+        return hmac.new(secret, b"jiandu seal key v1", hashlib.sha256).digest()
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The environment variables that select and configure eventsourcing's recorder."""
+        if self.store == "sqlite":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.data_dir / "events.sqlite3"),
+            }
+        assert self.postgres_url is not None  # guaranteed by _postgres_store_has_url
+        env = {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
+        env.update(parse_postgres_url(self.postgres_url))
+        if self.postgres_schema:
+            env["POSTGRES_SCHEMA"] = self.postgres_schema
+        return env
+
+
+def parse_postgres_url(url: str) -> dict[str, str]:
+    """Split `postgresql://user[:password]@host[:port]/dbname` into eventsourcing's variables."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgresql", "postgres"):
+        raise ValueError(f"postgres URL must start with postgresql://, got {parts.scheme!r}")
+    query = parse_qs(parts.query)
+    dbname = unquote(parts.path.lstrip("/"))
+    host = parts.hostname or query.get("host", [""])[0]
+    user = unquote(parts.username or "") or query.get("user", [""])[0]
+    missing = [
+        name for name, value in (("database", dbname), ("host", host), ("user", user)) if not value
+    ]
+    if missing:
+        raise ValueError(f"postgres URL lacks {', '.join(missing)}: postgresql://USER@HOST:PORT/DB")
+    return {
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": host,
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": user,
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+    }
+
+
+def _decode_seal_key(text: str) -> bytes:
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise ValueError("seal_key must be base64 (e.g. `openssl rand -base64 32`)") from error
+    if len(key) != 32:
+        raise ValueError(f"seal_key must decode to 32 bytes (AES-256), got {len(key)}")
+    return key

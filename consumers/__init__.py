@@ -1,0 +1,1 @@
+"""Event transport: the relay to Kafka, consumer groups, offsets and dead letters."""
