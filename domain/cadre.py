@@ -13,9 +13,7 @@ from domain import cadre_events as ev
 from domain.cadre_state import CadreState, fold, order_key
 from domain.errors import InvariantViolated
 from domain.ids import cadre_id
-from domain.values import Recording
-
-MAX_DAYS_AHEAD = 366
+from domain.values import Recording, check_effective_date
 
 
 class Cadre(Aggregate):
@@ -52,7 +50,7 @@ class Cadre(Aggregate):
         growth_place: str = "",
     ) -> Cadre:
         """Open a cadre's record under its personnel code (the id derives from the code)."""
-        _not_too_far_ahead(birth_date, ctx)
+        check_effective_date(birth_date, ctx.today, "birth_date")
         return cls._create(
             ev.CadreRegistered,
             id=cadre_id(code),
@@ -72,8 +70,8 @@ class Cadre(Aggregate):
         if event_class is ev.EntryRetracted:
             raise TypeError("use retract() to record a retraction")
         event = event_class(**self._header(ctx), **fields)
-        if event.effective is not None:
-            _not_too_far_ahead(event.effective, ctx)
+        # Every recordable career event has an effective date (only retractions have none).
+        check_effective_date(event.effective, ctx.today)
         if event.neutral or order_key(event) >= self._last_key:
             event.check(self.state)
         else:
@@ -166,11 +164,6 @@ class Cadre(Aggregate):
 def _fields(**fields: Any) -> dict[str, Any]:
     # Event classes become dataclasses at run time; mypy sees only the base signature.
     return fields
-
-
-def _not_too_far_ahead(day: date, ctx: Recording) -> None:
-    if (day - ctx.today).days > MAX_DAYS_AHEAD:
-        raise InvariantViolated(f"{day} is more than a year after today ({ctx.today})")
 
 
 def state_as_of(

@@ -108,7 +108,8 @@ def fold(
     lenient folding (replaying stored history) skips such a fact, so that a history stored
     under older, looser checks still loads.
     """
-    for fact in sorted(facts, key=order_key):
+    ordered = facts if isinstance(facts, list) and len(facts) == 1 else sorted(facts, key=order_key)
+    for fact in ordered:
         if as_of is not None and fact.effective is not None and fact.effective > as_of:
             break
         try:

@@ -92,6 +92,8 @@ class Complaints:
             raise InvalidValue("a named complaint needs the reporter's name and phone")
         if not named and reporter:
             raise InvalidValue("an anonymous complaint carries no reporter identity")
+        if received_at is not None and received_at.tzinfo is None:
+            raise InvalidValue("received_at must be timezone-aware")
         cadres = self._existing(subject_cadres or [], "cadre", cadre_id)
         units = self._existing(subject_units or [], "unit", unit_id)
         receipt = self.receipts()
@@ -103,6 +105,8 @@ class Complaints:
                 k: check_text(str(reporter.get(k, "")), k, max_length=100)
                 for k in ("name", "phone")
             }
+            if not all(value.strip() for value in identity.values()):
+                raise InvalidValue("a named complaint needs the reporter's name and phone")
             plaintext = json.dumps(identity, ensure_ascii=False).encode()
             sealed = self.vault.seal(plaintext, context=new_id.bytes)
         ctx = self._ctx(by)

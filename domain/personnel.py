@@ -9,7 +9,13 @@ from uuid import UUID
 from domain import cadre_events as ev
 from domain.cadre import Cadre
 from domain.clock import Clock
-from domain.errors import AlreadyRegistered, InvalidValue, InvariantViolated, UnknownReference
+from domain.errors import (
+    AlreadyRegistered,
+    InvalidValue,
+    InvariantViolated,
+    NotFound,
+    UnknownReference,
+)
 from domain.ids import cadre_id
 from domain.organisation import OrganisationStructure
 from domain.store import Store, Written
@@ -411,7 +417,11 @@ class Personnel:
         if not reason.strip():
             raise InvalidValue("a retraction needs a reason")
         cadre = self.cadre(code)
-        notification = self.store.notification_at(position)
+        try:
+            notification = self.store.notification_at(position)
+        except NotFound:
+            # The cadre exists but the command names no event: an invariant (409), not a 404.
+            raise InvariantViolated(f"no event at position {position} to retract") from None
         if notification.originator_id != cadre.id:
             raise InvariantViolated(f"the event at position {position} is not cadre {code}'s")
         cadre.retract(

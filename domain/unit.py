@@ -10,7 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.errors import AlreadyRegistered, InvariantViolated, NotFound
 from domain.ids import unit_id
-from domain.values import Level, Recording
+from domain.values import Level, Recording, check_effective_date
 
 
 @dataclass
@@ -135,6 +135,7 @@ class Unit(Aggregate):
     def rename(self, ctx: Recording, *, name: str, effective_date: date) -> None:
         """Give the unit a new name."""
         self._check_open()
+        check_effective_date(effective_date, ctx.today)
         self.trigger_event(
             UnitRenamed,
             timestamp=ctx.at,
@@ -177,6 +178,7 @@ class Unit(Aggregate):
         post = self.post(code)
         if post.abolished_on is not None:
             raise InvariantViolated(f"post {code} of unit {self.code} is abolished already")
+        check_effective_date(effective_date, ctx.today)
         self.trigger_event(
             PostAbolished,
             timestamp=ctx.at,
@@ -190,6 +192,7 @@ class Unit(Aggregate):
         self._check_open()
         if merged_into == self.code:
             raise InvariantViolated("a unit cannot be merged into itself")
+        check_effective_date(effective_date, ctx.today)
         self.trigger_event(
             UnitAbolished,
             timestamp=ctx.at,

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from domain.errors import InvalidValue
+from domain.errors import InvalidValue, InvariantViolated
 
 
 class Level(StrEnum):
@@ -152,7 +152,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def check_code(code: str, what: str = "code") -> str:
     """A unit, post or personnel code: 1-64 letters, digits, '-', '_' or '.'."""
-    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+    # fullmatch: with match, '$' would also accept a code followed by a newline.
+    if not isinstance(code, str) or not CODE_PATTERN.fullmatch(code):
         raise InvalidValue(f"{what} must be 1-64 letters, digits, '-', '_' or '.': {code!r:.80}")
     return code
 
@@ -167,6 +168,23 @@ def check_text(text: str, what: str, *, max_length: int = 500, multiline: bool =
     if _CONTROL.search(probe) or (not multiline and ("\n" in text or "\r" in text)):
         raise InvalidValue(f"{what} contains control characters")
     return text
+
+
+def one_year_after(day: date) -> date:
+    """The same calendar day a year later (29 February becomes 28 February)."""
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:
+        return day.replace(year=day.year + 1, day=28)
+
+
+def check_effective_date(day: object, today: date, what: str = "effective date") -> date:
+    """A real date (not a datetime, not text) that is not after today + 1 year."""
+    if not isinstance(day, date) or isinstance(day, datetime):
+        raise InvalidValue(f"{what} must be a date: {day!r:.40}")
+    if day > one_year_after(today):
+        raise InvariantViolated(f"{day} is more than a year after today ({today})")
+    return day
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -10,6 +9,8 @@ from domain.cadre_state import CadreState, Dispatch, Secondment
 
 
 def _iso(value: Any) -> Any:
+    if value is None or isinstance(value, str | int):
+        return value
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -25,8 +26,33 @@ def _day(value: str | None) -> date | None:
 
 def secondment_doc(s: Secondment) -> dict[str, Any]:
     """A secondment as JSON-ready data."""
-    result: dict[str, Any] = _iso(asdict(s))
-    return result
+    return {
+        "secondment_id": s.secondment_id,
+        "home_unit": s.home_unit,
+        "host_unit": s.host_unit,
+        "home_level": s.home_level,
+        "host_level": s.host_level,
+        "start_date": s.start_date.isoformat(),
+        "planned_end_date": _iso(s.planned_end_date),
+        "purpose": s.purpose,
+        "approval": s.approval,
+        "extensions": _iso(s.extensions),
+        "end_date": _iso(s.end_date),
+        "end_reason": s.end_reason,
+    }
+
+
+def dispatch_doc(d: Dispatch) -> dict[str, Any]:
+    """A dispatch as JSON-ready data."""
+    return {
+        "dispatch_id": d.dispatch_id,
+        "village_unit": d.village_unit,
+        "role": d.role,
+        "start_date": d.start_date.isoformat(),
+        "planned_end_date": d.planned_end_date.isoformat(),
+        "end_date": _iso(d.end_date),
+        "end_reason": d.end_reason,
+    }
 
 
 def encode(state: CadreState) -> dict[str, Any]:
@@ -40,7 +66,7 @@ def encode(state: CadreState) -> dict[str, Any]:
         "posts": [[u, p, d.isoformat()] for (u, p), d in state.posts.items()],
         "secondments": [secondment_doc(s) for s in state.secondments.values()],
         "active_secondment": state.active_secondment,
-        "dispatches": [_iso(asdict(d)) for d in state.dispatches.values()],
+        "dispatches": [dispatch_doc(d) for d in state.dispatches.values()],
         "active_dispatch": state.active_dispatch,
         "open_investigations": _iso(state.open_investigations),
         "departed_on": _iso(state.departed_on),

@@ -30,7 +30,7 @@ TIMELINE = Table(
     {
         "position": "BIGINT", "cadre_id": "TEXT", "version": "INTEGER", "type": "TEXT",
         "effective_date": "DATE", "recorded_at": "TIMESTAMP", "recorded_by": "TEXT",
-        "data": "JSON", "retracted": "INTEGER", "retracted_at": "TIMESTAMP",
+        "data": "STORED", "retracted": "INTEGER", "retracted_at": "TIMESTAMP",
         "retracted_by": "BIGINT",
     },
     key=("position",),
@@ -60,9 +60,9 @@ _HEADER = {"originator_id", "originator_version", "timestamp", "recorded_by", "o
 CACHE_LIMIT = 200_000
 
 
-def event_data(event: Any) -> dict[str, Any]:
-    """An event's own fields, JSON-ready (the timeline's ``data``)."""
-    return {k: cadre_codec._iso(v) for k, v in vars(event).items() if k not in _HEADER}
+def event_data(state: dict[str, Any]) -> dict[str, Any]:
+    """An event's own fields, JSON-ready (the timeline's ``data``), from its decoded state."""
+    return {k: cadre_codec._iso(v) for k, v in state.items() if k not in _HEADER}
 
 
 @dataclass
@@ -73,6 +73,7 @@ class _Entry:
     registered: dict[str, Any]
     persisted_posts: set[tuple[str, str]] = field(default_factory=set)
     persisted_secondments: set[str] = field(default_factory=set)
+    units: set[str] = field(default_factory=set)
 
 
 class Careers(Projection):
@@ -91,7 +92,7 @@ class Careers(Projection):
 
     def apply(self, event: Any, position: int, tx: ViewTx, source: EventSource) -> None:
         cid = event.originator_id
-        self._timeline(event, position, tx)
+        self._timeline(event, position, tx, source.stored_state(position))
         if isinstance(event, ev.CadreRegistered):
             registered = {
                 "code": event.code, "name": event.name, "gender": event.gender,
@@ -102,44 +103,40 @@ class Careers(Projection):
             self._dirty.add(cid)
             return
         entry = self._entry(event, tx, source)
-        if isinstance(event, ev.EntryRetracted) or (
-            not event.neutral and order_key(event) < entry.last_key
-        ):
+        if isinstance(event, ev.EntryRetracted):
             self._refold(entry, event, source)
         elif not event.neutral:
-            fold(entry.state, [event], strict=False)
-            entry.last_key = order_key(event)
+            key = order_key(event)
+            if key < entry.last_key:
+                self._refold(entry, event, source)
+            else:
+                fold(entry.state, [event], strict=False)
+                entry.last_key = key
         entry.version = event.originator_version
         self._dirty.add(cid)
-        for name in UNIT_FIELDS:
-            unit = getattr(event, name, None)
-            if isinstance(unit, str):
+        for name in _unit_fields(type(event)):
+            unit = getattr(event, name)
+            if unit is not None and unit not in entry.units:
+                entry.units.add(unit)
                 tx.put("cadre_units", {"unit": unit, "cadre_id": str(cid)})
 
-    def _timeline(self, event: Any, position: int, tx: ViewTx) -> None:
+    def _timeline(self, event: Any, position: int, tx: ViewTx, stored: bytes) -> None:
         effective = event.effective if isinstance(event, ev.CadreEvent) else None
-        tx.put(
+        # Values in TIMELINE's column order, encoded: timelines are append-only.
+        tx.append(
             "timeline",
-            {
-                "position": position, "cadre_id": str(event.originator_id),
-                "version": event.originator_version, "type": type(event).__name__,
-                "effective_date": effective, "recorded_at": event.timestamp,
-                "recorded_by": event.recorded_by, "data": event_data(event), "retracted": 0,
-                "retracted_at": None, "retracted_by": None,
-            },
+            (
+                position, str(event.originator_id), event.originator_version,
+                type(event).__name__, effective.isoformat() if effective else None,
+                event.timestamp.isoformat(), event.recorded_by, stored.decode(), 0, None, None,
+            ),
         )  # fmt: skip
         if isinstance(event, ev.EntryRetracted):
-            target = tx.get("timeline", event.position)
-            if target is not None:
-                tx.put(
-                    "timeline",
-                    {
-                        **target,
-                        "retracted": 1,
-                        "retracted_at": event.timestamp,
-                        "retracted_by": position,
-                    },
-                )
+            tx.patch(
+                "timeline",
+                (event.position,),
+                {"retracted": 1, "retracted_at": event.timestamp, "retracted_by": position},
+            )
 
     def _entry(self, event: Any, tx: ViewTx, source: EventSource) -> _Entry:
         cid = event.originator_id
@@ -234,6 +231,17 @@ class Careers(Projection):
     def reset(self) -> None:
         self._cache.clear()
         self._dirty.clear()
+
+
+_UNIT_FIELDS_OF: dict[type, tuple[str, ...]] = {}
+
+
+def _unit_fields(event_class: type) -> tuple[str, ...]:
+    # The unit-valued fields an event class has (cadre_units links the cadre to them).
+    if event_class not in _UNIT_FIELDS_OF:
+        names = {n for k in event_class.__mro__ for n in getattr(k, "__annotations__", {})}
+        _UNIT_FIELDS_OF[event_class] = tuple(f for f in UNIT_FIELDS if f in names)
+    return _UNIT_FIELDS_OF[event_class]
 
 
 def _key_doc(key: tuple[date, int]) -> list[Any]:

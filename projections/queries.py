@@ -11,6 +11,7 @@ from domain.errors import NotFound
 from domain.ids import cadre_id, unit_id
 from domain.store import Store
 from projections import cadre_codec, time_travel
+from projections.careers import event_data
 from projections.sql import SqlViews
 
 
@@ -125,7 +126,7 @@ class ReadModels:
                     "effective_date": r["effective_date"],
                     "recorded_at": r["recorded_at"],
                     "recorded_by": r["recorded_by"],
-                    "data": r["data"],
+                    "data": event_data(self.store.mapper.transcoder.decode(r["data"].encode())),
                     "retracted": retracted,
                 }
             )

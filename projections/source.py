@@ -17,6 +17,7 @@ class StoreSource:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._states: dict[int, bytes] = {}
 
     def position(self) -> int:
         return self.store.position()
@@ -24,7 +25,11 @@ class StoreSource:
     def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
         notifications = self.store.recorder.select_notifications(start=after + 1, limit=limit)
         decode = self.store.mapper.to_domain_event
+        self._states = {n.id: n.state for n in notifications}
         return [(n.id, decode(n)) for n in notifications]
+
+    def stored_state(self, position: int) -> bytes:
+        return self._states[position]
 
     def history(self, originator_id: UUID, upto_version: int) -> list[Any]:
         return list(self.store.events.get(originator_id, lte=upto_version))

@@ -29,9 +29,40 @@ def _encode(value: Any) -> Any:
     return value
 
 
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _text_time(value: Any) -> Any:
+    return value if value is None or isinstance(value, str) else value.isoformat()
+
+
+def _integer(value: Any) -> Any:
+    return int(value) if isinstance(value, bool) else value
+
+
+_ENCODERS = {"JSON": _json, "DATE": _text_time, "TIMESTAMP": _text_time, "INTEGER": _integer}
+
+
+def _row_encoder(table: Table) -> Any:
+    """A function turning a row dict into the parameter list of the table's upsert."""
+    pairs = [(c, _ENCODERS.get(t, _identity)) for c, t in table.columns.items()]
+
+    def encode_row(row: Row) -> list[Any]:
+        get = row.get
+        return [enc(get(c)) for c, enc in pairs]
+
+    return encode_row
+
+
 def _ddl_type(column_type: str) -> str:
     # JSON, dates and timestamps are text in both dialects (ISO strings sort correctly).
-    return "TEXT" if column_type in {"JSON", "DATE", "TIMESTAMP"} else column_type
+    # STORED is an event's state as the event store transcoded it (decoded when read).
+    return "TEXT" if column_type in {"JSON", "DATE", "TIMESTAMP", "STORED"} else column_type
 
 
 class SqlViews:
@@ -62,7 +93,7 @@ class SqlViews:
         with self.transaction() as cur:
             for table in [POSITIONS, *tables]:
                 self._remember(table)
-                cols = ", ".join(f"{c} {_ddl_type(t)}" for c, t in table.columns.items())
+                cols = ", ".join(f"{c} {self.ddl_type(t)}" for c, t in table.columns.items())
                 cur.execute(
                     f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, "
                     f"PRIMARY KEY ({', '.join(table.key)}))"
@@ -94,6 +125,10 @@ class SqlViews:
                         f"CREATE INDEX IF NOT EXISTS {name} ON {old.name} ({', '.join(index)})"
                     )
             self._set_positions(cur, positions)
+
+    def ddl_type(self, column_type: str) -> str:
+        """The column type in this dialect."""
+        return _ddl_type(column_type)
 
     def _remember(self, table: Table) -> None:
         self._json_columns[table.name] = {c for c, t in table.columns.items() if t == "JSON"}
@@ -152,19 +187,31 @@ class SqlViews:
         upserts: Mapping[Table, list[Row]],
         deletes: Mapping[Table, list[Key]],
         positions: Mapping[str, int],
+        appended: Mapping[Table, list[Sequence[Any]]] | None = None,
+        patches: Mapping[Table, list[tuple[Key, Row]]] | None = None,
     ) -> None:
         with self._lock, self.transaction() as cur:
+            for table, values in (appended or {}).items():
+                cur.executemany(self._sql(self._upsert_sql(table)), values)
             for table, keys in deletes.items():
                 if keys:
                     where = " AND ".join(f"{c} = ?" for c in table.key)
                     cur.executemany(self._sql(f"DELETE FROM {table.name} WHERE {where}"), keys)
             for table, rows in upserts.items():
                 if rows:
-                    cols = list(table.columns)
+                    encode_row = _row_encoder(table)
                     cur.executemany(
-                        self._sql(self._upsert_sql(table)),
-                        [[_encode(r.get(c)) for c in cols] for r in rows],
+                        self._sql(self._upsert_sql(table)), [encode_row(r) for r in rows]
                     )
+            for table, changes in (patches or {}).items():
+                for key, change in changes:
+                    encode = _row_encoder(
+                        Table(table.name, {c: table.columns[c] for c in change}, ())
+                    )
+                    sets = ", ".join(f"{c} = ?" for c in change)
+                    where = " AND ".join(f"{c} = ?" for c in table.key)
+                    sql = f"UPDATE {table.name} SET {sets} WHERE {where}"
+                    cur.execute(self._sql(sql), [*encode(change), *key])
             self._set_positions(cur, positions)
 
     def _set_positions(self, cur: Any, positions: Mapping[str, int]) -> None:
@@ -197,6 +244,10 @@ class SqliteViews(SqlViews):
         super().__init__()
         self._local = threading.local()
         self.path = path
+
+    def ddl_type(self, column_type: str) -> str:
+        # INTEGER (not BIGINT) lets an integer primary key be the rowid: no second index.
+        return "INTEGER" if column_type == "BIGINT" else _ddl_type(column_type)
 
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

@@ -28,7 +28,9 @@ class Table:
 
     def key_of(self, row: Mapping[str, Any]) -> Key:
         """The primary key of a row."""
-        return tuple(row[c] for c in self.key)
+        if len(self.key) == 1:
+            return (row[self.key[0]],)
+        return tuple([row[c] for c in self.key])
 
     def renamed(self, name: str) -> Table:
         """The same table under another name (a rebuild builds beside the live one)."""
@@ -51,6 +53,8 @@ class ViewDatabase(Protocol):
         upserts: Mapping[Table, list[Row]],
         deletes: Mapping[Table, list[Key]],
         positions: Mapping[str, int],
+        appended: Mapping[Table, list[Sequence[Any]]] | None = None,
+        patches: Mapping[Table, list[tuple[Key, Row]]] | None = None,
     ) -> None:
         """Apply row changes and record positions, all in one transaction."""
         ...
@@ -67,7 +71,18 @@ class ViewTx:
     db: ViewDatabase
     tables: Mapping[str, Table]
     _rows: dict[str, dict[Key, Row]] = field(default_factory=dict)
+    _appended: dict[str, list[Sequence[Any]]] = field(default_factory=dict)
+    _patches: dict[str, list[tuple[Key, Row]]] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
+
+    def append(self, table: str, values: Sequence[Any]) -> None:
+        """Add a new row given as encoded values in column order (the fast path of
+        append-only tables such as timelines); it is not visible to reads of this batch."""
+        self._appended.setdefault(table, []).append(values)
+
+    def patch(self, table: str, key: Key, changes: Row) -> None:
+        """Change some columns of a row (written after this batch's inserts and upserts)."""
+        self._patches.setdefault(table, []).append((key, changes))
 
     def get(self, table: str, *key: Any) -> Row | None:
         """A row by primary key, or None."""
@@ -117,6 +132,10 @@ class ViewTx:
             spec = self.tables[name]
             upserts[spec] = [r for r in rows.values() if r]
             deletes[spec] = [k for k, r in rows.items() if r is _DELETED]
-        self.db.write(upserts, deletes, self.positions)
+        appended = {self.tables[n]: rows for n, rows in self._appended.items()}
+        patches = {self.tables[n]: p for n, p in self._patches.items()}
+        self.db.write(upserts, deletes, self.positions, appended, patches)
         self._rows.clear()
+        self._appended.clear()
+        self._patches.clear()
         self.positions.clear()

@@ -1,0 +1,122 @@
+"""Benchmark: rebuild every projection from 1,000,000+ events on SQLite.
+
+Prints events/s of the rebuild, its peak memory, and the ratio to the library's bare
+read-and-decode rate of the same events, both measured in this run, each phase in its own
+process so that peak memory is the phase's own.
+
+    python -m bench.rebuild --events 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+
+from api.vault import AesGcmVault
+from bench.county import career, codes, register_units
+from domain.clock import FixedClock
+from domain.importing import PersonnelBatch
+from domain.services import Services
+from domain.store import Store
+
+EVENTS_PER_CADRE = 14
+
+
+def env_for(path: str) -> dict[str, str]:
+    """The store environment of a SQLite file."""
+    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+
+
+def generate(path: str, events: int) -> None:
+    """Import enough careers to reach ``events`` events."""
+    services = Services.over(
+        Store(env=env_for(path)), FixedClock.on(date(2026, 11, 26)), AesGcmVault.from_secret("b")
+    )
+    towns = register_units(services)
+    rng = random.Random(11)
+    units: dict[str, object] = {}
+    all_codes = list(codes(events // EVENTS_PER_CADRE + 1))
+    for i in range(0, len(all_codes), 200):
+        batch = PersonnelBatch(services.personnel, units)  # type: ignore[arg-type]
+        for code in all_codes[i : i + 200]:
+            career(batch, rng, code, towns)
+        batch.commit()
+
+
+def phase_decode(path: str) -> dict[str, float]:
+    """Bare library: read every notification and decode it."""
+    store = Store(env=env_for(path))
+    started, count, after = time.perf_counter(), 0, 0
+    while True:
+        batch = store.recorder.select_notifications(start=after + 1, limit=5000)
+        if not batch:
+            break
+        for n in batch:
+            store.mapper.to_domain_event(n)
+        count += len(batch)
+        after = batch[-1].id
+    return {"events": count, "seconds": time.perf_counter() - started}
+
+
+def phase_rebuild(path: str) -> dict[str, float]:
+    """Build every projection from scratch into a fresh view database."""
+    from projections.framework import Follower
+    from projections.registry import all_projections
+    from projections.source import StoreSource
+    from projections.sql import SqliteViews
+
+    store = Store(env=env_for(path))
+    views = SqliteViews(os.path.join(tempfile.mkdtemp(prefix="jiandu-views-"), "views.sqlite3"))
+    follower = Follower(StoreSource(store), views, all_projections(), batch_size=5000)
+    started = time.perf_counter()
+    count = follower.catch_up()
+    return {"events": count, "seconds": time.perf_counter() - started}
+
+
+def run_phase(name: str, path: str) -> dict[str, float]:
+    """Run a phase in a child process; returns its figures and peak RSS in MB."""
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.rebuild", "--phase", name, "--store", path],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--store", help="reuse (or create) this SQLite event store")
+    parser.add_argument("--phase", choices=["decode", "rebuild"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        figures = phase_decode(args.store) if args.phase == "decode" else phase_rebuild(args.store)
+        figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(figures))
+        return
+    path = args.store or os.path.join(tempfile.mkdtemp(prefix="jiandu-bench-"), "events.sqlite3")
+    if not os.path.exists(path):
+        started = time.perf_counter()
+        generate(path, args.events)
+        print(f"generated the store in {time.perf_counter() - started:.0f} s: {path}")
+    decode = run_phase("decode", path)
+    built = run_phase("rebuild", path)
+    decode_rate = decode["events"] / decode["seconds"]
+    rebuild_rate = built["events"] / built["seconds"]
+    print(f"{'phase':8} {'events':>9} {'seconds':>8} {'events/s':>9} {'peak MB':>8}")
+    for name, f, rate in (("decode", decode, decode_rate), ("rebuild", built, rebuild_rate)):
+        print(f"{name:8} {f['events']:9.0f} {f['seconds']:8.1f} {rate:9.0f} {f['peak_mb']:8.0f}")
+    print(f"rebuild / bare read-and-decode: {rebuild_rate / decode_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()
