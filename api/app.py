@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import __version__
+from api.bootstrap import build
 from api.problems import install_problem_handlers
-from api.routes import health
+from api.routes import health, status
 from api.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -23,13 +24,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.check_safe()
-        # The adapters (event store, read models, transport, search) are built here, once.
+        platform = build(settings)
+        app.state.platform = platform
+        platform.follower.start()
         log.info("jiandu starting", extra={"env": settings.env, "store": settings.store})
-        yield
-        log.info("jiandu stopped")
+        try:
+            yield
+        finally:
+            platform.close()
+            log.info("jiandu stopped")
 
     app = FastAPI(title="Jiandu", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(status.router)
     return app

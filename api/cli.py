@@ -6,10 +6,11 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from pydantic import ValidationError
 
 from api import __version__
 from api.app import create_app
+from api.commands import projections
+from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings, UnsafeSettingsError
 
@@ -19,7 +20,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-# Command families join as sub-apps, e.g. app.add_typer(projections.app, name="projections").
+app.add_typer(projections.app, name="projections")
 
 
 @app.command()
@@ -46,12 +47,7 @@ def serve(
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with the command-line options that were given on top."""
-    given = {name: value for name, value in overrides.items() if value is not None}
-    try:
-        return Settings(**given)  # type: ignore[arg-type]
-    except ValidationError as error:
-        typer.echo(f"jiandu: invalid settings (JIANDU_* variables):\n{error}", err=True)
-        raise typer.Exit(code=2) from error
+    return settings_or_exit(**overrides)
 
 
 @app.command()
