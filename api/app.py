@@ -10,9 +10,11 @@ from fastapi import FastAPI
 
 from api import __version__
 from api.bootstrap import build
+from api.middleware import RequestConventions
 from api.problems import install_problem_handlers
-from api.routes import health, status
+from api.routes import cadres, health, status, units
 from api.settings import Settings
+from projections.sql import SqlViews
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Jiandu", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     install_problem_handlers(app)
+
+    def current_views() -> SqlViews | None:
+        built = getattr(app.state, "platform", None)
+        return built.views if built is not None else None
+
+    app.add_middleware(RequestConventions, views=current_views)
     app.include_router(health.router)
     app.include_router(status.router)
+    app.include_router(units.router)
+    app.include_router(cadres.router)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from api.clock import SystemClock
+from api.middleware import IDEMPOTENCY
 from api.settings import Settings
 from api.vault import AesGcmVault
 from domain.services import Services
@@ -60,6 +61,7 @@ def build(settings: Settings) -> Platform:
     store = Store(env=settings.eventsourcing_env())
     services = Services.over(store, clock, vault)
     views = build_views(settings)
+    views.ensure([IDEMPOTENCY])
     follower = Follower(StoreSource(store), views, all_projections())
     return Platform(
         settings=settings,

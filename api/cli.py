@@ -9,7 +9,7 @@ import uvicorn
 
 from api import __version__
 from api.app import create_app
-from api.commands import projections
+from api.commands import projections, token
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings, UnsafeSettingsError
@@ -21,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(projections.app, name="projections")
+app.add_typer(token.app, name="token")
 
 
 @app.command()

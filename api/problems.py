@@ -12,6 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from domain.errors import DomainError
+
 PROBLEM_JSON = "application/problem+json"
 
 log = logging.getLogger(__name__)
@@ -27,7 +29,7 @@ def problem(
     """A problem+json response; `type` is about:blank, so `title` is the status phrase."""
     body = {
         "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
+        "title": fields.pop("title", None) or HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
         **fields,
@@ -54,8 +56,14 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(500, "An unexpected error occurred.")
 
 
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem(exc.status, str(exc), title=exc.title)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
-    """Answer HTTP errors, validation errors and crashes with problem+json."""
+    """Answer HTTP errors, validation errors, domain errors and crashes with problem+json."""
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -312,6 +312,17 @@ class ReadModels:
         )
         return self.views._decode(self.views_table("complaints"), rows)
 
+    def open_findings(self, kind: str, code: str) -> list[str]:
+        """Ids of the findings that hold for a subject (empty until findings are projected)."""
+        if "findings" not in self.views.existing_tables():
+            return []
+        rows = self.views.query(
+            "SELECT finding_id FROM findings WHERE subject_kind = ? AND subject_code = ? "
+            "AND status IN ('open', 'acknowledged') ORDER BY finding_id",
+            [kind, code],
+        )
+        return [r["finding_id"] for r in rows]
+
     def views_table(self, name: str) -> Any:
         """The table spec of a view (for decoding JSON columns)."""
         from projections.registry import TABLES

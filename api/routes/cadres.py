@@ -1,0 +1,429 @@
+"""Cadres and every personnel action: clerks record them, every role reads them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import Field, StringConstraints
+
+from api.auth import Clerk, Reader
+from api.deps import Fresh, PlatformDep
+from api.routes.common import as_of_known_at
+from api.schemas import (
+    PROBLEMS,
+    Approval,
+    Body,
+    Code,
+    Command,
+    Name,
+    Text,
+    Written,
+    approval_value,
+    written,
+)  # fmt: skip
+
+router = APIRouter(prefix="/api/v1/cadres", tags=["cadres"], responses=PROBLEMS)
+
+
+class CadreCreate(Body):
+    code: Code
+    name: Name
+    gender: Annotated[str, StringConstraints(min_length=1, max_length=20)]
+    birth_date: date
+    growth_place: Name | None = None
+
+
+class Recruitment(Command):
+    effective_date: date
+    unit: Code
+    channel: Literal["exam", "selected_graduate", "targeted", "institution", "transfer_in"]
+    probation_months: Annotated[int, Field(ge=0, le=24)] = 12
+
+
+class Procedure(Body):
+    preview_notice: date | None = None
+    democratic_evaluation: date | None = None
+    individual_talks: date | None = None
+    records_review: date | None = None
+
+
+class PublicNotice(Body):
+    start: date
+    end: date
+
+
+class Appointment(Command):
+    unit: Code
+    post: Code
+    effective_date: date
+    kind: Literal["promotion", "lateral", "exceptional", "trial"]
+    decided_on: date
+    document_no: Name
+    procedure: Procedure | None = None
+    public_notice: PublicNotice | None = None
+    integrity_talk: date | None = None
+
+
+class Removal(Command):
+    post: Code
+    unit: Code
+    effective_date: date
+    reason: Text
+
+
+class Transfer(Command):
+    to_unit: Code
+    effective_date: date
+    approval: Approval | None = None
+
+
+class SecondmentStart(Command):
+    host_unit: Code
+    start_date: date
+    planned_end_date: date | None = None
+    purpose: Text = ""
+    approval: Approval | None = None
+
+
+class SecondmentExtension(Command):
+    new_planned_end_date: date
+    decided_on: date | None = None
+    approval: Approval | None = None
+
+
+class SecondmentEnd(Command):
+    end_date: date
+    reason: Literal["completed", "recalled", "cleanup"]
+
+
+class DispatchStart(Command):
+    village_unit: Code
+    role: Literal["first_secretary", "work_team"]
+    start_date: date
+    planned_end_date: date
+
+
+class DispatchStop(Command):
+    date: date
+    reason: Text = ""
+
+
+class Admonishment(Command):
+    date: date
+    authority: Name
+    reason: Text
+
+
+class Sanction(Command):
+    date: date
+    kind: Literal[
+        "warning", "demerit", "major_demerit", "demotion", "dismissal_from_post", "party_warning",
+        "party_serious_warning", "removal_from_party_post", "party_probation", "expulsion",
+    ]  # fmt: skip
+    authority: Name
+    reason: Text
+
+
+class InvestigationOpen(Command):
+    opened_on: date
+    authority: Name
+
+
+class InvestigationClose(Command):
+    closed_on: date
+    outcome: Text
+
+
+class Review(Command):
+    year: Annotated[int, Field(ge=1949, le=2200)]
+    rating: Literal["excellent", "competent", "basically_competent", "incompetent"]
+
+
+class Training(Command):
+    start_date: date
+    days: Annotated[int, Field(ge=1, le=366)]
+    topic: Name
+
+
+class Departure(Command):
+    effective_date: date
+    reason: Text
+
+
+class Probation(Command):
+    effective_date: date
+
+
+class Retraction(Command):
+    position: Annotated[int, Field(ge=1, le=2**62)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
+def _fields(body: Command) -> dict[str, Any]:
+    return body.model_dump(exclude={"expected_version"})
+
+
+@router.post("", status_code=201, response_model=Written)
+def register_cadre(body: CadreCreate, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """Open a cadre's record (409 when the personnel code is registered already)."""
+    data = body.model_dump()
+    data["growth_place"] = data["growth_place"] or ""
+    return written(p.services.personnel.register_cadre(who.subject, **data))
+
+
+@router.post("/{code}/recruitment", status_code=201, response_model=Written)
+def recruit(code: Code, body: Recruitment, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """录用."""
+    return written(
+        p.services.personnel.recruit(
+            who.subject, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.post("/{code}/probation", status_code=201, response_model=Written)
+def complete_probation(code: Code, body: Probation, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """转正: the probation period ended."""
+    return written(
+        p.services.personnel.complete_probation(
+            who.subject, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.post("/{code}/appointments", status_code=201, response_model=Written)
+def appoint(code: Code, body: Appointment, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """任职 / 提拔."""
+    data = _fields(body)
+    data["procedure"] = data["procedure"] or {}
+    return written(
+        p.services.personnel.appoint(
+            who.subject, code, expected_version=body.expected_version, **data
+        )
+    )
+
+
+@router.post("/{code}/removals", status_code=201, response_model=Written)
+def remove(code: Code, body: Removal, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """免职."""
+    return written(
+        p.services.personnel.remove(
+            who.subject, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.post("/{code}/transfers", status_code=201, response_model=Written)
+def transfer(code: Code, body: Transfer, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """调动: a new home unit."""
+    return written(
+        p.services.personnel.transfer(
+            who.subject, code, to_unit=body.to_unit, effective_date=body.effective_date,
+            approval=approval_value(body.approval), expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{code}/secondments", status_code=201, response_model=Written)
+def second(code: Code, body: SecondmentStart, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """借调; the answer carries the new ``secondment_id``."""
+    return written(
+        p.services.personnel.second(
+            who.subject, code, host_unit=body.host_unit, start_date=body.start_date,
+            planned_end_date=body.planned_end_date, purpose=body.purpose,
+            approval=approval_value(body.approval), expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post(
+    "/{code}/secondments/{secondment_id}/extension", status_code=201, response_model=Written
+)
+def extend_secondment(
+    code: Code, secondment_id: Code, body: SecondmentExtension, who: Clerk, p: PlatformDep
+) -> dict[str, Any]:
+    """Extend the active secondment."""
+    return written(
+        p.services.personnel.extend_secondment(
+            who.subject, code, secondment_id, new_planned_end_date=body.new_planned_end_date,
+            decided_on=body.decided_on, approval=approval_value(body.approval),
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{code}/secondments/{secondment_id}/end", status_code=201, response_model=Written)
+def end_secondment(
+    code: Code, secondment_id: Code, body: SecondmentEnd, who: Clerk, p: PlatformDep
+) -> dict[str, Any]:
+    """End the active secondment."""
+    return written(
+        p.services.personnel.end_secondment(
+            who.subject,
+            code,
+            secondment_id,
+            expected_version=body.expected_version,
+            **_fields(body),
+        )
+    )
+
+
+@router.post("/{code}/dispatches", status_code=201, response_model=Written)
+def dispatch(code: Code, body: DispatchStart, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """派驻 / 驻村; the answer carries the new ``dispatch_id``."""
+    return written(
+        p.services.personnel.dispatch(
+            who.subject, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.post("/{code}/dispatches/{dispatch_id}/recall", status_code=201, response_model=Written)
+def recall_dispatch(
+    code: Code, dispatch_id: Code, body: DispatchStop, who: Clerk, p: PlatformDep
+) -> dict[str, Any]:
+    """召回: end a dispatch early."""
+    return written(
+        p.services.personnel.end_dispatch(
+            who.subject, code, dispatch_id, on=body.date, reason=body.reason, recalled=True,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{code}/dispatches/{dispatch_id}/end", status_code=201, response_model=Written)
+def end_dispatch(
+    code: Code, dispatch_id: Code, body: DispatchStop, who: Clerk, p: PlatformDep
+) -> dict[str, Any]:
+    """A dispatch ended as planned."""
+    return written(
+        p.services.personnel.end_dispatch(
+            who.subject, code, dispatch_id, on=body.date, reason=body.reason, recalled=False,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{code}/admonishments", status_code=201, response_model=Written)
+def admonish(code: Code, body: Admonishment, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """诫勉."""
+    return written(
+        p.services.personnel.admonish(
+            who.subject, code, on=body.date, authority=body.authority, reason=body.reason,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{code}/sanctions", status_code=201, response_model=Written)
+def sanction(code: Code, body: Sanction, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """处分."""
+    return written(
+        p.services.personnel.sanction(
+            who.subject, code, on=body.date, kind=body.kind, authority=body.authority,
+            reason=body.reason, expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{code}/investigations", status_code=201, response_model=Written)
+def open_investigation(
+    code: Code, body: InvestigationOpen, who: Clerk, p: PlatformDep
+) -> dict[str, Any]:
+    """立案审查; the answer carries the new ``investigation_id``."""
+    return written(
+        p.services.personnel.open_investigation(
+            who.subject, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.post(
+    "/{code}/investigations/{investigation_id}/close", status_code=201, response_model=Written
+)
+def close_investigation(
+    code: Code, investigation_id: Code, body: InvestigationClose, who: Clerk, p: PlatformDep
+) -> dict[str, Any]:
+    """Close an open investigation."""
+    return written(
+        p.services.personnel.close_investigation(
+            who.subject,
+            code,
+            investigation_id,
+            expected_version=body.expected_version,
+            **_fields(body),
+        )
+    )
+
+
+@router.post("/{code}/reviews", status_code=201, response_model=Written)
+def record_review(code: Code, body: Review, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """年度考核."""
+    return written(
+        p.services.personnel.record_review(
+            who.subject, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.post("/{code}/training", status_code=201, response_model=Written)
+def record_training(code: Code, body: Training, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """A training course."""
+    return written(
+        p.services.personnel.record_training(
+            who.subject, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.post("/{code}/departure", status_code=201, response_model=Written)
+def depart(code: Code, body: Departure, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """The cadre left service."""
+    return written(
+        p.services.personnel.depart(
+            who.subject, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.post("/{code}/retractions", status_code=201, response_model=Written)
+def retract(code: Code, body: Retraction, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """更正: void one earlier event of this cadre (nothing is deleted)."""
+    return written(
+        p.services.personnel.retract(
+            who.subject, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.get("/{code}", dependencies=[Fresh])
+def get_cadre(
+    code: Code,
+    who: Reader,
+    p: PlatformDep,
+    as_of: Annotated[date | None, Query(description="Effective-date cut-off.")] = None,
+    known_at: Annotated[datetime | None, Query(description="Recorded-time cut-off.")] = None,
+) -> dict[str, Any]:
+    """A cadre's state, now or as of a date and as known at a time."""
+    as_of, known_at = as_of_known_at(p, as_of, known_at)
+    doc = p.reads.cadre(code, today=p.clock.today(), as_of=as_of, known_at=known_at)
+    doc["open_findings"] = p.reads.open_findings("cadre", code)
+    return doc
+
+
+@router.get("/{code}/timeline", dependencies=[Fresh])
+def get_timeline(
+    code: Code,
+    who: Reader,
+    p: PlatformDep,
+    as_of: Annotated[date | None, Query(description="Effective-date cut-off.")] = None,
+    known_at: Annotated[datetime | None, Query(description="Recorded-time cut-off.")] = None,
+    include_retracted: bool = False,
+) -> dict[str, Any]:
+    """A cadre's events in effective-date order (position breaks ties)."""
+    as_of, known_at = as_of_known_at(p, as_of, known_at)
+    return p.reads.timeline(
+        code, as_of=as_of, known_at=known_at, include_retracted=include_retracted
+    )

@@ -1,0 +1,107 @@
+"""Units and posts: clerks record them, every role reads them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import StringConstraints
+
+from api.auth import Clerk, Reader
+from api.deps import Fresh, PlatformDep
+from api.routes.common import as_of_known_at
+from api.schemas import PROBLEMS, Body, Code, Command, Name, Written, written
+
+router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=PROBLEMS)
+
+Level = Literal["province", "city", "county", "township", "village"]
+Kind = Literal[
+    "party_committee", "government", "department", "institution", "dispatched_office",
+    "village_committee", "community",
+]  # fmt: skip
+
+
+class UnitCreate(Body):
+    code: Code
+    name: Name
+    level: Level
+    kind: Kind
+    parent: Code | None = None
+
+
+class PostCreate(Command):
+    code: Code
+    title: Name
+    category: Literal["leadership", "non_leadership"]
+    grade: Annotated[str, StringConstraints(max_length=100)] = ""
+    team_member: bool = False
+    principal: bool = False
+    sensitive: bool = False
+
+
+class UnitRename(Command):
+    name: Name
+    effective_date: date
+
+
+class UnitAbolish(Command):
+    effective_date: date
+    merged_into: Code | None = None
+
+
+class PostAbolish(Command):
+    effective_date: date
+
+
+@router.post("", status_code=201, response_model=Written)
+def register_unit(body: UnitCreate, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """Register a unit (409 duplicate code, 422 unknown parent)."""
+    return written(p.services.organisation.register_unit(who.subject, **body.model_dump()))
+
+
+@router.post("/{code}/posts", status_code=201, response_model=Written)
+def establish_post(code: Code, body: PostCreate, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """Establish a post in the unit."""
+    return written(p.services.organisation.establish_post(who.subject, code, **body.model_dump()))
+
+
+@router.post("/{code}/rename", status_code=201, response_model=Written)
+def rename_unit(code: Code, body: UnitRename, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """Give the unit a new name from an effective date."""
+    return written(p.services.organisation.rename_unit(who.subject, code, **body.model_dump()))
+
+
+@router.post("/{code}/posts/{post}/abolish", status_code=201, response_model=Written)
+def abolish_post(
+    code: Code, post: Code, body: PostAbolish, who: Clerk, p: PlatformDep
+) -> dict[str, Any]:
+    """Abolish a post."""
+    org = p.services.organisation
+    return written(
+        org.abolish_post(who.subject, code, code=post, effective_date=body.effective_date)
+    )
+
+
+@router.post("/{code}/abolish", status_code=201, response_model=Written)
+def abolish_unit(code: Code, body: UnitAbolish, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+    """Abolish the unit (乡镇撤并), optionally merged into another."""
+    org = p.services.organisation
+    return written(
+        org.abolish_unit(
+            who.subject, code, effective_date=body.effective_date, merged_into=body.merged_into
+        )
+    )
+
+
+@router.get("/{code}", dependencies=[Fresh])
+def get_unit(
+    code: Code,
+    who: Reader,
+    p: PlatformDep,
+    as_of: Annotated[date | None, Query(description="Effective-date cut-off.")] = None,
+    known_at: Annotated[datetime | None, Query(description="Recorded-time cut-off.")] = None,
+) -> dict[str, Any]:
+    """The unit with its posts and holders, and cadres seconded in and out."""
+    as_of, known_at = as_of_known_at(p, as_of, known_at)
+    return p.reads.unit(code, today=p.clock.today(), as_of=as_of, known_at=known_at)
