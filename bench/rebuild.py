@@ -27,7 +27,7 @@ from domain.importing import PersonnelBatch
 from domain.services import Services
 from domain.store import Store
 
-EVENTS_PER_CADRE = 14
+EVENTS_PER_CADRE = 13
 
 
 def env_for(path: str) -> dict[str, str]:

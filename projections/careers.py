@@ -57,7 +57,7 @@ CADRE_UNITS = Table("cadre_units", {"unit": "TEXT", "cadre_id": "TEXT"}, key=("u
 
 UNIT_FIELDS = ("unit", "to_unit", "from_unit", "host_unit", "home_unit", "village_unit")
 _HEADER = {"originator_id", "originator_version", "timestamp", "recorded_by", "originator_topic"}
-CACHE_LIMIT = 200_000
+CACHE_LIMIT = 20_000  # folds kept in memory between events (least recently used go first)
 
 
 def event_data(state: dict[str, Any]) -> dict[str, Any]:
@@ -140,8 +140,9 @@ class Careers(Projection):
 
     def _entry(self, event: Any, tx: ViewTx, source: EventSource) -> _Entry:
         cid = event.originator_id
-        entry = self._cache.get(cid)
+        entry = self._cache.pop(cid, None)
         if entry is not None and entry.version == event.originator_version - 1:
+            self._cache[cid] = entry  # most recently used last
             return entry
         row = tx.get("cadres", str(cid))
         if row is not None and row["version"] == event.originator_version - 1:
@@ -175,7 +176,9 @@ class Careers(Projection):
                 set(old.secondments),
             )
         if len(self._cache) >= CACHE_LIMIT:
-            self._cache.clear()
+            for stale in list(self._cache)[: CACHE_LIMIT // 4]:
+                if stale not in self._dirty:
+                    del self._cache[stale]
         self._cache[cid] = entry
         return entry
 
