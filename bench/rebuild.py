@@ -67,18 +67,17 @@ def phase_decode(path: str) -> dict[str, float]:
 
 
 def phase_rebuild(path: str) -> dict[str, float]:
-    """Build every projection from scratch into a fresh view database."""
-    from projections.framework import Follower
-    from projections.registry import all_projections
+    """`jiandu projections rebuild`: every projection, beside the live views, then swapped in."""
+    from projections.rebuild import rebuild
+    from projections.registry import PROJECTIONS
     from projections.source import StoreSource
     from projections.sql import SqliteViews
 
     store = Store(env=env_for(path))
     views = SqliteViews(os.path.join(tempfile.mkdtemp(prefix="jiandu-views-"), "views.sqlite3"))
-    follower = Follower(StoreSource(store), views, all_projections(), batch_size=5000)
     started = time.perf_counter()
-    count = follower.catch_up()
-    return {"events": count, "seconds": time.perf_counter() - started}
+    position = rebuild(list(PROJECTIONS), StoreSource(store), views)
+    return {"events": position, "seconds": time.perf_counter() - started}
 
 
 def run_phase(name: str, path: str) -> dict[str, float]:

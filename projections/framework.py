@@ -104,6 +104,8 @@ class Follower:
         views: SqlViews,
         projections: Sequence[Projection],
         batch_size: int = 2000,
+        *,
+        indexes: bool = True,
     ) -> None:
         self.source = source
         self.views = views
@@ -112,7 +114,9 @@ class Follower:
         self.tables: dict[str, Table] = {}
         for p in self.projections:
             self.tables.update(p.table_map())
-        views.ensure(list(self.tables.values()))
+        # A rebuild fills its tables without secondary indexes: building them once at the swap
+        # is cheaper than maintaining them row by row.
+        views.ensure(list(self.tables.values()), indexes=indexes)
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._applied = threading.Condition()

@@ -7,7 +7,7 @@ for the final catch-up and the swap, which happen in one transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from projections.framework import EventSource, Follower, Progress
 from projections.registry import PROJECTIONS
@@ -18,31 +18,39 @@ SUFFIX = "__rebuild"
 
 
 def rebuild(
-    name: str,
+    names: str | Sequence[str],
     source: EventSource,
     views: SqlViews,
     live: Follower | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     batch_size: int = 5000,
 ) -> int:
-    """Rebuild projection ``name`` from position 0; returns the position it was swapped in at."""
-    if name not in PROJECTIONS:
-        raise KeyError(f"unknown projection {name!r}; known: {', '.join(sorted(PROJECTIONS))}")
-    fresh = PROJECTIONS[name](SUFFIX)
-    built = list(fresh.table_map().values())
-    views.drop(built)
-    views.write({}, {}, {name + SUFFIX: 0})
-    follower = Follower(source, views, [fresh], batch_size=batch_size)
+    """Rebuild projections from position 0 in one pass; returns the position they were swapped
+    in at (all of them at once, in one transaction)."""
+    wanted = [names] if isinstance(names, str) else list(names)
+    for name in wanted:
+        if name not in PROJECTIONS:
+            known = ", ".join(sorted(PROJECTIONS))
+            raise KeyError(f"unknown projection {name!r}; known: {known}")
+    fresh = [PROJECTIONS[name](SUFFIX) for name in wanted]
+    built = {p.name: list(p.table_map().values()) for p in fresh}
+    views.ensure([])  # the positions table
+    views.drop([t for tables in built.values() for t in tables])
+    views.write({}, {}, {name + SUFFIX: 0 for name in wanted})
+    follower = Follower(source, views, fresh, batch_size=batch_size, indexes=False)
     follower.catch_up(on_progress)
     lock = live.lock if live is not None else follower.lock
     with lock:
         follower.catch_up(on_progress)  # what arrived meanwhile, with the live follower paused
-        position = follower.positions()[name]
-        views.replace([t for t in PROJECTIONS[name].tables], built, {name: position})
-        views.forget_position(name + SUFFIX)
+        reached = follower.positions()
+        position = min(reached.values())
+        live_tables = [t for name in wanted for t in PROJECTIONS[name].tables]
+        views.replace(live_tables, [t for name in wanted for t in built[name]], reached)
+        for name in wanted:
+            views.forget_position(name + SUFFIX)
         if live is not None:
             for projection in live.projections:
-                if projection.name == name:
+                if projection.name in wanted:
                     projection.reset()
-    log.info("projection rebuilt", extra={"projection": name, "position": position})
+    log.info("projections rebuilt", extra={"projections": wanted, "position": position})
     return position

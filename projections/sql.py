@@ -88,8 +88,8 @@ class SqlViews:
 
     # -- schema ---------------------------------------------------------------------------
 
-    def ensure(self, tables: Sequence[Table]) -> None:
-        """Create missing tables and indexes."""
+    def ensure(self, tables: Sequence[Table], *, indexes: bool = True) -> None:
+        """Create missing tables and (unless told not to) their secondary indexes."""
         with self.transaction() as cur:
             for table in [POSITIONS, *tables]:
                 self._remember(table)
@@ -98,7 +98,7 @@ class SqlViews:
                     f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, "
                     f"PRIMARY KEY ({', '.join(table.key)}))"
                 )
-                for index in table.indexes:
+                for index in table.indexes if indexes else ():
                     name = f"{table.name}__{'_'.join(index)}"
                     cur.execute(
                         f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({', '.join(index)})"

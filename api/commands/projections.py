@@ -10,7 +10,6 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
@@ -47,27 +46,27 @@ def rebuild(
         str | None, typer.Argument(help="Projection to rebuild (default: all).")
     ] = None,
 ) -> None:
-    """Rebuild beside the live view from the first event, then swap it in."""
+    """Rebuild beside the live views from the first event (one pass), then swap them in."""
     names = [name] if name else list(PROJECTIONS)
     unknown = [n for n in names if n not in PROJECTIONS]
     if unknown:
         console.print(f"unknown projection {unknown[0]!r}; known: {', '.join(PROJECTIONS)}")
         raise typer.Exit(code=2)
     platform = build(settings_or_exit())
+    label = ", ".join(names)
     try:
-        for each in names:
-            with Progress(
-                TextColumn(f"rebuilding {each}"), BarColumn(), MofNCompleteColumn(),
-                TimeRemainingColumn(), console=console,
-            ) as bar:  # fmt: skip
-                task = bar.add_task(each, total=platform.store.position())
+        with Progress(
+            TextColumn(f"rebuilding {label}"), BarColumn(), MofNCompleteColumn(),
+            TimeRemainingColumn(), console=console,
+        ) as bar:  # fmt: skip
+            task = bar.add_task(label, total=platform.store.position())
 
-                def advance(reached: Reached, task: TaskID = task, bar: Progress = bar) -> None:
-                    bar.update(task, completed=reached.position, total=reached.target)
+            def advance(reached: Reached) -> None:
+                bar.update(task, completed=reached.position, total=reached.target)
 
-                position = rebuild_projection(
-                    each, platform.follower.source, platform.views, platform.follower, advance
-                )
-            console.print(f"{each}: rebuilt and swapped in at position {position}")
+            position = rebuild_projection(
+                names, platform.follower.source, platform.views, platform.follower, advance
+            )
+        console.print(f"{label}: rebuilt in one pass and swapped in at position {position}")
     finally:
         platform.close()
