@@ -257,6 +257,8 @@ class SqliteViews(SqlViews):
             )
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            # Keep index pages of large views in memory (64 MiB): rebuilds write them densely.
+            conn.execute("PRAGMA cache_size=-65536")
             self._local.conn = conn
         return conn
 
