@@ -57,7 +57,7 @@ CADRE_UNITS = Table("cadre_units", {"unit": "TEXT", "cadre_id": "TEXT"}, key=("u
 
 UNIT_FIELDS = ("unit", "to_unit", "from_unit", "host_unit", "home_unit", "village_unit")
 _HEADER = {"originator_id", "originator_version", "timestamp", "recorded_by", "originator_topic"}
-CACHE_LIMIT = 20_000  # folds kept in memory between events (least recently used go first)
+CACHE_LIMIT = 10_000  # folds kept in memory between events (least recently used go first)
 
 
 def event_data(state: dict[str, Any]) -> dict[str, Any]:
@@ -99,7 +99,7 @@ class Careers(Projection):
                 "birth_date": event.birth_date, "registered_at": event.timestamp,
             }  # fmt: skip
             state = CadreState(code=event.code, name=event.name)
-            self._cache[cid] = _Entry(1, state, (date.min, 0), registered)
+            self._remember(cid, _Entry(1, state, (date.min, 0), registered))
             self._dirty.add(cid)
             return
         entry = self._entry(event, tx, source)
@@ -175,12 +175,15 @@ class Careers(Projection):
                 set(old.posts),
                 set(old.secondments),
             )
+        self._remember(cid, entry)
+        return entry
+
+    def _remember(self, cid: UUID, entry: _Entry) -> None:
         if len(self._cache) >= CACHE_LIMIT:
             for stale in list(self._cache)[: CACHE_LIMIT // 4]:
                 if stale not in self._dirty:
                     del self._cache[stale]
         self._cache[cid] = entry
-        return entry
 
     def _refold(self, entry: _Entry, event: Any, source: EventSource) -> None:
         history = source.history(event.originator_id, event.originator_version - 1)
