@@ -57,7 +57,8 @@ class Projection:
         return {t.name: t.renamed(t.name + self.suffix) if self.suffix else t for t in self.tables}
 
     def handles(self, event: Any) -> bool:
-        """Whether the event concerns this projection (others only advance its position)."""
+        """Whether events of this event's class concern this projection (others only advance
+        its position); the runner asks once per class."""
         return True
 
     def apply(self, event: Any, position: int, tx: ViewTx, source: EventSource) -> None:
@@ -122,6 +123,8 @@ class Follower:
         self._applied = threading.Condition()
         self._thread: threading.Thread | None = None
         self._position_names = [p.name + p.suffix for p in self.projections]
+        # Whether a projection handles an event depends on the event's class only.
+        self._handled: dict[str, dict[type, bool]] = {p.name: {} for p in self.projections}
 
     def positions(self) -> dict[str, int]:
         """Each projection's applied position."""
@@ -140,9 +143,14 @@ class Follower:
             try:
                 for projection in self.projections:
                     done = positions[projection.name]
+                    handled = self._handled[projection.name]
+                    apply = projection.apply
                     for position, event in batch:
-                        if position > done and projection.handles(event):
-                            projection.apply(event, position, tx, self.source)
+                        kind = type(event)
+                        if kind not in handled:
+                            handled[kind] = projection.handles(event)
+                        if handled[kind] and position > done:
+                            apply(event, position, tx, self.source)
                     tx.positions[projection.name + projection.suffix] = max(done, batch[-1][0])
                     projection.before_flush(tx)
                 tx.flush()

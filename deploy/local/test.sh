@@ -52,7 +52,7 @@ run_pytest() {
   # shellcheck disable=SC1091
   . "$LOCAL_DIR/stack.env" || return 1
   set +a
-  "$BIN/pytest"
+  "$BIN/pytest" -v --durations=20
 }
 
 finish() {
