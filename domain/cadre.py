@@ -79,6 +79,13 @@ class Cadre(Aggregate):
             fold(self._fresh_state(), [*self._live_facts(), event], strict=True)
         self._commit(event)
 
+    def state_on(self, day: date) -> CadreState:
+        """The state an event effective on ``day`` joins: it folds after that day's events, so
+        a back-dated entry (补录) sees the home unit of its own date, not today's."""
+        if type(day) is not date or day >= self._last_key[0]:
+            return self.state  # nothing live is effective later (record() rejects non-dates)
+        return fold(self._fresh_state(), self._live_facts(), strict=False, as_of=day)
+
     def new_id(self, kind: str) -> str:
         """A server-made id for a secondment, dispatch or investigation recorded next."""
         return str(uuid5(NAMESPACE_OID, f"{self.id}/{kind}/{self.version + 1}"))

@@ -208,7 +208,7 @@ class Personnel:
     ) -> Written:
         """调动: change of home unit."""
         cadre = self.cadre(code)
-        from_unit = cadre.state.home_unit
+        from_unit = cadre.state_on(effective_date).home_unit
         from_level = self._level(from_unit) if from_unit else None
         cadre.record(
             self._ctx(by), ev.Transferred,
@@ -233,7 +233,7 @@ class Personnel:
         """借调 to a host unit; returns the new secondment_id."""
         check_text(purpose, "purpose")
         cadre = self.cadre(code)
-        home = cadre.state.home_unit
+        home = cadre.state_on(start_date).home_unit
         secondment_id = cadre.new_id("secondment")
         cadre.record(
             self._ctx(by), ev.Seconded,

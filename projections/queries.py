@@ -145,9 +145,13 @@ class ReadModels:
         unit = self.views._decode(self.views_table("units"), rows)[0]
         posts = self.views.query("SELECT * FROM posts WHERE unit = ? ORDER BY code", [code])
         if as_of is None and known_at is None:
+            # In code order, as _roster_as_of reads them: when two cadres hold one post, both
+            # paths name the same one (the last).
             holders = {
                 r["post"]: r["cadre_code"]
-                for r in self.views.query("SELECT * FROM holdings WHERE unit = ?", [code])
+                for r in self.views.query(
+                    "SELECT * FROM holdings WHERE unit = ? ORDER BY cadre_code", [code]
+                )
             }
             seconded_in = self._active_secondments("host_unit", code)
             seconded_out = self._active_secondments("home_unit", code)
