@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -34,10 +35,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
+_RECEIPT_IN_PATH = re.compile(r"(/api/v1/public/complaints/)[^/?#\s\"]+")
+
+
+class HideReceipts(logging.Filter):
+    """Mask receipt codes in logged paths: a receipt is a reporter's only key to a complaint."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = _RECEIPT_IN_PATH.sub(r"\1<receipt>", record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(_masked(arg) for arg in record.args)
+        for name, value in list(vars(record).items()):
+            if name not in _STANDARD and isinstance(value, str):  # `extra=` fields, e.g. path
+                setattr(record, name, _masked(value))
+        return True
+
+
+def _masked(value: object) -> object:
+    return _RECEIPT_IN_PATH.sub(r"\1<receipt>", value) if isinstance(value, str) else value
+
+
 def configure_logging(level: str = "info") -> None:
     """Send all logs (uvicorn's included) as JSON lines to stderr at `level`."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(HideReceipts())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
 
+from domain.vault import Vault
 from projections.sql import SqlViews
 from projections.view import Table
 
@@ -24,6 +25,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 MAX_BODY = 1024 * 1024
+NO_REPLAY_PREFIX = "/api/v1/public/"
 IDEMPOTENCY = Table(
     "idempotency_keys",
     {
@@ -60,9 +62,17 @@ async def _answer(
 class RequestConventions:
     """Body limit for every request with a body; idempotent replays for keyed POSTs."""
 
-    def __init__(self, app: ASGIApp, views: Callable[[], SqlViews | None]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        views: Callable[[], SqlViews | None],
+        vault: Callable[[], Vault | None] = lambda: None,
+    ) -> None:
         self.app = app
         self.views = views
+        # Kept answers may hold secrets (an intake answer carries the reporter's receipt):
+        # they are sealed at rest, bound to the caller and the key.
+        self.vault = vault
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -91,7 +101,10 @@ class RequestConventions:
                 break
         key = headers.get("idempotency-key")
         views = self.views()
-        if key is None or views is None or scope["method"] != "POST":
+        # Anonymous callers would share one replay scope, and a stored public answer holds a
+        # receipt in clear: public intake takes no part in idempotent replays.
+        public = scope["path"].startswith(NO_REPLAY_PREFIX)
+        if key is None or views is None or scope["method"] != "POST" or public:
             await self.app(scope, _replay(bytes(body)), send)
             return
         if not 1 <= len(key) <= 200:
@@ -119,8 +132,11 @@ class RequestConventions:
                         "application/problem+json",
                     )
                     return
+                kept = first["body"]
+                vault = self.vault()
+                answer = vault.unseal(kept, f"{who}/{key}".encode()) if vault else kept.encode()
                 await _answer(
-                    send, int(first["status"]), first["body"].encode(), first["content_type"],
+                    send, int(first["status"]), answer, first["content_type"],
                     [(b"idempotent-replayed", b"true")],
                 )  # fmt: skip
                 return
@@ -140,9 +156,12 @@ class RequestConventions:
                     (v.decode() for k, v in captured["headers"] if k.lower() == b"content-type"),
                     "application/json",
                 )
+                vault = self.vault()
+                answer = bytes(captured["body"])
+                kept = vault.seal(answer, f"{who}/{key}".encode()) if vault else answer.decode()
                 row = {
                     "scope": who, "idem_key": key, "request_hash": request_hash, "status": 201,
-                    "body": bytes(captured["body"]).decode(), "content_type": content_type,
+                    "body": kept, "content_type": content_type,
                 }  # fmt: skip
                 await asyncio.to_thread(views.write, {IDEMPOTENCY: [row]}, {}, {})
         self._locks.pop(f"{who}/{key}", None)

@@ -12,9 +12,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.schemas import LINE, NON_BLANK_LINE
 from domain.errors import DomainError
+from domain.values import CODE_PATTERN as CODE
 
 PROBLEM_JSON = "application/problem+json"
+_PATTERN_MESSAGES = {
+    LINE: "must be printable text on one line (no control characters)",
+    NON_BLANK_LINE: "must be printable text on one line (no control characters), not blank",
+    CODE.pattern: "must be 1-64 letters, digits, '-', '_' or '.'",
+}
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +49,16 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, str(exc.detail), headers=exc.headers)
 
 
+def _message(error: Mapping[str, Any]) -> str:
+    """Pydantic's message, but a pattern of ours is said in words rather than as a regex."""
+    message = str(error.get("msg", ""))
+    pattern = (error.get("ctx") or {}).get("pattern")
+    return _PATTERN_MESSAGES.get(pattern, message) if isinstance(pattern, str) else message
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"loc": list(e.get("loc", ())), "msg": e.get("msg", "")} for e in exc.errors()]
+    errors = [{"loc": list(e.get("loc", ())), "msg": _message(e)} for e in exc.errors()]
     # A body that is not JSON at all is a malformed request (400), not a validation failure.
     if any(e.get("type") == "json_invalid" for e in exc.errors()):
         return problem(400, "The request body is not valid JSON.", errors=errors)

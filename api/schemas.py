@@ -2,21 +2,63 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
 
 from domain.values import Approval as ApprovalValue
 from domain.values import Level
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$", max_length=64)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+LINE = r"^[^\x00-\x08\x0a-\x1f\x7f]*$"
+"""Printable single-line text (tab allowed): what ``domain.values.check_text`` accepts."""
+NON_BLANK_LINE = r"^[^\x00-\x08\x0a-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0a-\x1f\x7f]*$"
+"""Printable single-line text with at least one character that is not white space."""
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE)]
+Line = Annotated[str, StringConstraints(max_length=500, pattern=LINE)]
+LongLine = Annotated[str, StringConstraints(max_length=2000, pattern=LINE)]
 Text = Annotated[str, StringConstraints(max_length=2000)]
 LongText = Annotated[str, StringConstraints(max_length=20000)]
 Version = Annotated[
-    int | None, Field(default=None, ge=0, description="409 when the record is at another version.")
+    StrictInt | None,
+    Field(default=None, ge=0, le=2**62, description="409 when the record is at another version."),
 ]
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _day_text(value: object) -> object:
+    """A date is ``YYYY-MM-DD`` text: no number (a Unix time) and no timestamp passes as one."""
+    if (isinstance(value, str) and _DAY.fullmatch(value)) or type(value) is date:
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+def _instant_text(value: object) -> object:
+    """An instant is RFC 3339 text, not a number."""
+    if (isinstance(value, str) and _INSTANT.fullmatch(value)) or isinstance(value, datetime):
+        return value
+    raise ValueError("must be an RFC 3339 timestamp such as 2024-05-01T08:00:00+08:00")
+
+
+Day = Annotated[date, BeforeValidator(_day_text)]
+"""A calendar date in a body or query (``YYYY-MM-DD``)."""
+Instant = Annotated[datetime, BeforeValidator(_instant_text)]
+"""A timestamp in a body or query (RFC 3339)."""
 
 
 class Body(BaseModel):
@@ -62,6 +104,13 @@ def written(result: Any) -> dict[str, Any]:
     return {"position": result.position, "version": result.version, **dict(result.ids)}
 
 
+class ProblemError(BaseModel):
+    """Where a request is invalid, and why."""
+
+    loc: list[str | int]
+    msg: str
+
+
 class Problem(BaseModel):
     """RFC 9457 problem details."""
 
@@ -71,10 +120,39 @@ class Problem(BaseModel):
     title: str
     status: int
     detail: str
+    errors: list[ProblemError] | None = None
 
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details; `errors` lists what is invalid (422, 400).",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["loc", "msg"],
+                "properties": {
+                    "loc": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "msg": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+"""`Problem` inline: the error answers are `application/problem+json`, never `application/json`."""
 
 PROBLEMS: dict[int | str, dict[str, Any]] = {
-    status: {"model": Problem, "content": {"application/problem+json": {}}, "description": text}
+    status: {
+        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+        "description": text,
+    }
     for status, text in (
         (400, "Malformed JSON"),
         (401, "Missing or bad token"),
@@ -89,3 +167,41 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
 
 AsOf = Annotated[date | None, Field(description="Effective-date cut-off (valid time).")]
 KnownAt = Annotated[datetime | None, Field(description="Recorded-time cut-off (transaction time).")]
+
+
+# -- complaints (public intake and internal filing share these fields) ----------------------
+
+ComplaintText = Annotated[str, StringConstraints(min_length=1, max_length=20000)]
+
+
+class Reporter(Body):
+    """A named reporter's identity: sealed at rest, never returned."""
+
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=LINE)]
+    phone: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=LINE)]
+
+
+class ComplaintReport(Body):
+    """What a reporter tells: the complaint, its subjects, and (if named) who they are."""
+
+    category: Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=LINE)]
+    title: Name
+    body: ComplaintText
+    subject_cadres: Annotated[list[Code], Field(max_length=100)] = []
+    subject_units: Annotated[list[Code], Field(max_length=100)] = []
+    named: StrictBool
+    reporter: Reporter | None = None
+
+    @model_validator(mode="after")
+    def _named_has_reporter(self) -> ComplaintReport:
+        if self.named and self.reporter is None:
+            raise ValueError("a named complaint needs the reporter's name and phone")
+        if not self.named and self.reporter is not None:
+            raise ValueError("an anonymous complaint carries no reporter identity")
+        return self
+
+    def fields(self) -> dict[str, Any]:
+        """The keyword arguments of ``Complaints.file``."""
+        data = self.model_dump(exclude={"reporter"})
+        data["reporter"] = self.reporter.model_dump() if self.reporter else None
+        return data

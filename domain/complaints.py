@@ -23,6 +23,7 @@ from domain.values import (
 from domain.vault import Vault
 
 MAX_BODY = 20_000
+EARLIEST_RECEIPT_YEAR = 1900
 PUBLIC = "public"
 
 
@@ -94,6 +95,9 @@ class Complaints:
             raise InvalidValue("an anonymous complaint carries no reporter identity")
         if received_at is not None and received_at.tzinfo is None:
             raise InvalidValue("received_at must be timezone-aware")
+        if received_at is not None and received_at.year < EARLIEST_RECEIPT_YEAR:
+            # Year-1 instants overflow when moved to UTC (views sort receipts in UTC).
+            raise InvalidValue(f"received_at before {EARLIEST_RECEIPT_YEAR} is not plausible")
         cadres = self._existing(subject_cadres or [], "cadre", cadre_id)
         units = self._existing(subject_units or [], "unit", unit_id)
         receipt = self.receipts()

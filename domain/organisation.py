@@ -113,18 +113,32 @@ class OrganisationStructure:
         )
         return self.store.commit(unit, expected_version=expected_version)
 
-    def abolish_post(self, by: str, unit_code: str, *, code: str, effective_date: date) -> Written:
+    def abolish_post(
+        self,
+        by: str,
+        unit_code: str,
+        *,
+        code: str,
+        effective_date: date,
+        expected_version: int | None = None,
+    ) -> Written:
         """Abolish a post."""
         unit = self.unit(unit_code)
         unit.abolish_post(self._ctx(by), code=code, effective_date=effective_date)
-        return self.store.commit(unit)
+        return self.store.commit(unit, expected_version=expected_version)
 
     def abolish_unit(
-        self, by: str, code: str, *, effective_date: date, merged_into: str | None = None
+        self,
+        by: str,
+        code: str,
+        *,
+        effective_date: date,
+        merged_into: str | None = None,
+        expected_version: int | None = None,
     ) -> Written:
         """Abolish a unit (乡镇撤并), optionally merged into another."""
         if merged_into is not None:
             self.known_unit(merged_into)
         unit = self.unit(code)
         unit.abolish(self._ctx(by), effective_date=effective_date, merged_into=merged_into)
-        return self.store.commit(unit)
+        return self.store.commit(unit, expected_version=expected_version)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from domain import complaint as c
@@ -51,7 +51,8 @@ class ComplaintQueue(Projection):
                 {
                     "complaint_id": cid, "status": "filed", "category": event.category,
                     "title": event.title, "body": event.body, "channel": event.channel,
-                    "named": event.named, "received_at": event.received_at,
+                    # In UTC, so that the ISO text sorts in time order whatever zone it came in.
+                    "named": event.named, "received_at": event.received_at.astimezone(UTC),
                     "received_on": received_on,
                     "decide_by": received_on + timedelta(days=c.DECIDE_WITHIN_DAYS),
                     "conclude_by": None, "accepted_on": None, "decided_on": None,

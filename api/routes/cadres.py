@@ -2,163 +2,178 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import Field, StringConstraints
+from pydantic import Field, StrictInt, StringConstraints
 
 from api.auth import Clerk, Reader
 from api.deps import Fresh, PlatformDep
+from api.responses import (
+    CadreView,
+    DispatchWritten,
+    InvestigationWritten,
+    SecondmentWritten,
+    Timeline,
+)
 from api.routes.common import as_of_known_at
 from api.schemas import (
+    LINE,
+    NON_BLANK_LINE,
     PROBLEMS,
     Approval,
     Body,
     Code,
     Command,
+    Day,
+    Instant,
+    Line,
+    LongLine,
     Name,
-    Text,
     Written,
     approval_value,
     written,
-)  # fmt: skip
+)
 
 router = APIRouter(prefix="/api/v1/cadres", tags=["cadres"], responses=PROBLEMS)
 
 
+PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NON_BLANK_LINE)]
+DocumentNo = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=LINE)]
+
+
 class CadreCreate(Body):
     code: Code
-    name: Name
-    gender: Annotated[str, StringConstraints(min_length=1, max_length=20)]
-    birth_date: date
+    name: PersonName
+    gender: Annotated[str, StringConstraints(min_length=1, max_length=20, pattern=LINE)]
+    birth_date: Day
     growth_place: Name | None = None
 
 
 class Recruitment(Command):
-    effective_date: date
+    effective_date: Day
     unit: Code
     channel: Literal["exam", "selected_graduate", "targeted", "institution", "transfer_in"]
-    probation_months: Annotated[int, Field(ge=0, le=24)] = 12
+    probation_months: Annotated[StrictInt, Field(ge=0, le=24)] = 12
 
 
 class Procedure(Body):
-    preview_notice: date | None = None
-    democratic_evaluation: date | None = None
-    individual_talks: date | None = None
-    records_review: date | None = None
+    preview_notice: Day | None = None
+    democratic_evaluation: Day | None = None
+    individual_talks: Day | None = None
+    records_review: Day | None = None
 
 
 class PublicNotice(Body):
-    start: date
-    end: date
+    start: Day
+    end: Day
 
 
 class Appointment(Command):
     unit: Code
     post: Code
-    effective_date: date
+    effective_date: Day
     kind: Literal["promotion", "lateral", "exceptional", "trial"]
-    decided_on: date
-    document_no: Name
+    decided_on: Day
+    document_no: DocumentNo
     procedure: Procedure | None = None
     public_notice: PublicNotice | None = None
-    integrity_talk: date | None = None
+    integrity_talk: Day | None = None
 
 
 class Removal(Command):
     post: Code
     unit: Code
-    effective_date: date
-    reason: Text
+    effective_date: Day
+    reason: Line
 
 
 class Transfer(Command):
     to_unit: Code
-    effective_date: date
+    effective_date: Day
     approval: Approval | None = None
 
 
 class SecondmentStart(Command):
     host_unit: Code
-    start_date: date
-    planned_end_date: date | None = None
-    purpose: Text = ""
+    start_date: Day
+    planned_end_date: Day | None = None
+    purpose: Line = ""
     approval: Approval | None = None
 
 
 class SecondmentExtension(Command):
-    new_planned_end_date: date
-    decided_on: date | None = None
+    new_planned_end_date: Day
+    decided_on: Day | None = None
     approval: Approval | None = None
 
 
 class SecondmentEnd(Command):
-    end_date: date
+    end_date: Day
     reason: Literal["completed", "recalled", "cleanup"]
 
 
 class DispatchStart(Command):
     village_unit: Code
     role: Literal["first_secretary", "work_team"]
-    start_date: date
-    planned_end_date: date
+    start_date: Day
+    planned_end_date: Day
 
 
 class DispatchStop(Command):
-    date: date
-    reason: Text = ""
+    date: Day
+    reason: Line = ""
 
 
 class Admonishment(Command):
-    date: date
+    date: Day
     authority: Name
-    reason: Text
+    reason: LongLine
 
 
 class Sanction(Command):
-    date: date
+    date: Day
     kind: Literal[
         "warning", "demerit", "major_demerit", "demotion", "dismissal_from_post", "party_warning",
         "party_serious_warning", "removal_from_party_post", "party_probation", "expulsion",
     ]  # fmt: skip
     authority: Name
-    reason: Text
+    reason: LongLine
 
 
 class InvestigationOpen(Command):
-    opened_on: date
+    opened_on: Day
     authority: Name
 
 
 class InvestigationClose(Command):
-    closed_on: date
-    outcome: Text
+    closed_on: Day
+    outcome: LongLine
 
 
 class Review(Command):
-    year: Annotated[int, Field(ge=1949, le=2200)]
+    year: Annotated[StrictInt, Field(ge=1949, le=2200)]
     rating: Literal["excellent", "competent", "basically_competent", "incompetent"]
 
 
 class Training(Command):
-    start_date: date
-    days: Annotated[int, Field(ge=1, le=366)]
+    start_date: Day
+    days: Annotated[StrictInt, Field(ge=1, le=366)]
     topic: Name
 
 
 class Departure(Command):
-    effective_date: date
-    reason: Text
+    effective_date: Day
+    reason: Line
 
 
 class Probation(Command):
-    effective_date: date
+    effective_date: Day
 
 
 class Retraction(Command):
-    position: Annotated[int, Field(ge=1, le=2**62)]
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    position: Annotated[StrictInt, Field(ge=1, le=2**62)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NON_BLANK_LINE)]
 
 
 def _fields(body: Command) -> dict[str, Any]:
@@ -226,7 +241,7 @@ def transfer(code: Code, body: Transfer, who: Clerk, p: PlatformDep) -> dict[str
     )  # fmt: skip
 
 
-@router.post("/{code}/secondments", status_code=201, response_model=Written)
+@router.post("/{code}/secondments", status_code=201, response_model=SecondmentWritten)
 def second(code: Code, body: SecondmentStart, who: Clerk, p: PlatformDep) -> dict[str, Any]:
     """借调; the answer carries the new ``secondment_id``."""
     return written(
@@ -270,7 +285,7 @@ def end_secondment(
     )
 
 
-@router.post("/{code}/dispatches", status_code=201, response_model=Written)
+@router.post("/{code}/dispatches", status_code=201, response_model=DispatchWritten)
 def dispatch(code: Code, body: DispatchStart, who: Clerk, p: PlatformDep) -> dict[str, Any]:
     """派驻 / 驻村; the answer carries the new ``dispatch_id``."""
     return written(
@@ -328,7 +343,7 @@ def sanction(code: Code, body: Sanction, who: Clerk, p: PlatformDep) -> dict[str
     )  # fmt: skip
 
 
-@router.post("/{code}/investigations", status_code=201, response_model=Written)
+@router.post("/{code}/investigations", status_code=201, response_model=InvestigationWritten)
 def open_investigation(
     code: Code, body: InvestigationOpen, who: Clerk, p: PlatformDep
 ) -> dict[str, Any]:
@@ -398,13 +413,13 @@ def retract(code: Code, body: Retraction, who: Clerk, p: PlatformDep) -> dict[st
     )
 
 
-@router.get("/{code}", dependencies=[Fresh])
+@router.get("/{code}", dependencies=[Fresh], response_model=CadreView)
 def get_cadre(
     code: Code,
     who: Reader,
     p: PlatformDep,
-    as_of: Annotated[date | None, Query(description="Effective-date cut-off.")] = None,
-    known_at: Annotated[datetime | None, Query(description="Recorded-time cut-off.")] = None,
+    as_of: Annotated[Day | None, Query(description="Effective-date cut-off.")] = None,
+    known_at: Annotated[Instant | None, Query(description="Recorded-time cut-off.")] = None,
 ) -> dict[str, Any]:
     """A cadre's state, now or as of a date and as known at a time."""
     as_of, known_at = as_of_known_at(p, as_of, known_at)
@@ -413,13 +428,13 @@ def get_cadre(
     return doc
 
 
-@router.get("/{code}/timeline", dependencies=[Fresh])
+@router.get("/{code}/timeline", dependencies=[Fresh], response_model=Timeline)
 def get_timeline(
     code: Code,
     who: Reader,
     p: PlatformDep,
-    as_of: Annotated[date | None, Query(description="Effective-date cut-off.")] = None,
-    known_at: Annotated[datetime | None, Query(description="Recorded-time cut-off.")] = None,
+    as_of: Annotated[Day | None, Query(description="Effective-date cut-off.")] = None,
+    known_at: Annotated[Instant | None, Query(description="Recorded-time cut-off.")] = None,
     include_retracted: bool = False,
 ) -> dict[str, Any]:
     """A cadre's events in effective-date order (position breaks ties)."""

@@ -18,5 +18,8 @@ def as_of_known_at(
             raise HTTPException(
                 422, "known_at needs a time zone (RFC 3339, e.g. 2024-05-01T08:00:00+08:00)"
             )
-        known_at = known_at.astimezone(UTC)
+        try:
+            known_at = known_at.astimezone(UTC)
+        except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 lies before the first instant
+            raise HTTPException(422, "known_at is out of range") from None
     return as_of, known_at

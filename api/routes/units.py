@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import StringConstraints
+from pydantic import StrictBool, StringConstraints
 
 from api.auth import Clerk, Reader
 from api.deps import Fresh, PlatformDep
+from api.responses import UnitView
 from api.routes.common import as_of_known_at
-from api.schemas import PROBLEMS, Body, Code, Command, Name, Written, written
+from api.schemas import (
+    LINE,
+    NON_BLANK_LINE,
+    PROBLEMS,
+    Body,
+    Code,
+    Command,
+    Day,
+    Instant,
+    Name,
+    Written,
+    written,
+)
 
 router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=PROBLEMS)
 
@@ -22,9 +34,12 @@ Kind = Literal[
 ]  # fmt: skip
 
 
+UnitName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NON_BLANK_LINE)]
+
+
 class UnitCreate(Body):
     code: Code
-    name: Name
+    name: UnitName
     level: Level
     kind: Kind
     parent: Code | None = None
@@ -34,24 +49,24 @@ class PostCreate(Command):
     code: Code
     title: Name
     category: Literal["leadership", "non_leadership"]
-    grade: Annotated[str, StringConstraints(max_length=100)] = ""
-    team_member: bool = False
-    principal: bool = False
-    sensitive: bool = False
+    grade: Annotated[str, StringConstraints(max_length=100, pattern=LINE)] = ""
+    team_member: StrictBool = False
+    principal: StrictBool = False
+    sensitive: StrictBool = False
 
 
 class UnitRename(Command):
-    name: Name
-    effective_date: date
+    name: UnitName
+    effective_date: Day
 
 
 class UnitAbolish(Command):
-    effective_date: date
+    effective_date: Day
     merged_into: Code | None = None
 
 
 class PostAbolish(Command):
-    effective_date: date
+    effective_date: Day
 
 
 @router.post("", status_code=201, response_model=Written)
@@ -79,8 +94,11 @@ def abolish_post(
     """Abolish a post."""
     org = p.services.organisation
     return written(
-        org.abolish_post(who.subject, code, code=post, effective_date=body.effective_date)
-    )
+        org.abolish_post(
+            who.subject, code, code=post, effective_date=body.effective_date,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
 
 
 @router.post("/{code}/abolish", status_code=201, response_model=Written)
@@ -89,18 +107,19 @@ def abolish_unit(code: Code, body: UnitAbolish, who: Clerk, p: PlatformDep) -> d
     org = p.services.organisation
     return written(
         org.abolish_unit(
-            who.subject, code, effective_date=body.effective_date, merged_into=body.merged_into
+            who.subject, code, effective_date=body.effective_date, merged_into=body.merged_into,
+            expected_version=body.expected_version,
         )
-    )
+    )  # fmt: skip
 
 
-@router.get("/{code}", dependencies=[Fresh])
+@router.get("/{code}", dependencies=[Fresh], response_model=UnitView)
 def get_unit(
     code: Code,
     who: Reader,
     p: PlatformDep,
-    as_of: Annotated[date | None, Query(description="Effective-date cut-off.")] = None,
-    known_at: Annotated[datetime | None, Query(description="Recorded-time cut-off.")] = None,
+    as_of: Annotated[Day | None, Query(description="Effective-date cut-off.")] = None,
+    known_at: Annotated[Instant | None, Query(description="Recorded-time cut-off.")] = None,
 ) -> dict[str, Any]:
     """The unit with its posts and holders, and cadres seconded in and out."""
     as_of, known_at = as_of_known_at(p, as_of, known_at)

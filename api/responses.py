@@ -1,0 +1,202 @@
+"""Response bodies of the reads (API.md), so the OpenAPI document describes every field."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.schemas import Written
+
+Instant = Annotated[str, Field(json_schema_extra={"format": "date-time"})]  # RFC 3339, zoned
+
+
+class Health(BaseModel):
+    """The process is up."""
+
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """Whether the event store and read models answer; the failing parts when not."""
+
+    status: Literal["ready", "unavailable"]
+    failing: dict[str, str] | None = Field(default=None, description="part -> error name")
+
+
+class ProjectionLag(BaseModel):
+    """How far one projection has applied the store."""
+
+    position: int
+    lag: int
+
+
+class PartitionLag(BaseModel):
+    """One partition of the event topic, for one consumer group."""
+
+    end: int
+    committed: int
+    lag: int
+
+
+class GroupLag(BaseModel):
+    """A consumer group's lag: end offsets minus its committed offsets, in messages."""
+
+    offsets: Literal["views", "kafka"] = Field(
+        description="where the committed offsets come from: the views database (projector, "
+        "stored with the view change) or Kafka (idempotent groups)"
+    )
+    lag: int
+    partitions: dict[str, PartitionLag]
+
+
+class TransportStatus(BaseModel):
+    """The Kafka transport: the relay's and each consumer group's lag (or why it is unknown)."""
+
+    topic: str
+    error: str | None = None
+    relay: ProjectionLag | None = None
+    groups: dict[str, GroupLag] | None = None
+    projections: dict[str, ProjectionLag] | None = Field(
+        default=None, description="each projection fed by the projector group: relay + group lag"
+    )
+
+
+class PlatformStatus(BaseModel):
+    """The store's position and each projection's position and lag."""
+
+    position: int
+    projections: dict[str, ProjectionLag]
+    mode: Literal["embedded", "distributed"]
+    consumers: TransportStatus | None = Field(
+        default=None, description="present when a Kafka broker is configured"
+    )
+
+
+# -- what commands wrote --------------------------------------------------------------------
+
+
+class SecondmentWritten(Written):
+    """A secondment began."""
+
+    secondment_id: str
+
+
+class DispatchWritten(Written):
+    """A dispatch began."""
+
+    dispatch_id: str
+
+
+class InvestigationWritten(Written):
+    """An investigation was opened."""
+
+    investigation_id: str
+
+
+# -- units ----------------------------------------------------------------------------------
+
+
+class UnitPost(BaseModel):
+    """A post of a unit and its holder (as of the requested date)."""
+
+    code: str
+    title: str
+    category: Literal["leadership", "non_leadership"]
+    team_member: bool
+    principal: bool
+    holder: str | None = Field(description="cadre code")
+
+
+class UnitView(BaseModel):
+    """A unit with its posts and holders, and the cadres seconded in and out."""
+
+    code: str
+    name: str
+    level: Literal["province", "city", "county", "township", "village"]
+    kind: Literal[
+        "party_committee", "government", "department", "institution", "dispatched_office",
+        "village_committee", "community",
+    ]  # fmt: skip
+    parent: str | None
+    abolished_on: date | None = None
+    posts: list[UnitPost]
+    seconded_in: list[str] = Field(description="cadre codes")
+    seconded_out: list[str] = Field(description="cadre codes")
+    version: int
+
+
+# -- cadres ---------------------------------------------------------------------------------
+
+
+class RecruitmentView(BaseModel):
+    """How and where the cadre was recruited (录用)."""
+
+    unit: str
+    unit_level: str
+    effective_date: date
+    channel: str
+    probation_months: int
+    probation_completed: date | None = None
+
+
+class HeldPost(BaseModel):
+    """A post the cadre holds."""
+
+    unit: str
+    post: str
+    since: date
+
+
+class ActiveSecondment(BaseModel):
+    """The cadre's active secondment (借调)."""
+
+    secondment_id: str
+    host_unit: str
+    start_date: date
+    planned_end_date: date | None
+
+
+class ActiveDispatch(BaseModel):
+    """The cadre's active dispatch (派驻 / 驻村)."""
+
+    dispatch_id: str
+    village_unit: str
+    role: Literal["first_secretary", "work_team"]
+    start_date: date
+    planned_end_date: date
+
+
+class CadreView(BaseModel):
+    """A cadre's state, now or as of a date and as known at a time."""
+
+    code: str
+    name: str
+    home_unit: str | None
+    status: Literal["active", "departed"]
+    recruitment: RecruitmentView | None
+    posts: list[HeldPost]
+    secondment: ActiveSecondment | None
+    dispatch: ActiveDispatch | None
+    open_findings: list[str] = Field(description="finding ids")
+    version: int
+
+
+class TimelineEvent(BaseModel):
+    """One recorded event of a cadre."""
+
+    position: int = Field(description="global position in the event store")
+    type: str
+    effective_date: date | None
+    recorded_at: Instant
+    recorded_by: str = Field(description="the subject of the token that recorded it")
+    data: dict[str, Any]
+    retracted: bool
+
+
+class Timeline(BaseModel):
+    """A cadre's events in effective-date order (position breaks ties)."""
+
+    code: str
+    events: list[TimelineEvent]

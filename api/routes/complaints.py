@@ -1,0 +1,351 @@
+"""Complaints inside the platform: intake files them, inspectors and auditors read, inspectors work.
+
+No answer carries the reporter's identity, the receipt's fingerprint, or (after filing) the
+receipt itself: a named complaint shows ``"reporter": "sealed"``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from api.auth import Intake, Overseer, Worker
+from api.bootstrap import Platform
+from api.deps import Fresh, PlatformDep
+from api.responses import Instant as InstantText
+from api.schemas import (
+    LINE,
+    PROBLEMS,
+    Code,
+    Command,
+    ComplaintReport,
+    ComplaintText,
+    Day,
+    Instant,
+    Name,
+    Written,
+    written,
+)  # fmt: skip
+from domain.complaint import Complaint
+
+router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"], responses=PROBLEMS)
+
+Status = Literal["filed", "accepted", "declined", "forwarded", "concluded", "notified"]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=LINE)]
+
+
+class ComplaintIntake(ComplaintReport):
+    channel: Literal["letter", "visit", "phone", "hotline", "web"]
+    received_at: Instant
+
+    @field_validator("received_at")
+    @classmethod
+    def _zoned(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("received_at needs a time zone (e.g. 2024-05-01T08:00:00+08:00)")
+        return value
+
+
+class Filed(Written):
+    complaint_id: str
+    receipt: Annotated[str, Field(description="16 digits; shown once, stored only as a hash.")]
+
+
+class Accept(Command):
+    date: Day
+    handler_unit: Name
+
+
+class Decline(Command):
+    date: Day
+    reason: Reason
+
+
+class Forward(Command):
+    date: Day
+    to_authority: Name
+
+
+class Extend(Command):
+    days: Annotated[int, Field(ge=1, le=3650, description="At most 30 (409 beyond), once.")]
+    reason: Reason
+
+
+class Note(Command):
+    text: ComplaintText
+
+
+class Conclude(Command):
+    date: Day
+    finding: Literal["substantiated", "partly_substantiated", "unsubstantiated"]
+    summary: ComplaintText
+
+
+class NotifyReporter(Command):
+    date: Day
+    method: Name
+
+
+# -- what the reads answer ------------------------------------------------------------------
+
+
+class Deadlines(BaseModel):
+    """Decide within 15 days of receipt; conclude within 60 days of acceptance (+ extension)."""
+
+    decide_by: date
+    conclude_by: date | None
+
+
+class QueueEntry(BaseModel):
+    """A complaint in the queue."""
+
+    complaint_id: str
+    status: Status
+    category: str
+    title: str
+    received_at: InstantText
+    deadlines: Deadlines
+
+
+class Queue(BaseModel):
+    """A page of the queue; ``next_cursor`` fetches the next one (null on the last page)."""
+
+    complaints: list[QueueEntry]
+    next_cursor: str | None
+
+
+class Exchange(BaseModel):
+    """A message between the officers and the reporter."""
+
+    from_: Literal["officer", "reporter"] = Field(alias="from")
+    at: InstantText
+    text: str
+
+
+class CaseNote(BaseModel):
+    """An officer's internal note."""
+
+    at: InstantText
+    by: str = Field(description="the subject of the token that wrote it")
+    text: str
+
+
+class ComplaintView(QueueEntry):
+    """One complaint and its handling; the reporter's identity stays sealed."""
+
+    body: str
+    channel: Literal["letter", "visit", "phone", "hotline", "web"]
+    reporter: Literal["sealed"] | None = Field(description='"sealed" when named, else null')
+    subject_cadres: list[str]
+    subject_units: list[str]
+    overdue: bool
+    extension_days: int
+    decided_on: date | None
+    handler_unit: str | None
+    concluded_on: date | None
+    finding: Literal["substantiated", "partly_substantiated", "unsubstantiated"] | None
+    notified_on: date | None
+    messages: list[Exchange]
+    notes: list[CaseNote]
+    version: int
+
+
+def _deadlines(row: dict[str, Any]) -> dict[str, Any]:
+    return {"decide_by": row["decide_by"], "conclude_by": row["conclude_by"]}
+
+
+def _overdue(row: dict[str, Any], today: date) -> bool:
+    day = today.isoformat()
+    if row["status"] == "filed":
+        return bool(row["decide_by"] < day)
+    return row["status"] == "accepted" and bool(row["conclude_by"] and row["conclude_by"] < day)
+
+
+def _entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**entry, "at": entry["at"].isoformat()} for entry in entries]
+
+
+def complaint_doc(p: Platform, complaint_id: str) -> dict[str, Any]:
+    """The queue row, with the messages and notes of the record at the same version."""
+    row = p.reads.complaint(complaint_id)
+    record: Complaint = p.store.repository.get(UUID(row["complaint_id"]), version=row["version"])
+    return {
+        "complaint_id": row["complaint_id"],
+        "status": row["status"],
+        "category": row["category"],
+        "title": row["title"],
+        "body": row["body"],
+        "channel": row["channel"],
+        "received_at": row["received_at"],
+        "reporter": "sealed" if row["named"] else None,
+        "subject_cadres": row["subject_cadres"],
+        "subject_units": row["subject_units"],
+        "deadlines": _deadlines(row),
+        "overdue": _overdue(row, p.clock.today()),
+        "extension_days": row["extension_days"],
+        "decided_on": row["decided_on"],
+        "handler_unit": row["handler_unit"],
+        "concluded_on": row["concluded_on"],
+        "finding": row["finding"],
+        "notified_on": row["notified_on"],
+        "messages": _entries(record.messages),
+        "notes": _entries(record.notes),
+        "version": row["version"],
+    }
+
+
+def _cursor(row: dict[str, Any]) -> str:
+    key = json.dumps([row["received_at"], row["complaint_id"]]).encode()
+    return base64.urlsafe_b64encode(key).decode()
+
+
+def _after(cursor: str | None) -> tuple[str, str] | None:
+    if cursor is None:
+        return None
+    try:
+        received_at, complaint_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if isinstance(received_at, str) and isinstance(complaint_id, str):
+            return received_at, complaint_id
+    except (binascii.Error, ValueError, TypeError, UnicodeError):
+        pass
+    raise HTTPException(422, "cursor is not one this endpoint gave out")
+
+
+@router.post("", status_code=201, response_model=Filed)
+def file_complaint(body: ComplaintIntake, who: Intake, p: PlatformDep) -> dict[str, Any]:
+    """File a complaint received by letter, visit or phone; the answer shows its receipt once."""
+    return written(p.services.complaints.file(who.subject, **body.fields()))
+
+
+@router.get("", dependencies=[Fresh], response_model=Queue)
+def list_complaints(
+    who: Overseer,
+    p: PlatformDep,
+    status: Status | None = None,
+    category: Annotated[str | None, Query(max_length=100)] = None,
+    overdue: bool | None = None,
+    cadre: Annotated[Code | None, Query(description="Complaints naming this cadre.")] = None,
+    unit: Annotated[Code | None, Query(description="Complaints naming this unit.")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=1000, description="next_cursor of the previous page.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    """The complaint queue, oldest first; ``overdue`` is judged against today's date."""
+    rows = p.reads.complaints(
+        today=p.clock.today(), status=status, category=category, overdue=overdue, cadre=cadre,
+        unit=unit, after=_after(cursor), limit=limit + 1,
+    )  # fmt: skip
+    page = rows[:limit]
+    return {
+        "complaints": [
+            {
+                "complaint_id": r["complaint_id"], "status": r["status"],
+                "category": r["category"], "title": r["title"], "received_at": r["received_at"],
+                "deadlines": _deadlines(r),
+            }
+            for r in page
+        ],
+        "next_cursor": _cursor(page[-1]) if len(rows) > limit else None,
+    }  # fmt: skip
+
+
+@router.get("/{complaint_id}", dependencies=[Fresh], response_model=ComplaintView)
+def get_complaint(complaint_id: str, who: Overseer, p: PlatformDep) -> dict[str, Any]:
+    """One complaint with its deadlines, messages and case notes (the reporter stays sealed)."""
+    return complaint_doc(p, complaint_id)
+
+
+@router.post("/{complaint_id}/accept", status_code=201, response_model=Written)
+def accept(complaint_id: str, body: Accept, who: Worker, p: PlatformDep) -> dict[str, Any]:
+    """受理: accept, naming the handling unit; starts the 60-day conclusion deadline."""
+    return written(
+        p.services.complaints.accept(
+            who.subject, complaint_id, on=body.date, handler_unit=body.handler_unit,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{complaint_id}/decline", status_code=201, response_model=Written)
+def decline(complaint_id: str, body: Decline, who: Worker, p: PlatformDep) -> dict[str, Any]:
+    """不予受理, with the reason."""
+    return written(
+        p.services.complaints.decline(
+            who.subject, complaint_id, on=body.date, reason=body.reason,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{complaint_id}/forward", status_code=201, response_model=Written)
+def forward(complaint_id: str, body: Forward, who: Worker, p: PlatformDep) -> dict[str, Any]:
+    """转送 to the competent authority."""
+    return written(
+        p.services.complaints.forward(
+            who.subject, complaint_id, on=body.date, to_authority=body.to_authority,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{complaint_id}/extend", status_code=201, response_model=Written)
+def extend(complaint_id: str, body: Extend, who: Worker, p: PlatformDep) -> dict[str, Any]:
+    """Extend the conclusion deadline of an accepted complaint (at most 30 days, once)."""
+    return written(
+        p.services.complaints.extend(
+            who.subject, complaint_id, days=body.days, reason=body.reason,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{complaint_id}/notes", status_code=201, response_model=Written)
+def add_note(complaint_id: str, body: Note, who: Worker, p: PlatformDep) -> dict[str, Any]:
+    """An internal case note (never shown to the reporter)."""
+    return written(
+        p.services.complaints.add_note(
+            who.subject, complaint_id, text=body.text, expected_version=body.expected_version
+        )
+    )
+
+
+@router.post("/{complaint_id}/messages", status_code=201, response_model=Written)
+def message_reporter(complaint_id: str, body: Note, who: Worker, p: PlatformDep) -> dict[str, Any]:
+    """A message the reporter reads with the receipt."""
+    return written(
+        p.services.complaints.message_reporter(
+            who.subject, complaint_id, text=body.text, expected_version=body.expected_version
+        )
+    )
+
+
+@router.post("/{complaint_id}/conclude", status_code=201, response_model=Written)
+def conclude(complaint_id: str, body: Conclude, who: Worker, p: PlatformDep) -> dict[str, Any]:
+    """办结 with a finding and a summary."""
+    return written(
+        p.services.complaints.conclude(
+            who.subject, complaint_id, on=body.date, finding=body.finding, summary=body.summary,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip
+
+
+@router.post("/{complaint_id}/notify-reporter", status_code=201, response_model=Written)
+def notify_reporter(
+    complaint_id: str, body: NotifyReporter, who: Worker, p: PlatformDep
+) -> dict[str, Any]:
+    """反馈: the reporter was told the outcome."""
+    return written(
+        p.services.complaints.notify_reporter(
+            who.subject, complaint_id, on=body.date, method=body.method,
+            expected_version=body.expected_version,
+        )
+    )  # fmt: skip

@@ -1,0 +1,53 @@
+"""Helpers of the HTTP tests: the app in process, role tokens, the store's position, problems."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.auth import issue_token
+from api.settings import DEV_SECRET, Settings
+
+TODAY = date(2024, 5, 10)
+"""The pinned date of the app the tests talk to (JIANDU_TODAY)."""
+
+Headers = dict[str, str]
+
+
+def bearer(role: str, subject: str | None = None) -> Headers:
+    """An Authorization header with a fresh token of ``role``."""
+    token = issue_token(DEV_SECRET, subject=subject or f"{role}-1", role=role, ttl_seconds=3600)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def serve(data_dir: Path, **settings: Any) -> Iterator[TestClient]:
+    """The app over ``data_dir`` with its lifespan run; ``settings`` override the test defaults."""
+    options: dict[str, Any] = {"env": "test", "today": TODAY, "public_rate_limit": 10_000}
+    app = create_app(Settings(data_dir=data_dir, **(options | settings)))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def position(client: TestClient) -> int:
+    """The event store's global position, as `GET /api/v1/status` reports it."""
+    response = client.get("/api/v1/status")
+    assert response.status_code == 200
+    value: int = response.json()["position"]
+    return value
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with ``status``; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= set(body)
+    return body
