@@ -4,10 +4,11 @@ VENV := .venv
 
 .PHONY: run test
 
-# Install into .venv and serve the API in embedded mode (SQLite under JIANDU_DATA_DIR).
+# Install into .venv, load the demo county once, print an inspector token and an example curl,
+# and serve the API in embedded mode (SQLite under JIANDU_DATA_DIR); see deploy/local/run.sh.
 run: $(VENV)/bin/python
 	$(VENV)/bin/pip install -q --disable-pip-version-check -e .
-	$(VENV)/bin/jiandu serve
+	bash deploy/local/run.sh
 
 # Lint, types, import contracts, unit, integration (real servers from deploy/local/) and e2e.
 test: $(VENV)/bin/python

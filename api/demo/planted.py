@@ -1,0 +1,143 @@
+"""The deliberately illegal cases of the demo county, each with the rules (RULES.md) it breaks.
+
+Supervision must raise a finding for each of them, and none for the lawful rest of the county.
+Township cadres seconded to a higher organ also meet the R-SEC-07 warning (上级机关原则上不得
+从县及以下单位借调干部): it is listed as ``warnings``, not as the case's violation.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from api.demo import acts
+from api.demo.acts import CadrePlan
+from api.demo.careers import Career, World
+from api.demo.county import PROVINCE_DEPT
+from api.demo.dates import add_months, add_years, workday_on_or_after
+
+
+@dataclass(frozen=True)
+class Planted:
+    """One illegal case: the cadre code or complaint title it concerns, and what it breaks."""
+
+    key: str
+    rules: tuple[str, ...]
+    subject: str  # cadre | complaint
+    ref: str  # personnel code, or the complaint's title
+    story: str
+    warnings: tuple[str, ...] = ()
+
+
+# Complaints handled too slowly (titles identify them; complaint ids are made at filing).
+UNDECIDED_1 = "反映桃园街道办事处干部受诫勉后不久即被提拔"
+UNDECIDED_2 = "反映青山镇青龙村干部侵占村集体资金"
+UNCONCLUDED_1 = "反映东岗镇农业综合服务站违规收取办证费用"
+UNCONCLUDED_2 = "反映河西乡产业扶贫项目资金使用不规范"
+UNNOTIFIED = "反映城关镇北街社区违规发放临时救助金"
+
+SEC = ("R-SEC-07",)
+PLANTED: tuple[Planted, ...] = (
+    Planted("early-secondment", ("R-SEC-03",), "cadre", "QH00417",
+            "柳林镇录用不满2年的公务员被借调到县委办公室", SEC),
+    Planted("unapproved-secondment", ("R-SEC-01",), "cadre", "QH00126",
+            "石桥镇干部被县发展和改革局借用，没有任何审批", SEC),
+    Planted("low-approval-secondment", ("R-SEC-01",), "cadre", "QH00233",
+            "河西乡干部借调到省自然资源厅，只有县委组织部同意", SEC),
+    Planted("open-ended-secondment", ("R-SEC-02",), "cadre", "QH00351",
+            "东岗镇干部借调到县信访局，没有明确借调期限", SEC),
+    Planted("long-secondment", ("R-SEC-04",), "cadre", "QH00288",
+            "白马乡干部借调到县财政局，计划期限10个月且未办理延期", SEC),
+    Planted("overdue-secondment", ("R-SEC-05",), "cadre", "QH00164",
+            "青山镇干部借调到县委组织部，期满2个月仍未回原单位", SEC),
+    Planted("unreturned-secondee", ("R-SEC-04", "R-SEC-05"), "cadre", "QH00402",
+            "龙泉镇干部借调到县委宣传部近两年不回原单位（群众已来信反映）", SEC),
+    Planted("early-transfer", ("R-TOWN-01",), "cadre", "QH00459",
+            "马集镇新录用公务员16个月即调入县财政局"),
+    Planted("promoted-after-admonishment", ("R-DISC-01",), "cadre", "QH00312",
+            "桃园街道干部受诫勉4个月后被提拔为办事处副主任"),
+    Planted("promotion-without-notice", ("R-APPT-01",), "cadre", "QH00375",
+            "城关镇干部提拔为副镇长，任前没有公示"),
+    Planted("undecided-complaint", ("R-PET-01",), "complaint", UNDECIDED_1,
+            "网上举报20天未作受理、不予受理或转送决定"),
+    Planted("undecided-named-complaint", ("R-PET-01",), "complaint", UNDECIDED_2,
+            "实名电话举报45天未作决定"),
+    Planted("unconcluded-complaint", ("R-PET-02",), "complaint", UNCONCLUDED_1,
+            "受理105天仍未办结"),
+    Planted("unconcluded-extended-complaint", ("R-PET-02",), "complaint", UNCONCLUDED_2,
+            "受理140天仍未办结（已延期30天）"),
+    Planted("unnotified-reporter", ("R-PET-03",), "complaint", UNNOTIFIED,
+            "实名举报办结40天未向举报人反馈"),
+)  # fmt: skip
+EXAMPLE_CADRE = "QH00402"  # the secondee who never returned: what the README's curl shows
+
+
+def planted_codes() -> set[str]:
+    """Personnel codes the planted cases use (regular cadres get other numbers)."""
+    return {p.ref for p in PLANTED if p.subject == "cadre"}
+
+
+NewPerson = Callable[[str, date, str], CadrePlan]  # (code, recruited, channel) -> a new cadre
+
+
+def _secondee(home: str, years: float, channel: str, grade_up: bool) -> Callable[..., Career]:
+    def make(world: World, code: str, new_person: NewPerson, rng: random.Random) -> Career:
+        recruited = workday_on_or_after(world.today - timedelta(days=int(years * 365.25)))
+        career = Career(world, new_person(code, recruited, channel), rng, recruited)
+        career.start(home, channel)
+        if grade_up:
+            career.promote(add_years(recruited, 6), "zr4", None)
+        return career
+
+    return make
+
+
+def _second(career: Career, host: str, months_ago: int, planned: int | None, purpose: str,
+            approval: str | None) -> None:  # fmt: skip
+    start = workday_on_or_after(add_months(career.world.today, -months_ago))
+    acts.second(
+        career.plan, host=host, start=start,
+        planned_end=add_months(start, planned) if planned is not None else None,
+        purpose=purpose, approval=career.world.docs.approval(start) if approval else None,
+    )  # fmt: skip
+
+
+def build(world: World, new_person: NewPerson, rng: random.Random) -> list[Career]:
+    """Plan the careers of the planted cases (before anyone else takes their posts)."""
+    make = {
+        "QH00417": _secondee("QHX-LLZ", 20 / 12, "exam", False),
+        "QH00126": _secondee("QHX-SQZ", 7, "exam", True),
+        "QH00233": _secondee("QHX-HXX", 9, "selected_graduate", True),
+        "QH00351": _secondee("QHX-DGZ", 6, "exam", False),
+        "QH00288": _secondee("QHX-BMX", 8.1, "targeted", True),
+        "QH00164": _secondee("QHX-QSZ", 10, "exam", True),
+        "QH00402": _secondee("QHX-LQZ", 12, "exam", True),
+        "QH00459": _secondee("QHX-MJZ", 22 / 12, "exam", False),
+        "QH00312": _secondee("QHX-TYJD", 11, "exam", True),
+        "QH00375": _secondee("QHX-CGZ", 10, "exam", True),
+    }
+    careers = {code: make[code](world, code, new_person, rng) for code in make}
+    _second(careers["QH00417"], "QHX-XWB", 3, 4, "借调协助县委办公室文稿起草工作", "county")
+    _second(careers["QH00126"], "QHX-FGJ", 2, 5, "借用参与重点项目谋划申报", None)
+    _second(careers["QH00233"], PROVINCE_DEPT, 4, 5, "借调参加全省国土空间规划编制工作", "county")
+    _second(careers["QH00351"], "QHX-XFJ", 3, None, "借调协助信访积案化解", "county")
+    _second(careers["QH00288"], "QHX-CZJ", 8, 10, "借调参与预算绩效评价工作", "county")
+    _second(careers["QH00164"], "QHX-ZZB", 5, 3, "借调参与乡镇换届考察工作", "county")
+    _second(careers["QH00402"], "QHX-XCB", 22, 6, "借调参与县融媒体中心建设", "county")
+    early = careers["QH00459"]
+    early.move_across(
+        workday_on_or_after(add_months(early.recruited, 16)), to_county=True, to="QHX-CZJ"
+    )
+    admonished = careers["QH00312"]
+    warned = workday_on_or_after(add_months(world.today, -8))
+    admonished.plan.add(warned, "admonish", acts.CASES, on=warned, authority=acts.DISCIPLINE,
+                        reason="落实辖区安全生产监管责任不力")  # fmt: skip
+    admonished.promote(add_months(warned, 4), "deputy", [("QHX-TYJD", "fz-1")])
+    careers["QH00375"].promote(
+        add_months(world.today, -5), "deputy", [("QHX-CGZ", "fz-1")], public_notice=False
+    )
+    for career in careers.values():
+        career.reviews(world.today)
+    return list(careers.values())
