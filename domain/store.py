@@ -12,9 +12,16 @@ from datetime import date
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Transcoding
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    IntegrityError,
+    JSONTranscoder,
+    Notification,
+    Tracking,
+    Transcoding,
+)
 
 from domain.errors import ConcurrentWrite, NotFound
 
@@ -52,6 +59,11 @@ class Store(Application[UUID]):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
+    def construct_recorder(self) -> ApplicationRecorder:
+        # A process recorder: the same events table, plus tracking records that processes
+        # (the supervision process) save atomically with the events they write.
+        return self.factory.process_recorder()
+
     def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
         """The aggregate of that id, or NotFound naming ``what``."""
         try:
@@ -85,6 +97,28 @@ class Store(Application[UUID]):
             ) from None
         position = max((r.notification.id for r in recordings), default=self.position())
         return Written(position=position, version=main.version, ids=ids)
+
+    def commit_processed(self, *aggregates: Aggregate, tracking: Tracking | None) -> None:
+        """Append the aggregates' new events and a tracking record in one transaction.
+
+        A process records how far it got in the notification log of ``tracking``'s
+        application together with what processing wrote, so it writes each effect exactly
+        once. A tracking position already recorded, or a lost race on an aggregate, is
+        ConcurrentWrite and nothing is written.
+        """
+        processing = ProcessingEvent[UUID](tracking)
+        processing.collect_events(*aggregates)
+        try:
+            self._record(processing)
+        except IntegrityError:
+            raise ConcurrentWrite(
+                "the position was processed already, or a record changed meanwhile"
+            ) from None
+
+    def tracked(self, application_name: str) -> int:
+        """The last notification position a process recorded as processed (0 when none)."""
+        recorder: Any = self.recorder
+        return int(recorder.max_tracking_id(application_name) or 0)
 
     def position(self) -> int:
         """The global position of the last recorded event (0 when empty)."""

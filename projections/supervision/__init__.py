@@ -1,0 +1,115 @@
+"""Supervision: the rules over the store's histories, the process that records findings,
+the sweep, back-testing, and the findings register's reads and commands, wired together."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from domain.clock import Clock
+from domain.findings import FindingsRegister
+from domain.rules import RuleParameters, WorkingCalendar, describe
+from domain.store import Store
+from projections.finding_reads import FindingReads
+from projections.sql import SqlViews
+from projections.supervision.evaluation import Evaluator, candidate_id
+from projections.supervision.histories import Histories
+from projections.supervision.process import Supervisor
+from projections.supervision.register import SUPERVISOR, Tally
+from projections.supervision.sweep import DailySweep, Sweeper
+from projections.working_calendar import ChinaCalendar
+
+__all__ = ["SUPERVISOR", "Supervision", "Tally"]
+
+READ_MODELS = ("organisation", "careers", "complaints")
+
+
+@dataclass
+class Supervision:
+    """Everything the findings and rules routes and commands use."""
+
+    params: RuleParameters
+    evaluator: Evaluator
+    supervisor: Supervisor
+    sweeper: Sweeper
+    daily: DailySweep
+    register: FindingsRegister
+    reads: FindingReads
+
+    @classmethod
+    def build(
+        cls,
+        store: Store,
+        views: SqlViews,
+        clock: Clock,
+        params: RuleParameters,
+        calendar: WorkingCalendar | None = None,
+        horizon: Callable[[], int] | None = None,
+    ) -> Supervision:
+        """Wire supervision over a store and its views.
+
+        ``horizon`` bounds how far the process reads (by default: as far as the read models
+        it consults have applied, so a unit's linked cadres are known).
+        """
+        cal = calendar or ChinaCalendar(
+            params.calendar.extra_holidays, params.calendar.extra_workdays
+        )
+        evaluator = Evaluator(Histories(store, views), params, cal)
+        supervisor = Supervisor(store, evaluator, clock, horizon or _read_models(views))
+        sweeper = Sweeper(supervisor, views, clock)
+        supervisor.floor = sweeper.last
+        return cls(
+            params=params,
+            evaluator=evaluator,
+            supervisor=supervisor,
+            sweeper=sweeper,
+            daily=DailySweep(sweeper, clock),
+            register=FindingsRegister(store, clock),
+            reads=FindingReads(views),
+        )
+
+    def start(self) -> None:
+        """Run the process and the daily sweep in background threads."""
+        self.supervisor.start()
+        self.daily.start()
+
+    def stop(self) -> None:
+        """Stop both threads."""
+        self.daily.stop()
+        self.supervisor.stop()
+
+    def sweep(self, as_of: date | None = None) -> Tally:
+        """Sweep now (as of today, or an earlier date)."""
+        return self.sweeper.run(as_of)
+
+    def catalogue(self) -> dict[str, Any]:
+        """The rules with their current parameters."""
+        return {
+            "source": self.params.source,
+            "disabled": sorted(self.params.disabled),
+            "calendar": self.params.as_dict()["calendar"],
+            "rules": describe(self.params),
+        }
+
+    def evaluate(
+        self, kind: str, code: str, as_of: date, known_at: datetime | None
+    ) -> list[dict[str, Any]]:
+        """Back-testing: the findings that would hold, recording nothing."""
+        return [
+            {
+                "finding_id": str(candidate_id(c)), "rule": c.rule, "severity": c.severity,
+                "subject": {"kind": c.subject_kind, "code": c.subject_code},
+                "anchor": c.anchor, "evidence": list(c.evidence), "details": dict(c.details),
+            }
+            for c in self.evaluator.subject(kind, code, as_of, known_at)
+        ]  # fmt: skip
+
+
+def _read_models(views: SqlViews) -> Callable[[], int]:
+    def horizon() -> int:
+        positions = views.positions()
+        return min(positions.get(name, 0) for name in READ_MODELS)
+
+    return horizon

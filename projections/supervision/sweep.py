@@ -1,0 +1,182 @@
+"""The sweep: re-evaluates what time alone can change, daily and on demand.
+
+Time-based rules (overdue secondments and complaints, secondments growing too long, township
+teams whose service grows) and entries recorded ahead of their effective date change their
+findings without any new event. The sweep re-evaluates those subjects as of a date:
+
+- cadres with a secondment active on that date, or an entry recorded in advance that took
+  effect since the previous sweep;
+- complaints not yet closed (filed, accepted, or concluded and not yet notified);
+- every subject with a finding that holds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import date
+from uuid import UUID
+
+from domain.clock import Clock
+from domain.errors import ConcurrentWrite, InvalidValue
+from domain.ids import cadre_id, unit_id
+from projections.sql import SqlViews
+from projections.supervision.process import CADRE, COMPLAINT, UNIT, Supervisor
+from projections.supervision.register import FindingWork, Tally
+from projections.view import Table
+
+log = logging.getLogger("jiandu.supervision")
+
+SWEEPS = Table(
+    "rule_sweeps",
+    {
+        "as_of": "DATE", "swept_at": "TIMESTAMP", "position": "BIGINT", "raised": "INTEGER",
+        "remedied": "INTEGER", "withdrawn": "INTEGER",
+    },
+    key=("as_of",),
+)  # fmt: skip
+CHUNK = 200
+
+
+class Sweeper:
+    """Runs sweeps through the supervision process and keeps a log of them."""
+
+    def __init__(self, supervisor: Supervisor, views: SqlViews, clock: Clock) -> None:
+        self.supervisor = supervisor
+        self.views = views
+        self.clock = clock
+        views.ensure([SWEEPS])
+
+    def last(self) -> date | None:
+        """The latest date swept."""
+        rows = self.views.query(f"SELECT MAX(as_of) AS day FROM {SWEEPS.name}")
+        return date.fromisoformat(rows[0]["day"]) if rows and rows[0]["day"] else None
+
+    def run(self, as_of: date | None = None) -> Tally:
+        """Sweep as of a date (today when None; never a future date)."""
+        today = self.clock.today()
+        day = as_of or today
+        if day > today:
+            raise InvalidValue(f"a sweep cannot run as of {day}, after today ({today})")
+        supervisor = self.supervisor
+        with supervisor.lock:
+            before = replace(supervisor.tally)
+            supervisor.catch_up()  # what the process had still to record counts as this run's
+            tally = supervisor.tally.since(before)
+            upto = supervisor.position()
+            touched = [(upto, key, module) for key, module in self._subjects(day)]
+            for chunk in _chunks(touched, CHUNK):
+                tally.add(self._reconcile(chunk, day))
+            row = {"as_of": day, "swept_at": self.clock.now(), "position": upto}
+            self.views.write({SWEEPS: [{**row, **tally.as_dict()}]}, {}, {})
+        log.info("rules swept", extra={"as_of": day.isoformat(), **tally.as_dict()})
+        return tally
+
+    def _reconcile(self, chunk: Sequence[tuple[int, UUID, str]], day: date) -> Tally:
+        supervisor = self.supervisor
+        for attempt in range(5):
+            supervisor.index.refresh()
+            work = FindingWork(supervisor.store, supervisor.index, self.clock)
+            supervisor.reconcile(work, chunk, day)
+            try:
+                supervisor.store.commit_processed(*work.changed(), tracking=None)
+            except ConcurrentWrite:
+                if attempt == 4:
+                    raise
+                continue
+            work.saved()
+            return work.tally
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _subjects(self, day: date) -> list[tuple[UUID, str]]:
+        rows = self.views.query(
+            f"SELECT MAX(as_of) AS day FROM {SWEEPS.name} WHERE as_of < ?", [day]
+        )
+        since = rows[0]["day"] if rows and rows[0]["day"] else "0001-01-01"
+        found: dict[UUID, str] = {}
+        tables = self.views.existing_tables()
+        if "secondments" in tables:
+            for r in self.views.query(
+                "SELECT DISTINCT cadre_id FROM secondments WHERE start_date <= ? "
+                "AND (end_date IS NULL OR end_date > ?)",
+                [day, day],
+            ):
+                found[UUID(r["cadre_id"])] = CADRE
+        if "timeline" in tables:
+            for r in self.views.query(
+                "SELECT DISTINCT cadre_id FROM timeline WHERE effective_date > ? "
+                "AND effective_date <= ? AND effective_date > substr(recorded_at, 1, 10)",
+                [since, day],
+            ):
+                found[UUID(r["cadre_id"])] = CADRE
+        if "complaints" in tables:
+            for r in self.views.query(
+                "SELECT complaint_id FROM complaints "
+                "WHERE status IN ('filed', 'accepted', 'concluded')"
+            ):
+                found[UUID(r["complaint_id"])] = COMPLAINT
+        if "findings" in tables:
+            for r in self.views.query(
+                "SELECT DISTINCT subject_kind, subject_code FROM findings "
+                "WHERE status IN ('open', 'acknowledged')"
+            ):
+                found.update([_subject(r["subject_kind"], r["subject_code"])])
+        return sorted(found.items(), key=lambda kv: (kv[1], str(kv[0])))
+
+
+def _subject(kind: str, code: str) -> tuple[UUID, str]:
+    if kind == "cadre":
+        return cadre_id(code), CADRE
+    if kind == "unit":
+        return unit_id(code), UNIT
+    return UUID(code), COMPLAINT
+
+
+def _chunks(
+    items: Sequence[tuple[int, UUID, str]], size: int
+) -> Iterator[Sequence[tuple[int, UUID, str]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class DailySweep:
+    """Sweeps once a day inside ``jiandu serve``: at start, then whenever the date changes."""
+
+    def __init__(self, sweeper: Sweeper, clock: Clock, check_every: float = 60.0) -> None:
+        self.sweeper = sweeper
+        self.clock = clock
+        self.check_every = check_every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def due(self) -> bool:
+        """Whether today has not been swept yet."""
+        last = self.sweeper.last()
+        return last is None or last < self.clock.today()
+
+    def start(self) -> None:
+        """Start the background thread."""
+        if self._thread is not None:
+            return
+        self._stop.clear()
+
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    if self.due():
+                        self.sweeper.run()
+                except Exception:
+                    log.exception("daily rules sweep failed; trying again later")
+                self._stop.wait(self.check_every)
+
+        self._thread = threading.Thread(target=loop, name="jiandu-daily-sweep", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the thread (waits for a sweep in progress)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60)
+            self._thread = None

@@ -1,0 +1,73 @@
+"""The demo county under supervision: a finding for every planted case, none for the rest."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from http_world import bearer, serve
+from typer.testing import CliRunner
+
+from api.bootstrap import Platform, build
+from api.commands import demo
+from api.demo.planted import EXAMPLE_CADRE, PLANTED
+from api.settings import Settings
+
+TODAY = date(2026, 6, 15)
+HOLDING = {"open", "acknowledged"}
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Platform]]:
+    """The demo county loaded, its read models built, the process caught up and swept."""
+    data_dir = tmp_path_factory.mktemp("demo-findings")
+    env = {"JIANDU_DATA_DIR": str(data_dir), "JIANDU_TODAY": TODAY.isoformat(),
+           "JIANDU_STORE": "sqlite", "JIANDU_ENV": "test"}  # fmt: skip
+    loaded = CliRunner().invoke(demo.app, ["load"], env=env)
+    assert loaded.exit_code == 0, loaded.output
+    platform = build(Settings(env="test", store="sqlite", data_dir=data_dir, today=TODAY))
+    platform.follower.catch_up()
+    platform.supervision.sweep()
+    platform.follower.catch_up()
+    yield data_dir, platform
+    platform.close()
+
+
+def holding(platform: Platform) -> dict[str, set[str]]:
+    """Rules that hold, per cadre code, unit code or complaint title."""
+    found: dict[str, set[str]] = defaultdict(set)
+    rows, _ = platform.supervision.reads.list(limit=100_000)
+    for f in rows:
+        if f["status"] in HOLDING:
+            kind, code = f["subject"]["kind"], f["subject"]["code"]
+            key = platform.reads.complaint(code)["title"] if kind == "complaint" else code
+            found[key].add(f["rule"])
+    return dict(found)
+
+
+def test_every_planted_case_has_its_findings_and_the_lawful_county_none(
+    county: tuple[Path, Platform],
+) -> None:
+    _, platform = county
+    expected = {case.ref: set(case.rules) | set(case.warnings) for case in PLANTED}
+    assert holding(platform) == expected
+
+
+def test_catching_up_the_county_raised_nothing_it_withdrew(county: tuple[Path, Platform]) -> None:
+    _, platform = county
+    rows, _ = platform.supervision.reads.list(limit=100_000)
+    assert {f["status"] for f in rows} == {"open"}
+
+
+def test_the_register_answers_over_http(county: tuple[Path, Platform]) -> None:
+    data_dir, _ = county
+    with serve(data_dir, today=TODAY) as client:
+        response = client.get(
+            "/api/v1/findings", params={"cadre": EXAMPLE_CADRE}, headers=bearer("inspector")
+        )
+    assert response.status_code == 200, response.text
+    rules = {f["rule"] for f in response.json()["findings"]}
+    assert rules == {"R-SEC-04", "R-SEC-05", "R-SEC-07"}
