@@ -107,6 +107,7 @@ class Follower:
         batch_size: int = 2000,
         *,
         indexes: bool = True,
+        passive: bool = False,
     ) -> None:
         self.source = source
         self.views = views
@@ -118,6 +119,9 @@ class Follower:
         # A rebuild fills its tables without secondary indexes: building them once at the swap
         # is cheaper than maintaining them row by row.
         views.ensure(list(self.tables.values()), indexes=indexes)
+        # A passive follower only reports and waits: another process (the Kafka projector
+        # group) applies the events to the same views.
+        self.passive = passive
         self.lock = threading.RLock()
         self._stop = threading.Event()
         self._applied = threading.Condition()
@@ -185,7 +189,7 @@ class Follower:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
-            if self._thread is None:
+            if self._thread is None and not self.passive:
                 self.run_once()
                 continue
             with self._applied:
@@ -202,7 +206,7 @@ class Follower:
 
     def start(self, interval: float = 0.2) -> None:
         """Follow in a background thread, polling every ``interval`` seconds when idle."""
-        if self._thread is not None:
+        if self._thread is not None or self.passive:
             return
         self._stop.clear()
 

@@ -14,9 +14,22 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
-from projections.view import Key, Row, Table
+from projections.view import Key, OffsetMove, Row, Table
 
 POSITIONS = Table("projection_positions", {"name": "TEXT", "position": "BIGINT"}, key=("name",))
+# A consumer group's next offset per source partition, written in the view change's transaction.
+OFFSETS = Table(
+    "kafka_offsets",
+    {
+        "consumer_group": "TEXT", "topic": "TEXT", "kafka_partition": "INTEGER",
+        "next_offset": "BIGINT", "high_position": "BIGINT",
+    },
+    key=("consumer_group", "topic", "kafka_partition"),
+)  # fmt: skip
+
+
+class OffsetConflict(Exception):
+    """A stored offset moved since the batch was read: another consumer committed first."""
 
 
 def _encode(value: Any) -> Any:
@@ -91,7 +104,7 @@ class SqlViews:
     def ensure(self, tables: Sequence[Table], *, indexes: bool = True) -> None:
         """Create missing tables and (unless told not to) their secondary indexes."""
         with self.transaction() as cur:
-            for table in [POSITIONS, *tables]:
+            for table in [POSITIONS, OFFSETS, *tables]:
                 self._remember(table)
                 cols = ", ".join(f"{c} {self.ddl_type(t)}" for c, t in table.columns.items())
                 cur.execute(
@@ -170,6 +183,18 @@ class SqlViews:
         rows = self.query(f"SELECT name, position FROM {POSITIONS.name}")
         return {r["name"]: int(r["position"]) for r in rows}
 
+    def offsets(self, group: str, topic: str) -> dict[int, tuple[int, int]]:
+        """A consumer group's stored (next offset, highest position) per partition of a topic."""
+        rows = self.query(
+            f"SELECT kafka_partition, next_offset, high_position FROM {OFFSETS.name} "
+            "WHERE consumer_group = ? AND topic = ?",
+            [group, topic],
+        )
+        return {
+            int(r["kafka_partition"]): (int(r["next_offset"]), int(r["high_position"]))
+            for r in rows
+        }
+
     def _decode(self, table: Table, rows: list[Row]) -> list[Row]:
         json_cols = self._json_columns.get(table.name) or {
             c for c, t in table.columns.items() if t == "JSON"
@@ -189,8 +214,10 @@ class SqlViews:
         positions: Mapping[str, int],
         appended: Mapping[Table, list[Sequence[Any]]] | None = None,
         patches: Mapping[Table, list[tuple[Key, Row]]] | None = None,
+        offsets: Sequence[OffsetMove] = (),
     ) -> None:
         with self._lock, self.transaction() as cur:
+            self._move_offsets(cur, offsets)
             for table, values in (appended or {}).items():
                 cur.executemany(self._sql(self._upsert_sql(table)), values)
             for table, keys in deletes.items():
@@ -213,6 +240,26 @@ class SqlViews:
                     sql = f"UPDATE {table.name} SET {sets} WHERE {where}"
                     cur.execute(self._sql(sql), [*encode(change), *key])
             self._set_positions(cur, positions)
+
+    def _move_offsets(self, cur: Any, moves: Sequence[OffsetMove]) -> None:
+        # Compare-and-set first: a consumer that lost its partitions (a zombie after a
+        # rebalance) finds the offset moved and its whole transaction is rolled back.
+        key = "consumer_group = ? AND topic = ? AND kafka_partition = ?"
+        for m in moves:
+            if m.expected is None:
+                sql = f"{self._upsert_sql(OFFSETS).split(' ON CONFLICT')[0]} ON CONFLICT DO NOTHING"
+                params = [m.group, m.topic, m.partition, m.next_offset, m.high_position]
+            else:
+                sql = (
+                    f"UPDATE {OFFSETS.name} SET next_offset = ?, high_position = ? "
+                    f"WHERE {key} AND next_offset = ?"
+                )
+                params = [m.next_offset, m.high_position, m.group, m.topic, m.partition, m.expected]
+            cur.execute(self._sql(sql), params)
+            if cur.rowcount != 1:
+                raise OffsetConflict(
+                    f"{m.group}: offset of {m.topic}[{m.partition}] is no longer {m.expected}"
+                )
 
     def _set_positions(self, cur: Any, positions: Mapping[str, int]) -> None:
         if positions:

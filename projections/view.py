@@ -37,6 +37,20 @@ class Table:
         return Table(name, self.columns, self.key, self.indexes)
 
 
+@dataclass(frozen=True)
+class OffsetMove:
+    """A consumer's stored offset of one source partition, moved from ``expected`` (None: not
+    stored yet) to ``next_offset``; ``high_position`` is the highest event position applied
+    from that partition (a republished event at or below it is a duplicate)."""
+
+    group: str
+    topic: str
+    partition: int
+    expected: int | None
+    next_offset: int
+    high_position: int
+
+
 class ViewDatabase(Protocol):
     """What the unit of work needs from a database (SQLite or PostgreSQL adapter)."""
 
@@ -55,8 +69,9 @@ class ViewDatabase(Protocol):
         positions: Mapping[str, int],
         appended: Mapping[Table, list[Sequence[Any]]] | None = None,
         patches: Mapping[Table, list[tuple[Key, Row]]] | None = None,
+        offsets: Sequence[OffsetMove] = (),
     ) -> None:
-        """Apply row changes and record positions, all in one transaction."""
+        """Apply row changes and record positions and offsets, all in one transaction."""
         ...
 
 
@@ -74,6 +89,7 @@ class ViewTx:
     _appended: dict[str, list[Sequence[Any]]] = field(default_factory=dict)
     _patches: dict[str, list[tuple[Key, Row]]] = field(default_factory=dict)
     positions: dict[str, int] = field(default_factory=dict)
+    offsets: list[OffsetMove] = field(default_factory=list)
 
     def append(self, table: str, values: Sequence[Any]) -> None:
         """Add a new row given as encoded values in column order (the fast path of
@@ -125,7 +141,7 @@ class ViewTx:
         self._rows.setdefault(table, {})[key] = _DELETED
 
     def flush(self) -> None:
-        """Write everything and the positions in one transaction, then start afresh."""
+        """Write everything, the positions and the offsets in one transaction, then start afresh."""
         upserts: dict[Table, list[Row]] = {}
         deletes: dict[Table, list[Key]] = {}
         for name, rows in self._rows.items():
@@ -134,8 +150,12 @@ class ViewTx:
             deletes[spec] = [k for k, r in rows.items() if r is _DELETED]
         appended = {self.tables[n]: rows for n, rows in self._appended.items()}
         patches = {self.tables[n]: p for n, p in self._patches.items()}
-        self.db.write(upserts, deletes, self.positions, appended, patches)
+        if self.offsets:
+            self.db.write(upserts, deletes, self.positions, appended, patches, self.offsets)
+        else:
+            self.db.write(upserts, deletes, self.positions, appended, patches)
         self._rows.clear()
         self._appended.clear()
         self._patches.clear()
         self.positions.clear()
+        self.offsets.clear()

@@ -1,0 +1,167 @@
+"""`jiandu relay`, `jiandu consume projector|indexer|supervisor` and `jiandu topics create`."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import Annotated, Any
+
+import typer
+
+from api.bootstrap import build, build_relay_log
+from api.commands.common import settings_or_exit
+from api.commands.search import envelope_index
+from api.logging import configure_logging
+from api.settings import Settings
+from consumers.deadletter import DeadLetters
+from consumers.indexer import IndexerSink, SearchIndex
+from consumers.loop import GroupConsumer, Sink
+from consumers.projector import ProjectorSink
+from consumers.relay import Relay, new_producer
+from consumers.supervisor import Supervision, SupervisorSink
+from consumers.topics import create_topics
+from domain.store import Store
+from projections.registry import all_projections
+
+log = logging.getLogger("jiandu.consumers")
+
+relay_app = typer.Typer(help="Publish the event store's events to Kafka.")
+consume_app = typer.Typer(help="Run a Kafka consumer group.", no_args_is_help=True)
+topics_app = typer.Typer(help="Kafka topics.", no_args_is_help=True)
+
+BatchSize = Annotated[int, typer.Option(help="Messages per batch.", min=1)]
+
+
+def kafka_settings() -> Settings:
+    """Settings that name a broker, or exit 2."""
+    settings = settings_or_exit()
+    if not settings.kafka_bootstrap:
+        typer.echo("jiandu: JIANDU_KAFKA_BOOTSTRAP is not set (host:port of a broker)", err=True)
+        raise typer.Exit(code=2)
+    configure_logging(settings.log_level)
+    return settings
+
+
+def open_store(settings: Settings) -> Store:
+    """The event store the settings name."""
+    if settings.store == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return Store(env=settings.eventsourcing_env())
+
+
+def stop_on_signals() -> threading.Event:
+    """An event set by SIGTERM or SIGINT: the loop finishes its batch, commits and closes."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: Any) -> None:
+        log.info("signal %s: stopping after the current batch", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+    return stop
+
+
+@relay_app.callback(invoke_without_command=True)
+def relay(
+    batch_size: BatchSize = 2000,
+    interval: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 0.2,
+) -> None:
+    """Follow the store and publish every event to the topic (key: aggregate id)."""
+    settings = kafka_settings()
+    bootstrap = settings.kafka_bootstrap
+    assert bootstrap is not None
+    store = open_store(settings)
+    relay = Relay(
+        store,
+        lambda: new_producer(bootstrap),
+        build_relay_log(settings),
+        topic=settings.kafka_topic,
+        batch_size=batch_size,
+    )
+    log.info("relay to %s from position %s", settings.kafka_topic, relay.log.position(relay.topic))
+    try:
+        relay.run(stop_on_signals(), interval=interval)
+    finally:
+        store.close()
+
+
+def run_group(settings: Settings, sink: Sink, batch_size: int) -> None:
+    """Run one member of a consumer group until SIGTERM; exit 1 if it gives up."""
+    bootstrap = settings.kafka_bootstrap
+    assert bootstrap is not None
+    dead_letters = DeadLetters(lambda: new_producer(bootstrap), settings.kafka_topic, sink.group)
+    member = GroupConsumer(
+        bootstrap, settings.kafka_topic, sink, dead_letters, batch_size=batch_size
+    )
+    try:
+        member.run(stop_on_signals())
+    except Exception as error:
+        log.exception("%s gave up", sink.group)
+        raise typer.Exit(code=1) from error
+    log.info("%s stopped after %d events", sink.group, member.applied)
+
+
+@consume_app.command()
+def projector(batch_size: BatchSize = 1000) -> None:
+    """Apply events to the read models; offsets are stored in the same transaction."""
+    settings = kafka_settings()
+    platform = build(settings)
+    group = f"{settings.kafka_group_prefix}-projector"
+    try:
+        sink = ProjectorSink(platform.views, platform.store, all_projections(), group=group)
+        run_group(settings, sink, batch_size)
+    finally:
+        platform.close()
+
+
+def search_index(settings: Settings) -> SearchIndex:
+    """The search engine adapter the indexer writes to (integration point of the search issue)."""
+    return envelope_index(settings)
+
+
+@consume_app.command()
+def indexer(batch_size: BatchSize = 500) -> None:
+    """Index events in the search engine (idempotent by document id and external version)."""
+    settings = kafka_settings()
+    sink = IndexerSink(search_index(settings), group=f"{settings.kafka_group_prefix}-indexer")
+    run_group(settings, sink, batch_size)
+
+
+@consume_app.command()
+def supervisor(batch_size: BatchSize = 500) -> None:
+    """Pass events to the supervision process, which records findings (rules issue)."""
+    settings = kafka_settings()
+    platform = build(settings)
+    try:
+        group = f"{settings.kafka_group_prefix}-supervisor"
+        process: Supervision = platform.supervision.supervisor
+        run_group(settings, SupervisorSink(process, platform.store, group), batch_size)
+    finally:
+        platform.close()
+
+
+@topics_app.command()
+def create(
+    partitions: Annotated[
+        int | None, typer.Option(help="Partitions [JIANDU_KAFKA_PARTITIONS].", min=1)
+    ] = None,
+    retention_hours: Annotated[
+        int | None,
+        typer.Option(help="Retention; negative keeps for ever [JIANDU_KAFKA_RETENTION_HOURS]."),
+    ] = None,
+) -> None:
+    """Create the event topic and its dead-letter topic."""
+    settings = kafka_settings()
+    assert settings.kafka_bootstrap is not None
+    outcome = create_topics(
+        settings.kafka_bootstrap,
+        settings.kafka_topic,
+        partitions=partitions or settings.kafka_partitions,
+        retention_hours=settings.kafka_retention_hours
+        if retention_hours is None
+        else retention_hours,
+    )
+    for name, result in outcome.items():
+        typer.echo(f"{name}: {result}")

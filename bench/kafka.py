@@ -1,0 +1,201 @@
+"""Benchmark: relay and projector throughput through a real broker, in events/s.
+
+Each is printed with its ratio to a baseline measured in the same run on the same events:
+the relay against a bare kafka-python produce of the same envelopes (same producer
+settings: idempotent, acks=all), the projector group against a bare consume of the same
+messages; the in-process follower writing the same read models is printed for reference.
+
+    python -m bench.kafka --events 100000 --bootstrap 127.0.0.1:59092 \\
+        --postgres-url postgresql://postgres@127.0.0.1:55432/jiandu_test
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from kafka import KafkaConsumer
+from kafka.structs import TopicPartition
+
+from bench.rebuild import env_for, generate
+from consumers import envelope
+from consumers.deadletter import DeadLetters
+from consumers.loop import Batch, GroupConsumer, Reject
+from consumers.projector import ProjectorSink
+from consumers.relay import Relay, RelayLog, new_producer
+from consumers.topics import create_topics
+from domain.store import Store
+from projections.framework import Follower
+from projections.registry import all_projections
+from projections.source import StoreSource
+from projections.sql import PostgresViews, SqliteViews, SqlViews
+
+
+def timed(work: Callable[[], int]) -> tuple[int, float]:
+    started = time.perf_counter()
+    count = work()
+    return count, time.perf_counter() - started
+
+
+def bare_produce(store: Store, bootstrap: str, topic: str) -> tuple[int, float]:
+    """The same envelopes and keys, encoded beforehand, sent by a bare producer."""
+    messages, after = [], 0
+    while batch := store.recorder.select_notifications(start=after + 1, limit=5000):
+        messages += [
+            (str(n.originator_id).encode(), envelope.encode(n, store.mapper)) for n in batch
+        ]
+        after = batch[-1].id
+    producer = new_producer(bootstrap)
+
+    def send() -> int:
+        futures = [producer.send(topic, key=k, value=v) for k, v in messages]
+        producer.flush()
+        for f in futures:
+            f.get()
+        return len(futures)
+
+    try:
+        return timed(send)
+    finally:
+        producer.close()
+
+
+def relay(store: Store, bootstrap: str, topic: str, log_path: str) -> tuple[int, float]:
+    """`jiandu relay`: read the store, encode envelopes, publish, record each batch."""
+    r = Relay(store, lambda: new_producer(bootstrap), RelayLog(SqliteViews(log_path)), topic)
+
+    def publish() -> int:
+        total = 0
+        while count := r.publish_once():
+            total += count
+        return total
+
+    try:
+        return timed(publish)
+    finally:
+        r.close()
+
+
+def bare_consume(bootstrap: str, topic: str, count: int) -> tuple[int, float]:
+    """Poll every message of the topic from the beginning (no group, no decoding)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning(*partitions)
+
+    def poll() -> int:
+        seen = 0
+        while seen < count:
+            for records in consumer.poll(timeout_ms=1000, max_records=1000).values():
+                seen += len(records)
+        return seen
+
+    try:
+        return timed(poll)
+    finally:
+        consumer.close()
+
+
+class _Timed(ProjectorSink):
+    started: float | None = None
+    applied = 0
+
+    def apply(self, batch: Batch, reject: Reject) -> None:
+        if self.started is None:  # from the first batch: the group join is not counted
+            self.started = time.perf_counter()
+        super().apply(batch, reject)
+        self.applied += len(batch.deliveries)
+
+
+def projector(
+    store: Store, views: SqlViews, bootstrap: str, topic: str, count: int
+) -> tuple[int, float]:
+    """`jiandu consume projector`: one group member applying every message."""
+    group = f"bench-{uuid.uuid4().hex[:8]}"
+    sink = _Timed(views, store, all_projections(), group=group)
+    dead = DeadLetters(lambda: new_producer(bootstrap), topic, group)
+    member = GroupConsumer(bootstrap, topic, sink, dead, batch_size=1000)
+    stop = threading.Event()
+    thread = threading.Thread(target=member.run, args=(stop,), daemon=True)
+    thread.start()
+    while sink.applied < count:
+        time.sleep(0.05)
+    done = time.perf_counter()
+    stop.set()
+    thread.join()
+    assert sink.started is not None
+    return sink.applied, done - sink.started
+
+
+def in_process(store: Store, views: SqlViews) -> tuple[int, float]:
+    """The in-process follower over the same store into the same kind of views."""
+    follower = Follower(StoreSource(store), views, all_projections(), batch_size=1000)
+    return timed(follower.catch_up)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--bootstrap", default=os.environ.get("JIANDU_TEST_KAFKA_BOOTSTRAP"))
+    parser.add_argument("--postgres-url", default=os.environ.get("JIANDU_TEST_POSTGRES_URL"))
+    parser.add_argument("--partitions", type=int, default=6)
+    parser.add_argument("--store", help="reuse (or create) this SQLite event store")
+    args = parser.parse_args()
+    assert args.bootstrap, "--bootstrap (or JIANDU_TEST_KAFKA_BOOTSTRAP) is required"
+    folder = tempfile.mkdtemp(prefix="jiandu-bench-kafka-")
+    path = args.store or os.path.join(folder, "events.sqlite3")
+    if not os.path.exists(path):
+        started = time.perf_counter()
+        generate(path, args.events)
+        print(f"generated the store in {time.perf_counter() - started:.0f} s: {path}")
+    store = Store(env=env_for(path))
+    run = uuid.uuid4().hex[:8]
+    bare_topic, relay_topic = f"bench.bare.{run}", f"bench.relay.{run}"
+    for t in (bare_topic, relay_topic):
+        create_topics(args.bootstrap, t, partitions=args.partitions)
+    schemas: list[str] = []
+
+    def views(name: str) -> SqlViews:
+        if not args.postgres_url:
+            return SqliteViews(os.path.join(folder, f"{name}.sqlite3"))
+        schemas.append(f"bench_{run}_{name}")
+        return PostgresViews(args.postgres_url, schema=schemas[-1])
+
+    try:
+        rows: list[tuple[str, tuple[int, float]]] = []
+        rows.append(("bare produce", bare_produce(store, args.bootstrap, bare_topic)))
+        rows.append(("relay", relay(store, args.bootstrap, relay_topic, f"{folder}/relay.db")))
+        count = rows[-1][1][0]
+        rows.append(("bare consume", bare_consume(args.bootstrap, relay_topic, count)))
+        rows.append(
+            ("projector", projector(store, views("kafka"), args.bootstrap, relay_topic, count))
+        )
+        rows.append(("in-process", in_process(store, views("inproc"))))
+    finally:
+        if args.postgres_url and schemas:
+            with psycopg.connect(args.postgres_url, autocommit=True) as conn:
+                for schema in schemas:
+                    conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    report(rows, "postgres" if args.postgres_url else "sqlite", args.partitions)
+
+
+def report(rows: list[tuple[str, tuple[int, float]]], views: str, partitions: int) -> None:
+    rate: dict[str, Any] = {name: n / s for name, (n, s) in rows}
+    print(f"views: {views}; {partitions} partitions")
+    print(f"{'phase':14} {'events':>8} {'seconds':>8} {'events/s':>9}")
+    for name, (n, s) in rows:
+        print(f"{name:14} {n:8d} {s:8.1f} {rate[name]:9.0f}")
+    print(f"relay / bare produce:         {rate['relay'] / rate['bare produce']:.2f}")
+    print(f"projector / bare consume:     {rate['projector'] / rate['bare consume']:.2f}")
+    print(f"projector / in-process:       {rate['projector'] / rate['in-process']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
