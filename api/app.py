@@ -10,10 +10,13 @@ from fastapi import FastAPI
 
 from api import __version__
 from api.bootstrap import build
+from api.deps import RateLimiter
 from api.middleware import RequestConventions
 from api.problems import install_problem_handlers
-from api.routes import cadres, health, status, units
+from api.routes import cadres, complaints, findings, health, metrics, public, rules, status, units
+from api.routes import search as search_routes
 from api.settings import Settings
+from domain.vault import Vault
 from projections.sql import SqlViews
 
 log = logging.getLogger(__name__)
@@ -28,7 +31,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.check_safe()
         platform = build(settings)
         app.state.platform = platform
-        platform.follower.start()
+        if settings.transport == "inprocess":
+            # Otherwise the Kafka consumer groups keep views, index and findings current.
+            platform.follower.start()
+            if platform.search is not None:
+                platform.search.start()  # keeps the search index current (unless Kafka does)
+            if settings.supervising():
+                platform.supervision.start()  # findings as events arrive; the daily sweep
         log.info("jiandu starting", extra={"env": settings.env, "store": settings.store})
         try:
             yield
@@ -38,15 +47,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Jiandu", version=__version__, lifespan=lifespan)
     app.state.settings = settings
+    app.state.public_limiter = RateLimiter(settings.public_rate_limit, settings.public_rate_window)
     install_problem_handlers(app)
 
     def current_views() -> SqlViews | None:
         built = getattr(app.state, "platform", None)
         return built.views if built is not None else None
 
-    app.add_middleware(RequestConventions, views=current_views)
+    def current_vault() -> Vault | None:
+        built = getattr(app.state, "platform", None)
+        return built.services.complaints.vault if built is not None else None
+
+    app.add_middleware(RequestConventions, views=current_views, vault=current_vault)
     app.include_router(health.router)
     app.include_router(status.router)
+    app.include_router(metrics.router)
     app.include_router(units.router)
     app.include_router(cadres.router)
+    app.include_router(complaints.router)
+    app.include_router(public.router)
+    app.include_router(findings.router)
+    app.include_router(rules.router)
+    app.include_router(search_routes.router)
     return app

@@ -8,13 +8,18 @@ from api.clock import SystemClock
 from api.middleware import IDEMPOTENCY
 from api.settings import Settings
 from api.vault import AesGcmVault
+from consumers.lag import TransportLag
+from consumers.relay import RelayLog
 from domain.services import Services
 from domain.store import Store
 from projections.framework import Follower
 from projections.queries import ReadModels
 from projections.registry import all_projections
+from projections.rules_config import load_parameters
+from projections.search.service import Search
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqliteViews, SqlViews
+from projections.supervision import Supervision
 
 
 @dataclass
@@ -28,7 +33,10 @@ class Platform:
     views: SqlViews
     follower: Follower
     reads: ReadModels
+    supervision: Supervision
     closers: list[object] = field(default_factory=list)
+    transport: TransportLag | None = None  # the Kafka transport's lag, when a broker is set
+    search: Search | None = None  # an engine at JIANDU_SEARCH_URL, else the basic search
 
     @property
     def mode(self) -> str:
@@ -37,7 +45,14 @@ class Platform:
 
     def close(self) -> None:
         """Stop the follower and release connections."""
+        self.supervision.stop()
         self.follower.stop()
+        if self.transport is not None:
+            self.transport.close()
+            if isinstance(self.transport.relay_log.db, PostgresViews):
+                self.transport.relay_log.db.close()
+        if self.search is not None:
+            self.search.close()
         if isinstance(self.views, PostgresViews):
             self.views.close()
         self.store.close()
@@ -48,8 +63,40 @@ def build_views(settings: Settings) -> SqlViews:
     if settings.store == "sqlite":
         return SqliteViews(str(settings.data_dir / "views.sqlite3"))
     assert settings.postgres_url is not None
-    schema = f"{settings.postgres_schema or 'jiandu'}_views"
+    schema = settings.views_schema or f"{settings.postgres_schema or 'jiandu'}_views"
     return PostgresViews(settings.postgres_url, schema=schema)
+
+
+def build_relay_log(settings: Settings) -> RelayLog:
+    """The relay's positions, in the event store's own database (they outlive the views)."""
+    if settings.store == "sqlite":
+        return RelayLog(SqliteViews(str(settings.data_dir / "events.sqlite3")))
+    assert settings.postgres_url is not None
+    schema = settings.postgres_schema or "public"
+    return RelayLog(PostgresViews(settings.postgres_url, schema=schema, pool_size=2))
+
+
+def build_transport(settings: Settings, store: Store, views: SqlViews) -> TransportLag | None:
+    """Lag of the relay and the consumer groups (connects to the broker only when asked)."""
+    if not settings.kafka_bootstrap:
+        return None
+    prefix = settings.kafka_group_prefix
+    groups = {role: f"{prefix}-{role}" for role in ("projector", "indexer", "supervisor")}
+    names = [p.name for p in all_projections()]
+    return TransportLag(
+        settings.kafka_bootstrap, settings.kafka_topic, groups, store, views,
+        build_relay_log(settings), names,
+    )  # fmt: skip
+
+
+def build_search(settings: Settings, store: Store, views: SqlViews) -> Search:
+    """The search engine's index, or the basic search over the views without JIANDU_SEARCH_URL.
+    `serve` keeps it current in process unless a Kafka indexer group does (distributed mode)."""
+    return Search.over(
+        store, views, url=settings.search_url, engine=settings.search_engine,
+        prefix=settings.search_index_prefix,
+        in_process=settings.store == "sqlite" or not settings.kafka_bootstrap,
+    )  # fmt: skip
 
 
 def build(settings: Settings) -> Platform:
@@ -57,12 +104,15 @@ def build(settings: Settings) -> Platform:
     if settings.store == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     clock = SystemClock(settings.today)
+    rules = load_parameters(settings.rules_file)  # fails fast on a bad rules file
     vault = AesGcmVault(settings.seal_key_bytes())
     store = Store(env=settings.eventsourcing_env())
     services = Services.over(store, clock, vault)
     views = build_views(settings)
     views.ensure([IDEMPOTENCY])
-    follower = Follower(StoreSource(store), views, all_projections())
+    follower = Follower(
+        StoreSource(store), views, all_projections(), passive=settings.transport == "kafka"
+    )
     return Platform(
         settings=settings,
         clock=clock,
@@ -71,4 +121,7 @@ def build(settings: Settings) -> Platform:
         views=views,
         follower=follower,
         reads=ReadModels(views, store),
+        supervision=Supervision.build(store, views, clock, rules),
+        transport=build_transport(settings, store, views),
+        search=build_search(settings, store, views),
     )

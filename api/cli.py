@@ -9,7 +9,7 @@ import uvicorn
 
 from api import __version__
 from api.app import create_app
-from api.commands import projections, token
+from api.commands import demo, projections, rules, search, token, transport
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings, UnsafeSettingsError
@@ -22,6 +22,12 @@ app = typer.Typer(
 )
 app.add_typer(projections.app, name="projections")
 app.add_typer(token.app, name="token")
+app.add_typer(rules.app, name="rules")
+app.add_typer(demo.app, name="demo")
+app.add_typer(transport.relay_app, name="relay")
+app.add_typer(transport.consume_app, name="consume")
+app.add_typer(transport.topics_app, name="topics")
+app.add_typer(search.app, name="search")
 
 
 @app.command()

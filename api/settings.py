@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "jiandu-dev-secret-not-for-production"
@@ -37,14 +37,29 @@ class Settings(BaseSettings):
     store: Literal["sqlite", "postgres"] = "sqlite"
     postgres_url: str | None = None
     postgres_schema: str | None = None
+    views_schema: str | None = None  # PostgreSQL read models; default <postgres_schema>_views
     kafka_bootstrap: str | None = None
+    # Who keeps the read models, the search index and the findings current: this process
+    # ("inprocess") or the Kafka consumer groups ("kafka"; the API then only reads and waits).
+    transport: Literal["inprocess", "kafka"] = "inprocess"
+    kafka_topic: str = "jiandu.events"
+    kafka_partitions: int = Field(default=6, ge=1)
+    kafka_retention_hours: int = -1  # negative: keep every event (a replay needs them all)
+    kafka_group_prefix: str = "jiandu"  # groups <prefix>-projector, -indexer, -supervisor
     search_url: str | None = None
     search_engine: Literal["opensearch", "elasticsearch"] = "opensearch"
+    search_index_prefix: str = Field(default="jiandu", pattern=r"^[a-z][a-z0-9_-]{0,30}$")
     today: date | None = None
     seal_key: SecretStr | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
+    rules_file: Path | None = None  # a province's rules configuration (defaults when unset)
+    # Run the supervision process and the daily rules sweep inside `serve`; unset means on,
+    # except in JIANDU_ENV=test (tests that compare store positions start it themselves).
+    supervise: bool | None = None
+    public_rate_limit: int = Field(default=20, ge=1)
+    public_rate_window: float = Field(default=60.0, gt=0)
 
     @field_validator("log_level")
     @classmethod
@@ -60,6 +75,14 @@ class Settings(BaseSettings):
         if value is not None:
             _decode_seal_key(value.get_secret_value())
         return value
+
+    @model_validator(mode="after")
+    def _kafka_transport_is_distributed(self) -> Settings:
+        if self.transport == "kafka" and (self.store != "postgres" or not self.kafka_bootstrap):
+            raise ValueError(
+                "transport 'kafka' needs JIANDU_STORE=postgres and JIANDU_KAFKA_BOOTSTRAP"
+            )
+        return self
 
     @model_validator(mode="after")
     def _postgres_store_has_url(self) -> Settings:
@@ -84,6 +107,10 @@ class Settings(BaseSettings):
                 f"JIANDU_SECRET is too short for JIANDU_ENV={self.env} "
                 f"(at least {MIN_SECRET_LENGTH} characters)"
             )
+
+    def supervising(self) -> bool:
+        """Whether `serve` runs the supervision process and the daily rules sweep."""
+        return self.supervise if self.supervise is not None else self.env != "test"
 
     def current_date(self) -> date:
         """The injectable clock: `today` when set, else the system date."""

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from api.bootstrap import Platform
+from api.responses import PlatformStatus, Readiness
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger(__name__)
 
 
 def _platform(request: Request) -> Platform:
@@ -17,15 +20,19 @@ def _platform(request: Request) -> Platform:
     return platform
 
 
-@router.get("/readyz", responses={503: {"description": "Some part does not answer"}})
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Some part does not answer"}},
+)
 def readyz(request: Request) -> JSONResponse:
     """200 when the event store and the read models answer; 503 naming the failing parts."""
     platform = _platform(request)
     failing: dict[str, str] = {}
-    for part, probe in (
-        ("event_store", platform.store.position),
-        ("read_models", platform.views.positions),
-    ):
+    probes = [("event_store", platform.store.position), ("read_models", platform.views.positions)]
+    if platform.search is not None and platform.settings.search_url:
+        probes.append(("search_engine", platform.search.ping))
+    for part, probe in probes:
         try:
             probe()
         except Exception as error:  # a probe reports any failure as "not ready"
@@ -35,12 +42,22 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/api/v1/status")
+@router.get("/api/v1/status", response_model=PlatformStatus)
 def status(request: Request) -> dict[str, Any]:
     """The store's position and each projection's position and lag."""
     platform = _platform(request)
+    head = platform.store.position()
+    projections = platform.follower.lag()
+    if platform.settings.supervising():  # the supervision process following the log in-process
+        projections["supervision"] = platform.supervision.supervisor.lag()
+    if platform.search is not None:
+        try:  # the search index's lag; an engine that does not answer shows in /readyz
+            projections["search"] = platform.search.lag(head)
+        except Exception:
+            log.warning("search index position unavailable", exc_info=True)
     return {
-        "position": platform.store.position(),
-        "projections": platform.follower.lag(),
+        "position": head,
+        "projections": projections,
         "mode": platform.mode,
+        "consumers": platform.transport.snapshot() if platform.transport else None,
     }

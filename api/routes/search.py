@@ -1,0 +1,167 @@
+"""Search (inspectors and auditors): free text in Chinese and filters, and the secondment query."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel, Field
+
+from api.auth import Overseer
+from api.bootstrap import Platform
+from api.deps import MIN_POSITION_WAIT, PlatformDep
+from api.schemas import PROBLEMS, Day
+from projections.search.query import SearchRequest, SecondmentQuery
+from projections.search.service import Search
+
+router = APIRouter(prefix="/api/v1/search", tags=["search"], responses=PROBLEMS)
+
+LEVELS = ("province", "city", "county", "township", "village")
+Kind = Literal["events", "cadres", "complaints", "findings", "secondments"]
+Filter = Annotated[str | None, Query(max_length=200)]
+Cursor = Annotated[
+    str | None, Query(max_length=2000, description="`next_cursor` of the previous page.")
+]
+MinPosition = Annotated[
+    int | None,
+    Query(ge=0, le=2**62, description="Wait (up to 5 s) until the index applied this position."),
+]
+Levels = Annotated[
+    list[str] | None,
+    Query(description="One or more of province, city, county, township, village (repeat the "
+          "parameter or separate with commas)."),
+]  # fmt: skip
+
+
+class Bucket(BaseModel):
+    """One value of a facet and how many matches have it."""
+
+    value: str | int | bool
+    count: int
+
+
+class SearchHit(BaseModel):
+    """A document found: its kind and id, relevance, highlighted fragments (HTML) and source."""
+
+    kind: str
+    id: str
+    score: float | None
+    highlight: dict[str, list[str]]
+    source: dict[str, Any]
+
+
+class SearchPage(BaseModel):
+    """A page of hits; ``position`` is how far the index has caught up with the event store."""
+
+    total: int
+    hits: list[SearchHit]
+    next_cursor: str | None
+    position: int
+    facets: dict[str, list[Bucket]] = Field(description="unit, type, rule and kind counts")
+
+
+class FindingRef(BaseModel):
+    """A finding that holds for a secondment."""
+
+    finding_id: str
+    rule: str
+    severity: str | None = None
+    status: str
+    raised_at: str | None = None
+
+
+class SecondmentHit(SearchHit):
+    """A secondment, whether it was active on ``as_of``, its duration then, its open findings."""
+
+    active: bool
+    duration_days: int
+    open_findings: list[FindingRef]
+
+
+class SecondmentPage(BaseModel):
+    """The secondments matching the query, oldest start first."""
+
+    total: int
+    hits: list[SecondmentHit]
+    next_cursor: str | None
+    position: int
+    as_of: date
+
+
+def _search(p: Platform, min_position: int | None) -> Search:
+    search = p.search
+    if search is None:  # pragma: no cover - build() always wires one
+        raise HTTPException(503, "search is not configured")
+    if min_position is not None and not search.wait_for(min_position, MIN_POSITION_WAIT):
+        raise HTTPException(
+            503,
+            f"the search index has not reached position {min_position} yet",
+            headers={"Retry-After": "1"},
+        )
+    return search
+
+
+def _levels(values: list[str] | None, name: str) -> tuple[str, ...]:
+    levels = tuple(v.strip() for value in values or [] for v in value.split(",") if v.strip())
+    unknown = [v for v in levels if v not in LEVELS]
+    if unknown:
+        raise HTTPException(
+            422, f"{name} must be among {', '.join(LEVELS)}; got {unknown[0]!r:.40}"
+        )
+    return levels
+
+
+@router.get("", response_model=SearchPage)
+def search(
+    p: PlatformDep,
+    _: Overseer,
+    q: Annotated[
+        str, Query(max_length=1000, description="Free text; every word must occur (Chinese too).")
+    ] = "",
+    kind: Kind | None = None,
+    unit: Filter = None,
+    cadre: Filter = None,
+    type: Annotated[str | None, Query(max_length=200, description="Event type.")] = None,
+    rule: Annotated[str | None, Query(max_length=200, description="Rule id or `R-SEC-*`.")] = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Day | None = None,
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Cursor = None,
+    include_retracted: bool = False,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """Events, cadres, complaints, findings and secondments by free text and filters."""
+    request = SearchRequest(
+        q=q, kind=kind, unit=unit, cadre=cadre, type=type, rule=rule, date_from=from_,
+        date_to=to, size=size, cursor=cursor, include_retracted=include_retracted,
+    )  # fmt: skip
+    return _search(p, min_position).search(request).as_json()
+
+
+@router.get("/secondments", response_model=SecondmentPage)
+def secondments(
+    p: PlatformDep,
+    _: Overseer,
+    home_level: Levels = None,
+    host_level: Levels = None,
+    active: bool | None = None,
+    approved: bool | None = None,
+    min_days: Annotated[int | None, Query(ge=0, le=36500)] = None,
+    unit: Filter = None,
+    cadre: Filter = None,
+    as_of: Day | None = None,
+    size: Annotated[int, Query(ge=1, le=500)] = 100,
+    cursor: Cursor = None,
+    min_position: MinPosition = None,
+) -> dict[str, Any]:
+    """The secondment register by levels, state and duration; the headline inspector query is
+    ``?home_level=township&host_level=county,city,province&active=true&approved=false
+    &min_days=180``."""
+    query = SecondmentQuery(
+        as_of=as_of or p.clock.today(), home_levels=_levels(home_level, "home_level"),
+        host_levels=_levels(host_level, "host_level"), active=active, approved=approved,
+        min_days=min_days, unit=unit, cadre=cadre, size=size, cursor=cursor,
+    )  # fmt: skip
+    result = _search(p, min_position).secondments(query)
+    return {**result.as_json(), "as_of": query.as_of}
