@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
+from projections.background import Background
 from projections.sql import SqlViews
 from projections.view import Table, ViewTx
 
@@ -123,9 +124,8 @@ class Follower:
         # group) applies the events to the same views.
         self.passive = passive
         self.lock = threading.RLock()
-        self._stop = threading.Event()
         self._applied = threading.Condition()
-        self._thread: threading.Thread | None = None
+        self._worker: Background | None = None
         self._position_names = [p.name + p.suffix for p in self.projections]
         # Whether a projection handles an event depends on the event's class only.
         self._handled: dict[str, dict[type, bool]] = {p.name: {} for p in self.projections}
@@ -189,7 +189,7 @@ class Follower:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return False
-            if self._thread is None and not self.passive:
+            if self._worker is None and not self.passive:
                 self.run_once()
                 continue
             with self._applied:
@@ -206,25 +206,15 @@ class Follower:
 
     def start(self, interval: float = 0.2) -> None:
         """Follow in a background thread, polling every ``interval`` seconds when idle."""
-        if self._thread is not None or self.passive:
+        if self._worker is not None or self.passive:
             return
-        self._stop.clear()
-
-        def loop() -> None:
-            while not self._stop.is_set():
-                try:
-                    if self.run_once() == 0:
-                        self._stop.wait(interval)
-                except Exception:
-                    log.exception("projection batch failed; retrying")
-                    self._stop.wait(max(interval, 1.0))
-
-        self._thread = threading.Thread(target=loop, name="jiandu-projections", daemon=True)
-        self._thread.start()
+        self._worker = Background(
+            "jiandu-projections", lambda: self.run_once() > 0, interval=interval
+        )
+        self._worker.start()
 
     def stop(self) -> None:
         """Stop following; returns once the current batch is done."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None

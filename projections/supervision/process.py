@@ -30,6 +30,7 @@ from domain.ids import unit_id
 from domain.rules import CadreHistory, ComplaintHistory, Entry
 from domain.rules.history import History, effective_of
 from domain.store import Store
+from projections.background import Background
 from projections.supervision.evaluation import Evaluator
 from projections.supervision.histories import CachedHistories
 from projections.supervision.register import (
@@ -72,8 +73,7 @@ class Supervisor:
         self.floor: Callable[[], date | None] = lambda: None
         self.lock = threading.RLock()
         self.tally = Tally()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker: Background | None = None
 
     def position(self) -> int:
         """The last position processed (recorded atomically with the findings it caused)."""
@@ -248,28 +248,17 @@ class Supervisor:
 
     def start(self, interval: float = 0.5) -> None:
         """Follow the log in a background thread, polling every ``interval`` seconds."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-
-        def loop() -> None:
-            while not self._stop.is_set():
-                try:
-                    if self.run_once() == 0:
-                        self._stop.wait(interval)
-                except Exception:
-                    log.exception("supervision batch failed; retrying")
-                    self._stop.wait(max(interval, 1.0))
-
-        self._thread = threading.Thread(target=loop, name="jiandu-supervision", daemon=True)
-        self._thread.start()
+        if self._worker is None:
+            self._worker = Background(
+                "jiandu-supervision", lambda: self.run_once() > 0, interval=interval
+            )
+            self._worker.start()
 
     def stop(self) -> None:
         """Stop following; returns once the current batch is done."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
 
 
 def _township_posts(history: CadreHistory) -> set[str]:

@@ -13,7 +13,6 @@ findings without any new event. The sweep re-evaluates those subjects as of a da
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
@@ -22,6 +21,7 @@ from uuid import UUID
 from domain.clock import Clock
 from domain.errors import ConcurrentWrite, InvalidValue
 from domain.ids import cadre_id, unit_id
+from projections.background import Background
 from projections.sql import SqlViews
 from projections.supervision.process import CADRE, COMPLAINT, UNIT, Supervisor
 from projections.supervision.register import FindingWork, Tally
@@ -148,8 +148,10 @@ class DailySweep:
         self.sweeper = sweeper
         self.clock = clock
         self.check_every = check_every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = Background(
+            "jiandu-daily-sweep", self._sweep_if_due, interval=check_every,
+            retry_after=check_every, join_timeout=60,
+        )  # fmt: skip
 
     def due(self) -> bool:
         """Whether today has not been swept yet."""
@@ -158,25 +160,13 @@ class DailySweep:
 
     def start(self) -> None:
         """Start the background thread."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-
-        def loop() -> None:
-            while not self._stop.is_set():
-                try:
-                    if self.due():
-                        self.sweeper.run()
-                except Exception:
-                    log.exception("daily rules sweep failed; trying again later")
-                self._stop.wait(self.check_every)
-
-        self._thread = threading.Thread(target=loop, name="jiandu-daily-sweep", daemon=True)
-        self._thread.start()
+        self._worker.start()
 
     def stop(self) -> None:
         """Stop the thread (waits for a sweep in progress)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=60)
-            self._thread = None
+        self._worker.stop()
+
+    def _sweep_if_due(self) -> bool:
+        if self.due():
+            self.sweeper.run()
+        return False  # wait check_every either way
