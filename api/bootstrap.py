@@ -91,11 +91,11 @@ def build_transport(settings: Settings, store: Store, views: SqlViews) -> Transp
 
 def build_search(settings: Settings, store: Store, views: SqlViews) -> Search:
     """The search engine's index, or the basic search over the views without JIANDU_SEARCH_URL.
-    `serve` keeps it current in process unless a Kafka indexer group does (distributed mode)."""
+    `serve` keeps it current in process unless the Kafka indexer group does (JIANDU_TRANSPORT)."""
     return Search.over(
         store, views, url=settings.search_url, engine=settings.search_engine,
         prefix=settings.search_index_prefix,
-        in_process=settings.store == "sqlite" or not settings.kafka_bootstrap,
+        in_process=settings.transport != "kafka",
     )  # fmt: skip
 
 

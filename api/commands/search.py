@@ -86,10 +86,8 @@ class EnvelopeIndex:
 
 
 def envelope_index(settings: Settings) -> EnvelopeIndex:
-    """The index `jiandu consume indexer` writes to (a search engine must be configured)."""
-    if not settings.search_url:
-        typer.echo("jiandu: the indexer group needs JIANDU_SEARCH_URL", err=True)
-        raise typer.Exit(code=2)
+    """The index `jiandu consume indexer` writes to: the engine at JIANDU_SEARCH_URL, else the
+    basic search's tables in the read models' database."""
     store = Store(env=settings.eventsourcing_env())
     search = build_search(settings, store, build_views(settings))
     search.index.ensure()

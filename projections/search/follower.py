@@ -8,16 +8,14 @@ index's position, and re-applying a batch changes nothing.
 from __future__ import annotations
 
 import contextlib
-import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
 
+from projections.background import Background
 from projections.framework import EventSource, Progress
 from projections.search.port import Prepared, SearchIndex
-
-log = logging.getLogger("jiandu.search")
 
 
 class SearchFollower:
@@ -30,8 +28,7 @@ class SearchFollower:
         self.lock = threading.Lock()
         self._seen = -1
         self._ensured = False
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker: Background | None = None
 
     def run_once(self) -> int:
         """Apply one batch; returns the number of events read."""
@@ -106,7 +103,7 @@ class SearchFollower:
         while self.index.position() < position:
             if time.monotonic() >= deadline:
                 return False
-            if self._thread is None:
+            if self._worker is None:
                 if self.run_once() == 0:
                     return self.index.position() >= position
             else:
@@ -115,26 +112,18 @@ class SearchFollower:
 
     def start(self, interval: float = 0.5) -> None:
         """Follow in a background thread; polls the store every ``interval`` seconds when idle."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
+        if self._worker is None:
+            self._worker = Background(
+                "jiandu-search-indexer", self._step, interval=interval, retry_after=2.0
+            )
+            self._worker.start()
 
-        def loop() -> None:
-            while not self._stop.is_set():
-                try:
-                    idle = self.source.position() <= self._seen
-                    if idle or self.run_once() == 0:
-                        self._stop.wait(interval)
-                except Exception:
-                    log.exception("search indexing failed; retrying")
-                    self._stop.wait(max(interval, 2.0))
-
-        self._thread = threading.Thread(target=loop, name="jiandu-search-indexer", daemon=True)
-        self._thread.start()
+    def _step(self) -> bool:
+        # The store's position is a local read; the index's may be a request to the engine.
+        return self.source.position() > self._seen and self.run_once() > 0
 
     def stop(self) -> None:
         """Stop following; returns once the current batch is done."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None

@@ -59,7 +59,6 @@ class Search:
         else:
             index = BasicIndex(views, history)
             index.ensure()
-            in_process = True  # nothing else keeps the basic search's tables
         return cls(index, lambda: StoreSource(store), views, in_process)
 
     @property
