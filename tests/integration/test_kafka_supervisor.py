@@ -72,11 +72,6 @@ def test_the_supervisor_group_records_findings(postgres_url: str, kafka_bootstra
     assert recorded[0] > 0, "the history breaks some rules: findings are recorded"
 
 
-@pytest.mark.xfail(
-    reason="issue 6: replayed in per-partition order, Supervisor.observe can withdraw and "
-    "re-raise a finding (FindingWithdrawn + FindingReraised): not yet order-independent",
-    strict=False,
-)
 def test_a_second_pass_over_the_topic_records_nothing(
     postgres_url: str, kafka_bootstrap: str
 ) -> None:
