@@ -31,7 +31,7 @@ TIMELINE = Table(
     {
         "position": "BIGINT", "cadre_id": "TEXT", "version": "INTEGER", "type": "TEXT",
         "effective_date": "DATE", "recorded_at": "TIMESTAMP", "recorded_by": "TEXT",
-        "data": "STORED", "retracted": "INTEGER", "retracted_at": "TIMESTAMP",
+        "retracted": "INTEGER", "retracted_at": "TIMESTAMP",
         "retracted_by": "BIGINT",
     },
     key=("position",),
@@ -62,7 +62,7 @@ CACHE_LIMIT = 10_000  # folds kept in memory between events (the oldest go first
 
 
 def event_data(state: dict[str, Any]) -> dict[str, Any]:
-    """An event's own fields, JSON-ready (the timeline's ``data``), from its decoded state."""
+    """An event's own fields, JSON-ready (the timeline's ``data``)."""
     return {k: cadre_codec._iso(v) for k, v in state.items() if k not in _HEADER}
 
 
@@ -93,7 +93,7 @@ class Careers(Projection):
 
     def apply(self, event: Any, position: int, tx: ViewTx, source: EventSource) -> None:
         cid = event.originator_id
-        self._timeline(event, position, tx, source.stored_state(position))
+        self._timeline(event, position, tx, str(cid))
         if type(event) is ev.CadreRegistered:
             registered = {
                 "code": event.code, "name": event.name, "gender": event.gender,
@@ -126,15 +126,16 @@ class Careers(Projection):
                 entry.units.add(unit)
                 tx.put("cadre_units", {"unit": unit, "cadre_id": str(cid)})
 
-    def _timeline(self, event: Any, position: int, tx: ViewTx, stored: bytes) -> None:
+    def _timeline(self, event: Any, position: int, tx: ViewTx, cadre_id: str) -> None:
         effective = event.effective if isinstance(event, ev.CadreEvent) else None
-        # Values in TIMELINE's column order, encoded: timelines are append-only.
+        # Values in TIMELINE's column order, encoded: timelines are append-only. The event's
+        # data is not copied here: reads take it from the event store, its one home.
         tx.append(
             "timeline",
             (
-                position, str(event.originator_id), event.originator_version,
+                position, cadre_id, event.originator_version,
                 type(event).__name__, effective.isoformat() if effective else None,
-                event.timestamp.isoformat(), event.recorded_by, stored.decode(), 0, None, None,
+                event.timestamp.isoformat(), event.recorded_by, 0, None, None,
             ),
         )  # fmt: skip
         if isinstance(event, ev.EntryRetracted):

@@ -129,6 +129,7 @@ class Follower:
         self._position_names = [p.name + p.suffix for p in self.projections]
         # Whether a projection handles an event depends on the event's class only.
         self._handled: dict[str, dict[type, bool]] = {p.name: {} for p in self.projections}
+        self._routes: dict[type, tuple[Callable[..., None], ...]] = {}
 
     def positions(self) -> dict[str, int]:
         """Each projection's applied position."""
@@ -145,16 +146,13 @@ class Follower:
                 return 0
             tx = ViewTx(self.views, self.tables)
             try:
+                if all(positions[p.name] == start for p in self.projections):
+                    self._apply_together(batch, tx)
+                else:
+                    for projection in self.projections:
+                        self._apply_one(projection, positions[projection.name], batch, tx)
                 for projection in self.projections:
                     done = positions[projection.name]
-                    handled = self._handled[projection.name]
-                    apply = projection.apply
-                    for position, event in batch:
-                        kind = type(event)
-                        if kind not in handled:
-                            handled[kind] = projection.handles(event)
-                        if handled[kind] and position > done:
-                            apply(event, position, tx, self.source)
                     tx.positions[projection.name + projection.suffix] = max(done, batch[-1][0])
                     projection.before_flush(tx)
                 tx.flush()
@@ -167,6 +165,32 @@ class Follower:
         with self._applied:
             self._applied.notify_all()
         return len(batch)
+
+    def _apply_together(self, batch: list[tuple[int, Any]], tx: ViewTx) -> None:
+        # Every projection is at the batch's start: one pass, each event to those that take it.
+        for position, event in batch:
+            kind = type(event)
+            appliers = self._routes.get(kind)
+            if appliers is None:
+                appliers = self._routes[kind] = tuple(
+                    p.apply for p in self.projections if self._handles(p, event)
+                )
+            for apply in appliers:
+                apply(event, position, tx, self.source)
+
+    def _apply_one(
+        self, projection: Projection, done: int, batch: list[tuple[int, Any]], tx: ViewTx
+    ) -> None:
+        for position, event in batch:
+            if position > done and self._handles(projection, event):
+                projection.apply(event, position, tx, self.source)
+
+    def _handles(self, projection: Projection, event: Any) -> bool:
+        handled = self._handled[projection.name]
+        kind = type(event)
+        if kind not in handled:
+            handled[kind] = projection.handles(event)
+        return handled[kind]
 
     def catch_up(self, on_progress: Callable[[Progress], None] | None = None) -> int:
         """Apply batches until every projection reached the store's position at the start."""

