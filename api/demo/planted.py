@@ -42,8 +42,8 @@ SEC = ("R-SEC-07",)
 PLANTED: tuple[Planted, ...] = (
     Planted("early-secondment", ("R-SEC-03",), "cadre", "QH00417",
             "柳林镇录用不满2年的公务员被借调到县委办公室", SEC),
-    Planted("unapproved-secondment", ("R-SEC-01",), "cadre", "QH00126",
-            "石桥镇干部被县发展和改革局借用，没有任何审批", SEC),
+    Planted("unapproved-secondment", ("R-SEC-01", "R-SEC-04"), "cadre", "QH00126",
+            "石桥镇干部被县发展和改革局借用7个月、计划借用一年，没有任何审批", SEC),
     Planted("low-approval-secondment", ("R-SEC-01",), "cadre", "QH00233",
             "河西乡干部借调到省自然资源厅，只有县委组织部同意", SEC),
     Planted("open-ended-secondment", ("R-SEC-02",), "cadre", "QH00351",
@@ -120,7 +120,8 @@ def build(world: World, new_person: NewPerson, rng: random.Random) -> list[Caree
     }
     careers = {code: make[code](world, code, new_person, rng) for code in make}
     _second(careers["QH00417"], "QHX-XWB", 3, 4, "借调协助县委办公室文稿起草工作", "county")
-    _second(careers["QH00126"], "QHX-FGJ", 2, 5, "借用参与重点项目谋划申报", None)
+    # The headline inspector query: a township cadre at a county organ > 180 days, unapproved.
+    _second(careers["QH00126"], "QHX-FGJ", 7, 12, "借用参与重点项目谋划申报", None)
     _second(careers["QH00233"], PROVINCE_DEPT, 4, 5, "借调参加全省国土空间规划编制工作", "county")
     _second(careers["QH00351"], "QHX-XFJ", 3, None, "借调协助信访积案化解", "county")
     _second(careers["QH00288"], "QHX-CZJ", 8, 10, "借调参与预算绩效评价工作", "county")

@@ -142,10 +142,12 @@ def test_every_planted_secondment_is_in_the_register_as_planted(platform: Platfo
         assert row["active"] and row["end_date"] is None
     active = {r["cadre_code"] for r in platform.reads.secondments(today=TODAY, active=True)}
     assert planted <= active
-    # The headline query: township cadres at county organs without approval.
+    # The headline query: township cadres at county organs for more than 180 days without
+    # approval (what an inspector asks of /search/secondments first).
     headline = platform.reads.secondments(
-        today=TODAY, home_level="township", host_level="county", active=True, approved=False
-    )
+        today=TODAY, home_level="township", host_level="county", active=True, approved=False,
+        min_days=180,
+    )  # fmt: skip
     assert [r["cadre_code"] for r in headline] == [CASES["unapproved-secondment"]]
 
 
