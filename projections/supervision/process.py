@@ -191,17 +191,7 @@ class Supervisor:
         self, work: FindingWork, judge: Evaluator, history: CadreHistory, today: date
     ) -> None:
         """Reconcile one cadre's findings."""
-        if not history:
-            return
-        evaluate, upto = judge.cadre, history.entries[-1].position
-        work.reconcile(
-            ("cadre", history.code),
-            Judged(
-                today, upto, evaluate(history, today),
-                before=lambda pos, day: evaluate(history.before_developments(pos, day), day),
-                remedied_on=lambda pos, day: _remedied(history.developments(pos, day), today),
-            ),
-        )  # fmt: skip
+        self._reconcile(work, "cadre", judge.cadre, history, today)
 
     def unit(
         self,
@@ -232,11 +222,21 @@ class Supervisor:
         self, work: FindingWork, judge: Evaluator, history: ComplaintHistory, today: date
     ) -> None:
         """Reconcile one complaint's findings."""
+        self._reconcile(work, "complaint", judge.complaint, history, today)
+
+    def _reconcile(
+        self,
+        work: FindingWork,
+        kind: str,
+        evaluate: Callable[[Any, date], Any],
+        history: CadreHistory | ComplaintHistory,
+        today: date,
+    ) -> None:
         if not history:
             return
-        evaluate, upto = judge.complaint, history.entries[-1].position
+        upto = history.entries[-1].position
         work.reconcile(
-            ("complaint", history.code),
+            (kind, history.code),
             Judged(
                 today, upto, evaluate(history, today),
                 before=lambda pos, day: evaluate(history.before_developments(pos, day), day),
