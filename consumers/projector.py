@@ -14,7 +14,6 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper
 
-from consumers.envelope import Envelope
 from consumers.loop import TRANSIENT, Batch, Delivery, Reject
 from domain.store import Store
 from projections.framework import Projection
@@ -23,11 +22,10 @@ from projections.view import OffsetMove, Table, ViewTx
 
 
 class BatchSource:
-    """The EventSource of one batch: envelopes for stored state, the store for histories."""
+    """The EventSource of one batch: the store for histories (events come from the topic)."""
 
-    def __init__(self, store: Store, envelopes: dict[int, Envelope]) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.envelopes = envelopes
 
     def position(self) -> int:
         return self.store.position()
@@ -37,9 +35,6 @@ class BatchSource:
 
     def history(self, originator_id: UUID, upto_version: int) -> list[Any]:
         return list(self.store.events.get(originator_id, lte=upto_version))
-
-    def stored_state(self, position: int) -> bytes:
-        return self.envelopes[position].stored_state()
 
 
 class _Poisoned(Exception):
@@ -144,7 +139,7 @@ class ProjectorSink:
         moves: list[OffsetMove],
     ) -> None:
         tx = ViewTx(self.views, self.tables)
-        source = BatchSource(self.store, {d.envelope.position: d.envelope for d, _ in events})
+        source = BatchSource(self.store)
         for projection in self.projections:
             for d, event in events:
                 if (d.partition, d.offset) in rejected or not projection.handles(event):

@@ -39,10 +39,6 @@ class EventSource(Protocol):
         """The decoded events of one aggregate up to a version (refolds after corrections)."""
         ...
 
-    def stored_state(self, position: int) -> bytes:
-        """The event at a position of the last batch read, as the store transcoded it."""
-        ...
-
 
 class Projection:
     """Base class: a name, the tables it owns, and how one event changes them."""
