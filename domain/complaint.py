@@ -17,6 +17,8 @@ MAX_EXTENSION_DAYS = 30
 DECIDE_WITHIN_DAYS = 15
 CONCLUDE_WITHIN_DAYS = 60
 
+_STEP_HEADER = {"originator_id", "originator_version", "timestamp", "recorded_by"}
+
 NEXT_STATES: dict[str, set[str]] = {
     "filed": {"accepted", "declined", "forwarded"},
     "accepted": {"concluded"},
@@ -60,6 +62,7 @@ class _Transition(ComplaintEvent):
     def apply(self, aggregate: Any) -> None:
         aggregate.status = self.to_state
         aggregate.status_dates[self.to_state] = self.date
+        aggregate.record_step(self, self.to_state)
 
 
 class ComplaintAccepted(_Transition):
@@ -106,6 +109,7 @@ class ComplaintDeadlineExtended(ComplaintEvent):
 
     def apply(self, aggregate: Any) -> None:
         aggregate.extension_days = self.days
+        aggregate.record_step(self, "extended")
 
 
 class CaseNoteAdded(ComplaintEvent):
@@ -175,6 +179,12 @@ class Complaint(Aggregate):
         self.extension_days = 0
         self.notes: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
+        self.steps: list[dict[str, Any]] = []
+
+    def record_step(self, event: ComplaintEvent, step: str) -> None:
+        """Keep a handling step with what it said (reason, authority, finding, summary, ...)."""
+        said = {k: v for k, v in vars(event).items() if k not in _STEP_HEADER}
+        self.steps.append({"step": step, "at": event.timestamp, "by": event.recorded_by, **said})
 
     @classmethod
     def file(

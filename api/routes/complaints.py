@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from api.auth import Intake, Overseer, Worker
 from api.bootstrap import Platform
@@ -137,6 +137,18 @@ class CaseNote(BaseModel):
     text: str
 
 
+class HandlingStep(BaseModel):
+    """A step of the handling and what it said: accepted (date, handler_unit), declined (date,
+    reason), forwarded (date, to_authority), extended (days, reason), concluded (date, finding,
+    summary), notified (date, method)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    step: Literal["accepted", "declined", "forwarded", "extended", "concluded", "notified"]
+    at: InstantText
+    by: str = Field(description="the subject of the token that recorded it")
+
+
 class ComplaintView(QueueEntry):
     """One complaint and its handling; the reporter's identity stays sealed."""
 
@@ -152,6 +164,7 @@ class ComplaintView(QueueEntry):
     concluded_on: date | None
     finding: Literal["substantiated", "partly_substantiated", "unsubstantiated"] | None
     notified_on: date | None
+    handling: list[HandlingStep]
     messages: list[Exchange]
     notes: list[CaseNote]
     version: int
@@ -195,6 +208,10 @@ def complaint_doc(p: Platform, complaint_id: str) -> dict[str, Any]:
         "concluded_on": row["concluded_on"],
         "finding": row["finding"],
         "notified_on": row["notified_on"],
+        "handling": [
+            {k: v.isoformat() if isinstance(v, date | datetime) else v for k, v in s.items()}
+            for s in record.steps
+        ],
         "messages": _entries(record.messages),
         "notes": _entries(record.notes),
         "version": row["version"],
