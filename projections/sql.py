@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from projections.view import Key, OffsetMove, Row, Table
+
+T = TypeVar("T")
 
 POSITIONS = Table("projection_positions", {"name": "TEXT", "position": "BIGINT"}, key=("name",))
 # A consumer group's next offset per source partition, written in the view change's transaction.
@@ -82,6 +85,8 @@ class SqlViews:
 
     placeholder = "?"
 
+    retryable: tuple[type[Exception], ...] = ()
+
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._json_columns: dict[str, set[str]] = {}
@@ -126,6 +131,11 @@ class SqlViews:
         self, live: Sequence[Table], built: Sequence[Table], positions: Mapping[str, int]
     ) -> None:
         """Swap freshly built tables in for the live ones, in one transaction."""
+        self._retrying(lambda: self._replace(live, built, positions))
+
+    def _replace(
+        self, live: Sequence[Table], built: Sequence[Table], positions: Mapping[str, int]
+    ) -> None:
         with self._lock, self.transaction() as cur:
             for old, new in zip(live, built, strict=True):
                 cur.execute(f"DROP TABLE IF EXISTS {old.name}")
@@ -149,10 +159,27 @@ class SqlViews:
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read query written with '?' placeholders; rows as dicts."""
-        with self.transaction() as cur:
-            cur.execute(self._sql(sql), [_encode(p) for p in params])
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+        def run() -> list[Row]:
+            with self.transaction() as cur:
+                cur.execute(self._sql(sql), [_encode(p) for p in params])
+                names = [d[0] for d in cur.description]
+                return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+        return self._retrying(run)
+
+    def _retrying(self, work: Callable[[], T]) -> T:
+        # A swap renames tables under exclusive locks while readers take shared ones, one
+        # table after another; the server may then break a deadlock by failing one of them.
+        # Both are whole transactions that left nothing behind: run the failed one again.
+        for attempt in range(1, 6):
+            try:
+                return work()
+            except self.retryable:
+                if attempt == 5:
+                    raise
+                time.sleep(0.02 * attempt)
+        raise AssertionError("unreachable")
 
     def fetch_rows(self, table: Table, keys: Sequence[Key]) -> list[Row]:
         if not keys:
@@ -340,9 +367,11 @@ class PostgresViews(SqlViews):
     placeholder = "%s"
 
     def __init__(self, url: str, schema: str = "jiandu_views", pool_size: int = 4) -> None:
+        from psycopg.errors import DeadlockDetected
         from psycopg_pool import ConnectionPool
 
         super().__init__()
+        self.retryable = (DeadlockDetected,)
         self.schema = schema
         self.pool = ConnectionPool(
             url,
