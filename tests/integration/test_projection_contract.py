@@ -561,7 +561,7 @@ class ProjectionContract:
 
             started = time.monotonic()
             assert not follower.wait_for(store.position() + 1, timeout=0.3)
-            assert 0.3 <= time.monotonic() - started < 5
+            assert time.monotonic() - started >= 0.3  # it waited out its timeout
         finally:
             follower.stop()
 
