@@ -12,6 +12,7 @@ from domain.ids import cadre_id, unit_id
 from domain.store import Store
 from projections import cadre_codec, time_travel
 from projections.careers import event_data
+from projections.registry import TABLES
 from projections.sql import SqlViews
 
 
@@ -73,6 +74,10 @@ class ReadModels:
 
     views: SqlViews
     store: Store
+
+    def __post_init__(self) -> None:
+        # Every view table exists before the first read, even before any event was applied.
+        self.views.ensure(list(TABLES.values()))
 
     # -- cadres ---------------------------------------------------------------------------
 
@@ -318,9 +323,7 @@ class ReadModels:
         return self.views._decode(self.views_table("complaints"), rows)
 
     def open_findings(self, kind: str, code: str) -> list[str]:
-        """Ids of the findings that hold for a subject (empty until findings are projected)."""
-        if "findings" not in self.views.existing_tables():
-            return []
+        """Ids of the findings that hold for a subject."""
         rows = self.views.query(
             "SELECT finding_id FROM findings WHERE subject_kind = ? AND subject_code = ? "
             "AND status IN ('open', 'acknowledged') ORDER BY finding_id",
@@ -330,6 +333,4 @@ class ReadModels:
 
     def views_table(self, name: str) -> Any:
         """The table spec of a view (for decoding JSON columns)."""
-        from projections.registry import TABLES
-
         return TABLES[name]
