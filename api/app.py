@@ -13,7 +13,17 @@ from api.bootstrap import build
 from api.deps import RateLimiter
 from api.middleware import RequestConventions
 from api.problems import install_problem_handlers
-from api.routes import cadres, complaints, findings, health, metrics, public, rules, status, units
+from api.routes import (
+    cadres,
+    complaint_handling,
+    findings,
+    health,
+    metrics,
+    public,
+    rules,
+    status,
+    units,
+)
 from api.routes import search as search_routes
 from api.settings import Settings
 from domain.vault import Vault
@@ -64,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics.router)
     app.include_router(units.router)
     app.include_router(cadres.router)
-    app.include_router(complaints.router)
+    app.include_router(complaint_handling.router)
     app.include_router(public.router)
     app.include_router(findings.router)
     app.include_router(rules.router)

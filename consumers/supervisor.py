@@ -1,10 +1,9 @@
 """The supervisor group: hands events to the supervision process (rules and findings).
 
-The supervision process itself belongs to the rules issue: it implements
-:class:`Supervision` and evaluates the rule catalogue over the histories an event affects,
-recording findings as events in the store. Its effect must be idempotent (a finding is
-keyed by rule and subject), because this group resumes from Kafka's committed offsets and
-may see a message again after a crash.
+The process evaluates the rule catalogue over the histories an event affects and records
+findings as events in the store. Its effect is idempotent (a finding is keyed by rule, subject
+and anchor), because this group resumes from Kafka's committed offsets and may see a message
+again after a crash.
 """
 
 from __future__ import annotations
@@ -18,8 +17,8 @@ from consumers.loop import TRANSIENT, Batch, Delivery, Reject
 from domain.store import Store
 
 
-class Supervision(Protocol):
-    """What the supervisor group calls."""
+class Observer(Protocol):
+    """What the supervisor group hands its events to (the supervision process)."""
 
     def observe(self, events: Sequence[tuple[int, Any]]) -> None:
         """Consider a batch of (position, domain event), in per-aggregate order."""
@@ -34,7 +33,7 @@ class SupervisorSink:
     """
 
     def __init__(
-        self, supervision: Supervision, store: Store, group: str = "jiandu-supervisor"
+        self, supervision: Observer, store: Store, group: str = "jiandu-supervisor"
     ) -> None:
         self.supervision = supervision
         self.mapper: Mapper[Any] = Mapper(transcoder=store.mapper.transcoder)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.errors import InvalidValue, NotFound
-from projections.findings import FINDINGS
+from projections.findings_view import FINDINGS
 from projections.sql import SqlViews
 
 STATUSES = ("open", "acknowledged", "resolved", "withdrawn", "remedied")

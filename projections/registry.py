@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from projections.careers import Careers
-from projections.complaints import ComplaintQueue
-from projections.findings import FindingsRegister
+from projections.complaint_queue import ComplaintQueue
+from projections.findings_view import FindingsView
 from projections.framework import Projection
 from projections.organisation import Organisation
 from projections.view import Table
 
 PROJECTIONS: dict[str, type[Projection]] = {
-    p.name: p for p in (Organisation, Careers, ComplaintQueue, FindingsRegister)
+    p.name: p for p in (Organisation, Careers, ComplaintQueue, FindingsView)
 }
 TABLES: dict[str, Table] = {t.name: t for p in PROJECTIONS.values() for t in p.tables}
 

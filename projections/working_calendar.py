@@ -23,6 +23,11 @@ def _year_known(year: int) -> bool:
     return True
 
 
+@lru_cache(maxsize=16384)  # the package validates its whole table on every call
+def _national_working_day(day: date) -> bool:
+    return bool(chinese_calendar.is_workday(day))
+
+
 class ChinaCalendar:
     """National holidays and 调休 days, plus a province's own extra days."""
 
@@ -40,7 +45,7 @@ class ChinaCalendar:
             return False
         if not _year_known(day.year):
             return day.weekday() < 5
-        return bool(chinese_calendar.is_workday(day))
+        return _national_working_day(day)
 
     def covers(self, day: date) -> bool:
         """Whether the package knows the national schedule of ``day``'s year."""

@@ -11,10 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api.bootstrap import Platform, build
 from api.commands.common import settings_or_exit
-from api.demo.county import COUNTY
-from api.demo.load import DemoLoader, Loaded
-from api.demo.plan import build_plan
-from api.demo.planted import EXAMPLE_CADRE, PLANTED
+from demo.county import COUNTY
+from demo.load import DemoLoader, Loaded
+from demo.plan import build_plan
+from demo.planted import EXAMPLE_CADRE, PLANTED
 from domain.ids import unit_id
 from projections.framework import Progress as Reached
 

@@ -9,17 +9,16 @@ from typing import Annotated, Any
 
 import typer
 
-from api.bootstrap import build, build_relay_log
+from api.bootstrap import build, build_relay_log, build_search, build_views
 from api.commands.common import settings_or_exit
-from api.commands.search import envelope_index
 from api.logging import configure_logging
 from api.settings import Settings
 from consumers.deadletter import DeadLetters
-from consumers.indexer import IndexerSink, SearchIndex
+from consumers.indexer import EnvelopeFeed, IndexerSink
 from consumers.loop import GroupConsumer, Sink
 from consumers.projector import ProjectorSink
 from consumers.relay import Relay, new_producer
-from consumers.supervisor import Supervision, SupervisorSink
+from consumers.supervisor import SupervisorSink
 from consumers.topics import create_topics
 from domain.store import Store
 from projections.registry import all_projections
@@ -116,16 +115,20 @@ def projector(batch_size: BatchSize = 1000) -> None:
         platform.close()
 
 
-def search_index(settings: Settings) -> SearchIndex:
-    """The search engine adapter the indexer writes to (integration point of the search issue)."""
-    return envelope_index(settings)
+def search_feed(settings: Settings) -> EnvelopeFeed:
+    """The index `jiandu consume indexer` writes to: the engine at JIANDU_SEARCH_URL, else the
+    basic search's tables in the read models' database."""
+    store = Store(env=settings.eventsourcing_env())
+    search = build_search(settings, store, build_views(settings))
+    search.index.ensure()
+    return EnvelopeFeed(search.index, store)
 
 
 @consume_app.command()
 def indexer(batch_size: BatchSize = 500) -> None:
     """Index events in the search engine (idempotent by document id and external version)."""
     settings = kafka_settings()
-    sink = IndexerSink(search_index(settings), group=f"{settings.kafka_group_prefix}-indexer")
+    sink = IndexerSink(search_feed(settings), group=f"{settings.kafka_group_prefix}-indexer")
     run_group(settings, sink, batch_size)
 
 
@@ -136,7 +139,7 @@ def supervisor(batch_size: BatchSize = 500) -> None:
     platform = build(settings)
     try:
         group = f"{settings.kafka_group_prefix}-supervisor"
-        process: Supervision = platform.supervision.supervisor
+        process = platform.supervision.supervisor
         run_group(settings, SupervisorSink(process, platform.store, group), batch_size)
     finally:
         platform.close()

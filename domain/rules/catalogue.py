@@ -7,7 +7,7 @@ from typing import Any
 
 from domain.errors import InvalidValue
 from domain.rules import appointment as appt
-from domain.rules import complaints as pet
+from domain.rules import complaint_deadlines as pet
 from domain.rules import data_quality as data
 from domain.rules import discipline as disc
 from domain.rules import secondment as sec

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from http_world import Headers, bearer, serve
+
+from tests.support.http import Headers, bearer, serve
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
-from http_world import Headers
+
+from tests.support.http import Headers
 
 FILED = {
     "category": "违规提拔",

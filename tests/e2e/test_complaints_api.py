@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from http_world import Headers, assert_problem, bearer, position, serve
+
+from tests.support.http import Headers, assert_problem, bearer, position, serve
 
 COMPLAINTS = "/api/v1/complaints"
 REPORTER = {"name": "赵六一", "phone": "13912345678"}

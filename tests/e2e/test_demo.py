@@ -8,16 +8,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from demo_audit import audit
-from http_world import bearer, serve
 from typer.testing import CliRunner
 
 from api.bootstrap import Platform, build
 from api.commands import demo
-from api.demo.dates import add_months, add_years
-from api.demo.load import DemoLoader
-from api.demo.plan import build_plan
-from api.demo.planted import (
+from api.settings import Settings
+from demo.load import DemoLoader
+from demo.plan import build_plan
+from demo.planted import (
     EXAMPLE_CADRE,
     PLANTED,
     UNCONCLUDED_1,
@@ -25,7 +23,9 @@ from api.demo.planted import (
     UNDECIDED_1,
     UNDECIDED_2,
 )
-from api.settings import Settings
+from domain.rules.dates import add_months, add_years
+from tests.support.demo_audit import audit
+from tests.support.http import bearer, serve
 
 TODAY = date(2026, 6, 15)
 RULE_OF_2024 = date(2024, 1, 1)  # R-SEC-07: 上级机关原则上不得从县及以下单位借调干部

@@ -8,13 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from http_world import bearer, serve
 from typer.testing import CliRunner
 
 from api.bootstrap import Platform, build
 from api.commands import demo
-from api.demo.planted import EXAMPLE_CADRE, PLANTED
 from api.settings import Settings
+from demo.planted import EXAMPLE_CADRE, PLANTED
+from tests.support.http import bearer, serve
 
 TODAY = date(2026, 6, 15)
 HOLDING = {"open", "acknowledged"}

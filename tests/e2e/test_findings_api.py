@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from http_world import TODAY, assert_problem, bearer, position, serve
 from typer.testing import CliRunner
 
 from api.commands import rules as rules_cli
+from tests.support.http import TODAY, assert_problem, bearer, position, serve
 
 INSPECTOR = bearer("inspector", "纪检员王")
 AUDITOR = bearer("auditor")

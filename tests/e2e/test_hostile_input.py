@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from http_world import bearer, position, serve
+
+from tests.support.http import bearer, position, serve
 
 TODAY = date(2026, 11, 26)
 CLERK = bearer("clerk", "王科员")

@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from http_world import assert_problem, bearer, position, serve
 from pydantic import ValidationError
 
 from api.settings import Settings
+from tests.support.http import assert_problem, bearer, position, serve
 
 PUBLIC = "/api/v1/public/complaints"
 COMPLAINTS = "/api/v1/complaints"

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from http_world import assert_problem, bearer, serve
+
+from tests.support.http import assert_problem, bearer, serve
 
 TODAY = date(2026, 11, 26)
 SEARCH = "/api/v1/search"

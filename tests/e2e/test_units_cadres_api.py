@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from http_world import assert_problem, bearer, position, serve
 
 from api import deps
 from api.auth import issue_token
 from api.settings import DEV_SECRET
+from tests.support.http import assert_problem, bearer, position, serve
 
 TODAY = date(2026, 11, 26)
 CLERK = "王科员"

@@ -6,7 +6,8 @@ Each fixture asks for ``platform``, which the contract suite's adapter subclass 
 from __future__ import annotations
 
 import pytest
-from projection_world import Careers, Platform, Queue, record_careers, record_complaints
+
+from tests.support.projections import Careers, Platform, Queue, record_careers, record_complaints
 
 
 @pytest.fixture

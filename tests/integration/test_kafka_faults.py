@@ -15,7 +15,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from kafka_world import (
+
+from consumers.relay import Relay, new_producer
+from projections.sql import SqlViews
+from tests.support.kafka import (
     CLERK,
     Deployment,
     caught_up,
@@ -30,9 +33,6 @@ from kafka_world import (
     table_contents,
     wait_until,
 )
-
-from consumers.relay import Relay, new_producer
-from projections.sql import SqlViews
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from kafka_world import (
+
+from api.app import create_app
+from api.bootstrap import build
+from tests.support.kafka import (
     caught_up,
     deployment,
     end_offsets,
@@ -14,9 +17,6 @@ from kafka_world import (
     services_over,
     wait_until,
 )
-
-from api.app import create_app
-from api.bootstrap import build
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 

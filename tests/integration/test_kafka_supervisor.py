@@ -6,7 +6,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from kafka_world import (
+
+from api.bootstrap import Platform, build
+from consumers.deadletter import DeadLetters
+from consumers.loop import GroupConsumer
+from consumers.relay import new_producer
+from consumers.supervisor import SupervisorSink
+from tests.support.kafka import (
     Deployment,
     caught_up,
     deployment,
@@ -17,12 +23,6 @@ from kafka_world import (
     services_over,
     wait_until,
 )
-
-from api.bootstrap import Platform, build
-from consumers.deadletter import DeadLetters
-from consumers.loop import GroupConsumer
-from consumers.relay import new_producer
-from consumers.supervisor import SupervisorSink
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 

@@ -10,7 +10,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
-from kafka_world import (
+
+from consumers.topics import dead_letter_topic
+from domain.complaint import Complaint
+from tests.support.kafka import (
     TODAY,
     caught_up,
     deployment,
@@ -23,9 +26,6 @@ from kafka_world import (
     table_contents,
     wait_until,
 )
-
-from consumers.topics import dead_letter_topic
-from domain.complaint import Complaint
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 SCHEMA = Path(__file__).resolve().parents[2] / "docs" / "envelope.schema.json"

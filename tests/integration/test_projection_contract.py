@@ -18,7 +18,22 @@ from urllib.parse import unquote, urlsplit
 
 import psycopg
 import pytest
-from projection_world import (
+from psycopg import sql
+
+from domain.errors import NotFound
+from domain.importing import PersonnelBatch
+from projections import time_travel
+from projections.careers import Careers as CareersProjection
+from projections.complaint_queue import ComplaintQueue
+from projections.framework import EventSource, Follower, Projection
+from projections.organisation import Organisation
+from projections.queries import cadre_doc
+from projections.rebuild import rebuild
+from projections.registry import PROJECTIONS
+from projections.source import StoreSource
+from projections.sql import PostgresViews, SqliteViews, SqlViews
+from projections.view import Table, ViewTx
+from tests.support.projections import (
     CLERK,
     INSPECTOR,
     TODAY,
@@ -33,21 +48,6 @@ from projection_world import (
     register,
     table_contents,
 )
-from psycopg import sql
-
-from domain.errors import NotFound
-from domain.importing import PersonnelBatch
-from projections import time_travel
-from projections.careers import Careers as CareersProjection
-from projections.complaints import ComplaintQueue
-from projections.framework import EventSource, Follower, Projection
-from projections.organisation import Organisation
-from projections.queries import cadre_doc
-from projections.rebuild import rebuild
-from projections.registry import PROJECTIONS
-from projections.source import StoreSource
-from projections.sql import PostgresViews, SqliteViews, SqlViews
-from projections.view import Table, ViewTx
 
 
 def rows(views: SqlViews, table: str) -> list[dict[str, Any]]:

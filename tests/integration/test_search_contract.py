@@ -2,8 +2,8 @@
 OpenSearch node, and Elasticsearch when ``JIANDU_TEST_ELASTICSEARCH_URL`` names one.
 
 ``SearchContract`` holds the tests; each subclass only says how to make a fresh, empty index
-(``make_index``). The county (``search_world``) is recorded once per module into a SQLite event
-store; every index is fed from it in small batches, as a long-running follower would.
+(``make_index``). The county (``tests.support.search``) is recorded once per module into a SQLite
+event store; every index is fed from it in small batches, as a long-running follower would.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from datetime import date
 from typing import Any
 
 import pytest
-from search_world import HEADLINE, TODAY, County, batches, record_county
 
-from api.commands.search import EnvelopeIndex
 from consumers.envelope import encode as encode_envelope
 from consumers.envelope import parse
+from consumers.indexer import EnvelopeFeed
 from domain.errors import InvalidValue
 from domain.ids import cadre_id
 from domain.store import Store
@@ -36,6 +35,7 @@ from projections.search.query import FACET_SIZE, FACETS, SearchRequest, Secondme
 from projections.search.schema import COMMON, FIELDS, KINDS, IndexNames
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqliteViews
+from tests.support.search import HEADLINE, TODAY, County, batches, record_county
 
 MakeIndex = Callable[[], SearchIndex]
 HOSTILE = [
@@ -481,7 +481,7 @@ def test_the_kafka_indexer_group_writes_the_same_documents(
     feed(direct, store)
     sunk = BasicIndex(SqliteViews(str(folder / "sunk.sqlite3")), StoreSource(store))
     sunk.ensure()
-    sink = EnvelopeIndex(sunk, store)
+    sink = EnvelopeFeed(sunk, store)
     notifications = store.recorder.select_notifications(start=1, limit=100_000)
     envelopes = [parse(encode_envelope(n, store.mapper)) for n in notifications]
     partitions: dict[int, list[Any]] = {}

@@ -11,13 +11,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from domain_world import TODAY, Refusal, World, build_world, sqlite_env
 
 from api.vault import AesGcmVault
 from domain.clock import FixedClock
 from domain.errors import DomainError
 from domain.services import Services
 from domain.store import Store
+from tests.support.domain import TODAY, Refusal, World, build_world, sqlite_env
 
 
 @pytest.fixture

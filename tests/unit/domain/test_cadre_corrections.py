@@ -6,11 +6,11 @@ from datetime import date
 from typing import Any
 
 import pytest
-from domain_world import CLERK, Refusal, World
 
 from domain import cadre_events as ev
 from domain.errors import InvalidValue, InvariantViolated
 from domain.ids import cadre_id
+from tests.support.domain import CLERK, Refusal, World
 
 
 def retract(world: World, position: int, code: str = "A001") -> Any:

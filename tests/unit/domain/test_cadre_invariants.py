@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from domain_world import CLERK, Refusal, World
 
 from domain.errors import InvalidValue, InvariantViolated, UnknownReference
+from tests.support.domain import CLERK, Refusal, World
 
 # -- effective dates: a real date, not after today + 1 year -----------------------------------
 

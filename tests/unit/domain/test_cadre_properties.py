@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from domain_world import CLERK, World
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +21,7 @@ from domain.cadre import state_as_of
 from domain.cadre_state import CadreState, fold
 from domain.errors import InvariantViolated
 from domain.ids import cadre_id
+from tests.support.domain import CLERK, World
 
 BASE = date(2021, 1, 1)
 BOGUS = "no-such-secondment"

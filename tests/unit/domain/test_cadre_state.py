@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from domain_world import CLERK, World
 
 from domain import cadre_events as ev
 from domain.cadre import state_as_of
 from domain.cadre_state import CadreState, fold
 from domain.ids import cadre_id
 from domain.values import Approval, Level
+from tests.support.domain import CLERK, World
 
 APPROVAL = Approval(Level.COUNTY, "县委组织部", "县组〔2021〕9号")
 

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from domain_world import CLERK, Refusal, World
 
 from domain.complaint import NEXT_STATES
 from domain.errors import InvalidValue, InvariantViolated, NotFound, UnknownReference
+from tests.support.domain import CLERK, Refusal, World
 
 INSPECTOR = "inspector-wang"
 RECEIVED = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)

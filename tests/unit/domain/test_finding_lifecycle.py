@@ -7,7 +7,6 @@ from datetime import date
 from typing import Any
 
 import pytest
-from domain_world import Refusal
 
 from domain.clock import FixedClock
 from domain.errors import InvariantViolated
@@ -15,6 +14,7 @@ from domain.finding import Finding
 from domain.ids import finding_id
 from domain.store import Store
 from domain.values import Recording
+from tests.support.domain import Refusal
 
 SUPERVISOR = "supervision"
 INSPECTOR = "inspector-wang"

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from domain_world import CLERK, Refusal, World
 
 from domain.errors import AlreadyRegistered, ConcurrentWrite, InvariantViolated, NotFound
 from domain.ids import cadre_id
 from domain.importing import PersonnelBatch
+from tests.support.domain import CLERK, Refusal, World
 
 
 def register(batch: PersonnelBatch, code: str) -> None:

@@ -8,11 +8,11 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from domain_world import CLERK, Refusal, World
 
 from domain.errors import AlreadyRegistered, InvalidValue, InvariantViolated
 from domain.ids import cadre_id, complaint_id, finding_id, unit_id
 from domain.values import Approval, Level
+from tests.support.domain import CLERK, Refusal, World
 
 BY = "clerk-recorder-7"
 Command = Callable[[World], Any]

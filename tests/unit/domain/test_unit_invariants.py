@@ -6,12 +6,12 @@ from datetime import date
 from typing import Any
 
 import pytest
-from domain_world import CLERK, Refusal, World
 
 from domain.errors import AlreadyRegistered, InvalidValue, InvariantViolated, UnknownReference
 from domain.ids import unit_id
 from domain.organisation import OrganisationStructure
 from domain.unit import Post
+from tests.support.domain import CLERK, Refusal, World
 
 
 def register(org: OrganisationStructure, **kw: Any) -> Any:

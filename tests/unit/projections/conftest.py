@@ -7,7 +7,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
 import pytest
-from history_world import Rig, open_rig, record_organisation
+
+from tests.support.histories import Rig, open_rig, record_organisation
 
 
 @pytest.fixture(scope="session")

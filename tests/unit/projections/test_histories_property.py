@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from history_world import (
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from domain.errors import InvariantViolated
+from domain.store import Written
+from domain.values import Approval, Level
+from projections import time_travel
+from projections.queries import ReadModels, cadre_doc
+from tests.support.histories import (
     CADRES,
     CLERK,
     HOMES,
@@ -26,14 +34,6 @@ from history_world import (
     rebuilt_views,
     table_contents,
 )
-from hypothesis import event, given, settings
-from hypothesis import strategies as st
-
-from domain.errors import InvariantViolated
-from domain.store import Written
-from domain.values import Approval, Level
-from projections import time_travel
-from projections.queries import ReadModels, cadre_doc
 
 Command = tuple[Any, ...]
 FreshRig = Callable[[int], AbstractContextManager[Rig]]

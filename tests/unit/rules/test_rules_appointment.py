@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from rules_world import PARAMS, STEPS, CadreFile, evaluation, only
-
 from domain.rules import WeekdayCalendar, evaluate_cadre
 from domain.rules.base import Evaluation
+from tests.support.rules import PARAMS, STEPS, CadreFile, evaluation, only
 
 TODAY = date(2026, 11, 26)
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from rules_world import ComplaintFile, only
-
 from domain import complaint as cp
+from tests.support.rules import ComplaintFile, only
 
 RECEIVED = date(2024, 3, 1)
 

@@ -6,13 +6,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from rules_world import CadreFile, only
 
 from domain.errors import InvalidValue
 from domain.rules import CATALOGUE, RuleParameters, add_months, add_years, describe
 from domain.rules.dates import WeekdayCalendar, add_working_days, working_days_between
 from projections.rules_config import RulesFileError, load_parameters
 from projections.working_calendar import ChinaCalendar
+from tests.support.rules import CadreFile, only
 
 
 @pytest.mark.parametrize(

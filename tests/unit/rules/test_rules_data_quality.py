@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from rules_world import PARAMS, CadreFile, only
-
 from domain import cadre_events as ev
+from tests.support.rules import PARAMS, CadreFile, only
 
 TODAY = date(2026, 11, 26)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from rules_world import CadreFile, only
 
 from domain import cadre_events as ev
+from tests.support.rules import CadreFile, only
 
 TODAY = date(2026, 11, 26)
 

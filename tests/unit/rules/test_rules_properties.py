@@ -8,10 +8,10 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rules_world import CITY, COUNTY, CadreFile, evaluation
 
 from domain import cadre_events as ev
 from domain.rules import CadreHistory, Entry, evaluate_cadre
+from tests.support.rules import CITY, COUNTY, CadreFile, evaluation
 
 DAY = st.integers(0, 3000).map(lambda n: date(2018, 1, 1) + timedelta(days=n))
 STEP = st.one_of(

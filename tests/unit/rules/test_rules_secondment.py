@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from rules_world import CITY, COUNTY, PROVINCE, CadreFile, only
+from tests.support.rules import CITY, COUNTY, PROVINCE, CadreFile, only
 
 R = date(2018, 7, 1)
 TODAY = date(2026, 11, 26)

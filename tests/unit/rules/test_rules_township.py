@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from rules_world import CITY, COUNTY, CadreFile, UnitFile, only
+from tests.support.rules import CITY, COUNTY, CadreFile, UnitFile, only
 
 R = date(2020, 7, 1)  # recruitment into township T1
 TODAY = date(2026, 11, 26)

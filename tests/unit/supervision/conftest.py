@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from supervision_world import World
+
+from tests.support.supervision import World
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 from eventsourcing.persistence import Tracking
-from supervision_world import CITY, CLERK, INSPECTOR, World
 
 from domain.errors import ConcurrentWrite, InvariantViolated
 from domain.values import Approval, Level
 from projections.supervision import SUPERVISOR
 from projections.supervision.register import FindingWork
+from tests.support.supervision import CITY, CLERK, INSPECTOR, World
 
 
 def illegal_secondment(w: World) -> str:

@@ -16,9 +16,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from supervision_world import CITY, CLERK, COUNTY, World
 
 from domain.errors import DomainError
+from tests.support.supervision import CITY, CLERK, COUNTY, World
 
 APPROVALS = st.sampled_from([None, COUNTY, CITY])
 DAY = st.integers(min_value=0, max_value=3000).map(lambda n: date(2018, 1, 1) + timedelta(days=n))

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from supervision_world import CITY, CLERK, COUNTY, INSPECTOR, World, noon
+
+from tests.support.supervision import CITY, CLERK, COUNTY, INSPECTOR, World, noon
 
 Correction = Callable[[], object]
 Scenario = Callable[[World], tuple[str, int | None, Correction]]

@@ -36,7 +36,7 @@ _STEP = {
 }
 
 
-class FindingsRegister(Projection):
+class FindingsView(Projection):
     """Keeps the findings and finding_units tables."""
 
     name = "findings"

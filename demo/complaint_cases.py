@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from api.demo import acts
-from api.demo import planted as p
-from api.demo.dates import office_instant
-from api.demo.names import reporters
+from demo import acts
+from demo import planted as p
+from demo.dates import office_instant
+from demo.names import reporters
 
 ORG_SUPERVISION = "县委组织部干部监督科"
 OFFICES = ("县纪委监委第一监督检查室", "县纪委监委第二监督检查室", "县纪委监委第三监督检查室")

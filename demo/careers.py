@@ -7,10 +7,11 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from api.demo import acts
-from api.demo.acts import CadrePlan, Documents
-from api.demo.county import Roster
-from api.demo.dates import add_months, workday_on_or_after
+from demo import acts
+from demo.acts import CadrePlan, Documents
+from demo.county import Roster
+from demo.dates import workday_on_or_after
+from domain.rules.dates import add_months
 
 TOPICS = (
     "习近平新时代中国特色社会主义思想专题培训班",
@@ -47,7 +48,7 @@ class World:
 
 
 @dataclass
-class Career:
+class CareerPlanner:
     """One cadre's career, planned step by step from recruitment to today."""
 
     world: World

@@ -1,7 +1,5 @@
 """Builders of the Kafka transport tests: stores in fresh PostgreSQL schemas, histories,
 topics, the relay and the projector group run until they caught up.
-
-Imported by this folder's tests as ``kafka_world`` (pytest puts the folder on sys.path).
 """
 
 from __future__ import annotations

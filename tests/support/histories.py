@@ -1,7 +1,6 @@
 """The embedded platform the history properties run on, one fresh folder per example.
 
-Imported by this folder's tests as ``history_world`` (pytest puts the folder on sys.path);
-``conftest.py`` hands out fresh platforms.
+``tests/unit/projections/conftest.py`` hands out fresh platforms.
 """
 
 from __future__ import annotations

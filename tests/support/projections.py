@@ -1,7 +1,6 @@
 """Builders of the projection contract: the platform under test and the histories it projects.
 
-Imported by this folder's tests as ``projection_world`` (pytest puts the folder on sys.path);
-``conftest.py`` turns the builders into fixtures.
+``tests/integration/conftest.py`` turns the builders into fixtures.
 """
 
 from __future__ import annotations

@@ -7,9 +7,10 @@ import random
 from collections.abc import Callable
 from datetime import date, timedelta
 
-from api.demo import acts
-from api.demo.careers import Career
-from api.demo.dates import add_months, workday_on_or_after
+from demo import acts
+from demo.careers import CareerPlanner
+from demo.dates import workday_on_or_after
+from domain.rules.dates import add_months
 
 ADMONISHMENTS = (
     "在耕地保护工作中履职不力",
@@ -24,24 +25,27 @@ SANCTIONS = (
 SUPERVISION = "中共清河县纪律检查委员会"
 
 
-def _active(career: Career) -> bool:
+def _active(career: CareerPlanner) -> bool:
     return not any(a.verb == "depart" for a in career.plan.acts)
 
 
-def _clear(career: Career, day: date, months: int) -> bool:
+def _clear(career: CareerPlanner, day: date, months: int) -> bool:
     """No promotion decided within ``months`` after ``day``, and in service since a year."""
     until = add_months(day, months)
     recent = day > add_months(career.recruited, 12)
     return recent and not any(day < d <= until for d in career.plan.promotions())
 
 
-def _unpromoted(day: date, months: int) -> Callable[[Career], bool]:
+def _unpromoted(day: date, months: int) -> Callable[[CareerPlanner], bool]:
     return lambda career: _clear(career, day, months)
 
 
 def _pick(
-    careers: list[Career], rng: random.Random, taken: set[str], fits: Callable[[Career], bool]
-) -> Career | None:
+    careers: list[CareerPlanner],
+    rng: random.Random,
+    taken: set[str],
+    fits: Callable[[CareerPlanner], bool],
+) -> CareerPlanner | None:
     found = [c for c in careers if c.plan.code not in taken and _active(c) and fits(c)]
     if not found:
         return None
@@ -50,7 +54,7 @@ def _pick(
     return chosen
 
 
-def discipline(careers: list[Career], rng: random.Random) -> dict[str, str]:
+def discipline(careers: list[CareerPlanner], rng: random.Random) -> dict[str, str]:
     """Record the discipline of a few regular cadres; returns the codes complaints refer to."""
     today = careers[0].world.today
     organs = set(careers[0].world.organs)

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from api.demo import acts
-from api.demo.acts import CadrePlan
-from api.demo.complaints import ComplaintPlan
-from api.demo.dates import office_instant, workday_on_or_after
-from api.demo.plan import Plan
+from demo import acts
+from demo.acts import CadrePlan
+from demo.complaint_cases import ComplaintPlan
+from demo.dates import office_instant, workday_on_or_after
+from demo.plan import Plan
 from domain.errors import UnknownReference
 from domain.importing import PersonnelBatch
 from domain.services import Services

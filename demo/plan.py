@@ -6,13 +6,13 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from api.demo import planted
-from api.demo.acts import CadrePlan, Documents
-from api.demo.careers import Career, World
-from api.demo.complaints import ComplaintPlan, complaints
-from api.demo.county import COUNTY_ORGANS, TOWNSHIPS, Roster, UnitSpec, county_units
-from api.demo.discipline import discipline
-from api.demo.population import entrants, fill_vacancies, live, person
+from demo import planted
+from demo.acts import CadrePlan, Documents
+from demo.careers import CareerPlanner, World
+from demo.complaint_cases import ComplaintPlan, complaints
+from demo.county import COUNTY_ORGANS, TOWNSHIPS, Roster, UnitSpec, county_units
+from demo.discipline import discipline
+from demo.population import entrants, fill_vacancies, live, person
 
 SEED = 2015  # the year the township service rules this demo exercises were issued
 
@@ -59,11 +59,11 @@ def build_plan(today: date, seed: int = SEED) -> Plan:
     careers = planted.build(world, new_person, random.Random(f"{seed}:planted"))
     reserved = planted.planted_codes()
     numbers = (n for n in range(1, 100_000) if f"QH{n:05d}" not in reserved)
-    regular: list[Career] = []
+    regular: list[CareerPlanner] = []
     for recruited, unit, channel in entrants(world, rng):
         code = f"QH{next(numbers):05d}"
         career_rng = random.Random(f"{seed}:{code}:career")
-        career = Career(world, new_person(code, recruited, channel), career_rng, recruited)
+        career = CareerPlanner(world, new_person(code, recruited, channel), career_rng, recruited)
         career.start(unit, channel)
         live(career)
         regular.append(career)

@@ -1,7 +1,4 @@
-"""A small county for the search contract: legal and illegal secondments, words to find, findings.
-
-Imported by the search tests as ``search_world`` (pytest puts this folder on sys.path).
-"""
+"""A small county for the search contract: secondments legal and not, words to find, findings."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The supervision process over a real embedded store: SQLite events, SQLite views, a fixed clock.
 
-Imported by this folder's tests as ``supervision_world``. Nothing is faked: commands go through
+Nothing is faked: commands go through
 the domain services, the follower builds the read models, and the supervision process records
 findings in the same store.
 """

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from api.demo.dates import add_months, workday_on_or_after, workdays_later
+from demo.dates import workday_on_or_after, workdays_later
+from domain.rules.dates import add_months
 
 # Who records what (the authenticated subjects of a county's offices).
 ORG = "组织部-王科长"

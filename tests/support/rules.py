@@ -1,7 +1,6 @@
 """Builders of the rule tests: histories written event by event, each at its own position.
 
-Imported by this folder's tests as ``rules_world`` (pytest puts the folder on sys.path). The
-rules are pure, so no store is involved: events are constructed as the aggregates would record
+The rules are pure, so no store is involved: events are constructed as the aggregates would record
 them, each recorded on its effective date unless a test says otherwise.
 """
 

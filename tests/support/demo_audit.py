@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from api.bootstrap import Platform
-from api.demo.dates import add_months, add_years, is_workday
+from demo.dates import is_workday
+from domain.rules.dates import add_months, add_years
 
 RANK = {"village": 1, "township": 2, "county": 3, "city": 4, "province": 5}
 SANCTION_MONTHS = {

@@ -6,10 +6,11 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from api.demo.acts import CadrePlan, second
-from api.demo.careers import Career, World
-from api.demo.dates import add_months, add_years, workday_on_or_after
-from api.demo.names import growth_place, person_name
+from demo.acts import CadrePlan, second
+from demo.careers import CareerPlanner, World
+from demo.dates import workday_on_or_after
+from demo.names import growth_place, person_name
+from domain.rules.dates import add_months, add_years
 
 TOWNSHIP_CHANNELS = (("exam", 60), ("selected_graduate", 15), ("targeted", 15), ("transfer_in", 10))
 COUNTY_CHANNELS = (
@@ -53,7 +54,7 @@ def person(world: World, rng: random.Random, code: str, day: date, channel: str,
                      growth_place(rng, townships))  # fmt: skip
 
 
-def live(career: Career) -> None:
+def live(career: CareerPlanner) -> None:
     """Plan the career from the end of probation to today."""
     world, rng, plan = career.world, career.rng, career.plan
     today = world.today
@@ -76,7 +77,7 @@ def live(career: Career) -> None:
     career.reviews(today)
 
 
-def step(career: Career, t: date, roll: float, limit: date) -> str:
+def step(career: CareerPlanner, t: date, roll: float, limit: date) -> str:
     """One turn of a career at ``t``: an episode, a promotion, a move, or nothing."""
     years, rank, township = career.years(t), career.rank, career.township
     today = career.world.today
@@ -115,14 +116,14 @@ def step(career: Career, t: date, roll: float, limit: date) -> str:
     return "moved"
 
 
-def lead(career: Career, t: date, rank: str) -> None:
+def lead(career: CareerPlanner, t: date, rank: str) -> None:
     """提拔 to a leadership post at home, else in another unit of the same kind."""
     principal = rank == "head"
     if not career.promote(t, rank, career.leaders(principal=principal, elsewhere=False)):
         career.promote(t, rank, career.leaders(principal=principal, elsewhere=True))
 
 
-def fill_vacancies(careers: list[Career], rng: random.Random) -> None:
+def fill_vacancies(careers: list[CareerPlanner], rng: random.Random) -> None:
     """提拔 into the leadership posts the careers left empty: heads from deputies of 3 years,
     deputies from 主任科员 of 8 years, each at least a year after the candidate's last move."""
     world = careers[0].world
@@ -149,7 +150,7 @@ def vacancies(world: World, principal: bool, day: date) -> list[tuple[str, str]]
     return world.roster.free_leadership(units, day, principal=principal)
 
 
-def _ready(career: Career, rank: str, day: date) -> bool:
+def _ready(career: CareerPlanner, rank: str, day: date) -> bool:
     """Whether a cadre in service could be promoted to ``rank`` a year after the last move."""
     ranks = ("deputy",) if rank == "head" else ("zr4", "zr2")
     return (
@@ -160,7 +161,7 @@ def _ready(career: Career, rank: str, day: date) -> bool:
     )
 
 
-def current(career: Career) -> None:
+def current(career: CareerPlanner) -> None:
     """Episodes still running today: a village dispatch or a secondment to an inspection round."""
     world, rng, plan = career.world, career.rng, career.plan
     if career.township or career.seconded:

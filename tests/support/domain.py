@@ -1,7 +1,5 @@
-"""Shared builders of the domain tests: the standard organisation and a recruited cadre.
-
-Imported by the tests of this folder as ``domain_world`` (pytest puts the folder on sys.path).
-"""
+"""Shared builders of the domain tests: the standard organisation and a recruited cadre
+(``tests/unit/domain/conftest.py`` turns them into fixtures)."""
 
 from __future__ import annotations
 

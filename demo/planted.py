@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from api.demo import acts
-from api.demo.acts import CadrePlan
-from api.demo.careers import Career, World
-from api.demo.county import PROVINCE_DEPT
-from api.demo.dates import add_months, add_years, workday_on_or_after
+from demo import acts
+from demo.acts import CadrePlan
+from demo.careers import CareerPlanner, World
+from demo.county import PROVINCE_DEPT
+from demo.dates import workday_on_or_after
+from domain.rules.dates import add_months, add_years
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,12 @@ def planted_codes() -> set[str]:
 NewPerson = Callable[[str, date, str], CadrePlan]  # (code, recruited, channel) -> a new cadre
 
 
-def _secondee(home: str, years: float, channel: str, grade_up: bool) -> Callable[..., Career]:
-    def make(world: World, code: str, new_person: NewPerson, rng: random.Random) -> Career:
+def _secondee(
+    home: str, years: float, channel: str, grade_up: bool
+) -> Callable[..., CareerPlanner]:
+    def make(world: World, code: str, new_person: NewPerson, rng: random.Random) -> CareerPlanner:
         recruited = workday_on_or_after(world.today - timedelta(days=int(years * 365.25)))
-        career = Career(world, new_person(code, recruited, channel), rng, recruited)
+        career = CareerPlanner(world, new_person(code, recruited, channel), rng, recruited)
         career.start(home, channel)
         if grade_up:
             career.promote(add_years(recruited, 6), "zr4", None)
@@ -94,7 +97,7 @@ def _secondee(home: str, years: float, channel: str, grade_up: bool) -> Callable
     return make
 
 
-def _second(career: Career, host: str, months_ago: int, planned: int | None, purpose: str,
+def _second(career: CareerPlanner, host: str, months_ago: int, planned: int | None, purpose: str,
             approval: str | None) -> None:  # fmt: skip
     start = workday_on_or_after(add_months(career.world.today, -months_ago))
     acts.second(
@@ -104,7 +107,7 @@ def _second(career: Career, host: str, months_ago: int, planned: int | None, pur
     )  # fmt: skip
 
 
-def build(world: World, new_person: NewPerson, rng: random.Random) -> list[Career]:
+def build(world: World, new_person: NewPerson, rng: random.Random) -> list[CareerPlanner]:
     """Plan the careers of the planted cases (before anyone else takes their posts)."""
     make = {
         "QH00417": _secondee("QHX-LLZ", 20 / 12, "exam", False),
