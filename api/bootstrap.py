@@ -9,6 +9,7 @@ from api.middleware import IDEMPOTENCY
 from api.settings import Settings
 from api.vault import AesGcmVault
 from consumers.lag import TransportLag
+from consumers.lease import FileLease, Lease, PostgresLease
 from consumers.relay import RelayLog
 from domain.services import Services
 from domain.store import Store
@@ -74,6 +75,16 @@ def build_relay_log(settings: Settings) -> RelayLog:
     assert settings.postgres_url is not None
     schema = settings.postgres_schema or "public"
     return RelayLog(PostgresViews(settings.postgres_url, schema=schema, pool_size=2))
+
+
+def build_lease(settings: Settings, name: str) -> Lease:
+    """A named lease only one process holds at a time: an advisory lock in the store's
+    PostgreSQL database, or a lock file beside the embedded store."""
+    scope = settings.postgres_schema or "public"
+    if settings.store == "sqlite":
+        return FileLease(settings.data_dir / f"{name.replace(' ', '-')}.lock", name)
+    assert settings.postgres_url is not None
+    return PostgresLease(settings.postgres_url, f"jiandu {scope} {name}")
 
 
 def build_transport(settings: Settings, store: Store, views: SqlViews) -> TransportLag | None:

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     transport: Literal["inprocess", "kafka"] = "inprocess"
     kafka_topic: str = "jiandu.events"
     kafka_partitions: int = Field(default=6, ge=1)
+    kafka_replication_factor: int = Field(default=1, ge=1)  # of the topics `migrate` creates
     kafka_retention_hours: int = -1  # negative: keep every event (a replay needs them all)
     kafka_group_prefix: str = "jiandu"  # groups <prefix>-projector, -indexer, -supervisor
     search_url: str | None = None

@@ -103,6 +103,9 @@ class SqlViews:
         """Names of the tables present."""
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Release the connections (a dialect without a pool has none to release)."""
+
     # -- schema ---------------------------------------------------------------------------
 
     def ensure(self, tables: Sequence[Table], *, indexes: bool = True) -> None:

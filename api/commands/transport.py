@@ -9,12 +9,13 @@ from typing import Annotated, Any
 
 import typer
 
-from api.bootstrap import build, build_relay_log, build_search, build_views
+from api.bootstrap import build, build_lease, build_relay_log, build_search, build_views
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings
 from consumers.deadletter import DeadLetters
 from consumers.indexer import EnvelopeFeed, IndexerSink
+from consumers.lease import acquire, watch
 from consumers.loop import GroupConsumer, Sink
 from consumers.projector import ProjectorSink
 from consumers.relay import Relay, new_producer
@@ -66,11 +67,22 @@ def stop_on_signals() -> threading.Event:
 def relay(
     batch_size: BatchSize = 2000,
     interval: Annotated[float, typer.Option(help="Seconds between polls when idle.")] = 0.2,
+    lease_check: Annotated[
+        float, typer.Option(help="Seconds between checks that this relay still leads.")
+    ] = 5.0,
 ) -> None:
-    """Follow the store and publish every event to the topic (key: aggregate id)."""
+    """Follow the store and publish every event to the topic (key: aggregate id). One relay
+    per topic publishes at a time; others stand by until it stops."""
     settings = kafka_settings()
     bootstrap = settings.kafka_bootstrap
     assert bootstrap is not None
+    # Leader safety: a standby waits here while another relay of this topic holds the lease;
+    # a relay that loses it (its database session ended) stops after the current batch.
+    stop, lost = stop_on_signals(), threading.Event()
+    lease = build_lease(settings, f"relay {settings.kafka_topic}")
+    if not acquire(lease, stop):
+        return
+    watch(lease, stop, lost, every_s=lease_check)
     store = open_store(settings)
     relay = Relay(
         store,
@@ -81,9 +93,12 @@ def relay(
     )
     log.info("relay to %s from position %s", settings.kafka_topic, relay.log.position(relay.topic))
     try:
-        relay.run(stop_on_signals(), interval=interval)
+        relay.run(stop, interval=interval)
     finally:
         store.close()
+        lease.release()
+    if lost.is_set():
+        raise typer.Exit(code=1)
 
 
 def run_group(settings: Settings, sink: Sink, batch_size: int) -> None:
@@ -165,6 +180,7 @@ def create(
         retention_hours=settings.kafka_retention_hours
         if retention_hours is None
         else retention_hours,
+        replication_factor=settings.kafka_replication_factor,
     )
     for name, result in outcome.items():
         typer.echo(f"{name}: {result}")
