@@ -18,7 +18,10 @@ import psycopg
 import pytest
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
-from kafka_world import (
+
+from consumers.lease import PostgresLease
+from domain.services import Services
+from tests.support.kafka import (
     CLERK,
     Deployment,
     deployment,
@@ -27,9 +30,6 @@ from kafka_world import (
     services_over,
     wait_until,
 )
-
-from consumers.lease import PostgresLease
-from domain.services import Services
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
