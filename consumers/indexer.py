@@ -8,29 +8,24 @@ delivery gives an exactly-once index.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
-
-from eventsourcing.persistence import Mapper
 
 from consumers.envelope import Envelope
 from consumers.loop import Batch, Reject
-from domain.store import Store
 from projections.search.port import SearchIndex
 
 
 class EnvelopeFeed:
     """Decodes envelopes to domain events and hands them to a search index in position order."""
 
-    def __init__(self, index: SearchIndex, store: Store) -> None:
+    def __init__(self, index: SearchIndex) -> None:
         self.index = index
-        self.mapper: Mapper[Any] = Mapper(transcoder=store.mapper.transcoder)
 
     def apply(self, envelopes: Sequence[Envelope]) -> Mapping[int, str]:
         """Index a batch idempotently; the positions refused for good, with the reason."""
         batch, refused = [], {}
         for envelope in envelopes:
             try:
-                batch.append((envelope.position, envelope.event(self.mapper)))
+                batch.append((envelope.position, envelope.event()))
             except Exception as error:  # undecodable: dead-lettered, the batch goes on
                 refused[envelope.position] = f"undecodable event: {error}"
         batch.sort(key=lambda pair: pair[0])

@@ -24,6 +24,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from consumers.deadletter import DeadLetters
 from consumers.envelope import BadEnvelope, Envelope, parse
+from projections.framework import fewer_collections
 from projections.sql import OffsetConflict
 
 log = logging.getLogger("jiandu.consumers")
@@ -140,10 +141,13 @@ class GroupConsumer:
         self.consumer = KafkaConsumer(**self.config)
         self.consumer.subscribe([self.topic], listener=_Rebalance(self))
         try:
-            while not stop.is_set():
-                records = self.consumer.poll(timeout_ms=self.poll_ms, max_records=self.batch_size)
-                if records:
-                    self.process(records, stop)
+            with fewer_collections():  # a member allocates a batch's objects at a time
+                while not stop.is_set():
+                    records = self.consumer.poll(
+                        timeout_ms=self.poll_ms, max_records=self.batch_size
+                    )
+                    if records:
+                        self.process(records, stop)
         finally:
             self.sink.discard()
             self.consumer.close(autocommit=False)

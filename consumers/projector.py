@@ -8,11 +8,9 @@ partition's highest applied position was published twice by the relay and is ski
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
-
-from eventsourcing.persistence import Mapper
 
 from consumers.loop import TRANSIENT, Batch, Delivery, Reject
 from domain.store import Store
@@ -63,8 +61,8 @@ class ProjectorSink:
         for p in self.projections:
             self.tables.update(p.table_map())
         views.ensure(list(self.tables.values()))
-        self.mapper: Mapper[Any] = Mapper(transcoder=store.mapper.transcoder)
         self.skipped = 0
+        self._routes: dict[type, tuple[Callable[..., None], ...]] = {}
 
     def stored_offsets(self, topic: str) -> dict[int, int]:
         return {p: offset for p, (offset, _) in self.views.offsets(self.group, topic).items()}
@@ -74,7 +72,7 @@ class ProjectorSink:
         events: list[tuple[Delivery, Any]] = []
         for d in self._fresh(batch, stored):
             try:
-                events.append((d, d.envelope.event(self.mapper)))
+                events.append((d, d.envelope.event()))
             except Exception as error:  # undecodable state or a failed upcast: poison
                 reject(d, error)
         rejected: set[tuple[int, int]] = set()
@@ -140,16 +138,23 @@ class ProjectorSink:
     ) -> None:
         tx = ViewTx(self.views, self.tables)
         source = BatchSource(self.store)
+        # One pass, each event to the projections that take its class (as the follower does).
+        for d, event in events:
+            if rejected and (d.partition, d.offset) in rejected:
+                continue
+            appliers = self._routes.get(type(event))
+            if appliers is None:
+                appliers = self._routes[type(event)] = tuple(
+                    p.apply for p in self.projections if p.handles(event)
+                )
+            try:
+                for apply in appliers:
+                    apply(event, d.envelope.position, tx, source)
+            except TRANSIENT:
+                raise
+            except Exception as error:
+                raise _Poisoned(d, error) from error
         for projection in self.projections:
-            for d, event in events:
-                if (d.partition, d.offset) in rejected or not projection.handles(event):
-                    continue
-                try:
-                    projection.apply(event, d.envelope.position, tx, source)
-                except TRANSIENT:
-                    raise
-                except Exception as error:
-                    raise _Poisoned(d, error) from error
             projection.before_flush(tx)
         tx.offsets.extend(moves)
         tx.flush()

@@ -1,19 +1,25 @@
 """The relay: follows the store's notification log and publishes every event to Kafka.
 
-A batch is published with an idempotent ``acks=all`` producer; the relay records the last
-published position only once the broker acknowledged every message of the batch. After a
-failure it starts again from the recorded position, so a message may be published twice,
-never lost; consumers drop the duplicates (see ``projector.py``).
+Batches are published with an idempotent ``acks=all`` producer, several in flight at once
+(the next batch is read and handed over while the broker acknowledges the earlier ones); the
+relay records a batch's last position only once the broker acknowledged every message of it
+and of every batch before it. After a failure it starts again from the recorded position, so
+a message may be published twice, never lost; consumers drop the duplicates (see
+``projector.py``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from kafka import KafkaProducer
+from kafka.partitioner.default import DefaultPartitioner, murmur2
+from kafka.producer.future import FutureRecordMetadata
 
 from consumers import envelope
 from domain.store import Store
@@ -25,9 +31,33 @@ log = logging.getLogger("jiandu.consumers")
 RELAY_POSITIONS = Table("relay_positions", {"topic": "TEXT", "position": "BIGINT"}, key=("topic",))
 
 
+class KeyPartitioner(DefaultPartitioner):  # type: ignore[misc]
+    """Kafka's default key partitioning (murmur2, as the Java client), remembering the hash
+    of recent keys: an aggregate's events follow one another, and kafka-python hashes in
+    pure Python."""
+
+    def partition(
+        self, topic: str, key: Any, serialized_key: bytes | None, value: Any, *args: Any
+    ) -> int:
+        if serialized_key is None:
+            chosen: int = super().partition(topic, key, serialized_key, value, *args)
+            return chosen
+        cluster = args[-1]
+        if topic not in cluster.topics():
+            raise ValueError(f"Topic {topic} not found in ClusterMetadata")
+        partitions = sorted(cluster.partitions_for_topic(topic))
+        return int(partitions[_key_hash(serialized_key) % len(partitions)])
+
+
+@lru_cache(maxsize=65_536)
+def _key_hash(key: bytes) -> int:
+    return int(murmur2(key)) & 0x7FFFFFFF
+
+
 def new_producer(bootstrap: str, **config: Any) -> KafkaProducer:
     """An idempotent producer that waits for every in-sync replica."""
     settings: dict[str, Any] = {
+        "partitioner": KeyPartitioner(),
         "acks": "all",
         "enable_idempotence": True,
         "linger_ms": 5,
@@ -68,36 +98,62 @@ class Relay:
         relay_log: RelayLog,
         topic: str = "jiandu.events",
         batch_size: int = 2000,
+        in_flight: int = 4,
     ) -> None:
         self.store = store
         self.new_producer = producer
         self.log = relay_log
         self.topic = topic
         self.batch_size = batch_size
+        self.in_flight = in_flight
         self._producer: KafkaProducer | None = None
+        self._sent: int | None = None  # the last position handed to the producer
+        self._unacked: deque[tuple[int, list[FutureRecordMetadata]]] = deque()
 
     def publish_once(self) -> int:
-        """Publish the next batch and record its last position; returns the events published."""
-        after = self.log.position(self.topic)
-        batch = self.store.recorder.select_notifications(start=after + 1, limit=self.batch_size)
-        if not batch:
-            return 0
-        if self._producer is None:
-            self._producer = self.new_producer()
-        producer, mapper = self._producer, self.store.mapper
-        futures = [
-            producer.send(
-                self.topic,
-                key=str(n.originator_id).encode(),
-                value=envelope.encode(n, mapper),
-            )
-            for n in batch
-        ]
-        producer.flush()
-        for future in futures:
-            future.get()  # raises the delivery error, if any: nothing is recorded then
-        self.log.record(self.topic, batch[-1].id)
+        """Hand the next batch to the producer and record what the broker acknowledged so far;
+        returns the events handed over. At the end of the log (0) everything handed over has
+        been acknowledged and recorded."""
+        if self._sent is None:
+            self._sent = self.log.position(self.topic)
+        batch = self.store.recorder.select_notifications(
+            start=self._sent + 1, limit=self.batch_size
+        )
+        if batch:
+            if self._producer is None:
+                self._producer = self.new_producer()
+            send, mapper = self._producer.send, self.store.mapper
+            futures = [
+                send(
+                    self.topic, key=str(n.originator_id).encode(), value=envelope.encode(n, mapper)
+                )
+                for n in batch
+            ]
+            self._unacked.append((batch[-1].id, futures))
+            self._sent = batch[-1].id
+        self._record(keep=self.in_flight if batch else 0)
         return len(batch)
+
+    def _record(self, keep: int) -> None:
+        """Record the last position of the leading batches the broker acknowledged in full,
+        waiting for the oldest until no more than ``keep`` batches remain unacknowledged."""
+        if keep == 0 and self._producer is not None:
+            self._producer.flush()  # the end of the log: send what lingers now
+        acknowledged = None
+        while self._unacked:
+            last, futures = self._unacked[0]
+            if len(self._unacked) > keep:
+                for future in futures:
+                    future.get()  # raises the delivery error, if any: nothing is recorded then
+            elif not all(f.is_done for f in futures):
+                break
+            for future in futures:
+                if future.failed():
+                    raise future.exception
+            self._unacked.popleft()
+            acknowledged = last
+        if acknowledged is not None:
+            self.log.record(self.topic, acknowledged)
 
     def run(self, stop: threading.Event, interval: float = 0.2, backoff: float = 2.0) -> None:
         """Publish until ``stop`` is set; a failed batch is retried with a fresh producer."""
@@ -109,6 +165,10 @@ class Relay:
                 log.exception("relay batch failed; retrying from the recorded position")
                 self.close()
                 stop.wait(backoff)
+        try:
+            self._record(keep=0)  # what is in flight: acknowledged and recorded, not resent
+        except Exception:
+            log.exception("the batches in flight at stop were not acknowledged")
         self.close()
 
     def lag(self) -> int:
@@ -116,7 +176,10 @@ class Relay:
         return max(self.store.position() - self.log.position(self.topic), 0)
 
     def close(self) -> None:
-        """Close the producer (a new one is made for the next batch)."""
+        """Close the producer (a new one is made for the next batch, which starts again from
+        the recorded position)."""
+        self._sent = None
+        self._unacked.clear()
         if self._producer is not None:
             try:
                 self._producer.close(timeout=5)

@@ -11,10 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from eventsourcing.persistence import Mapper
-
 from consumers.loop import TRANSIENT, Batch, Delivery, Reject
-from domain.store import Store
 
 
 class Observer(Protocol):
@@ -32,11 +29,8 @@ class SupervisorSink:
     still fails is poison. Events already observed may be observed again then.
     """
 
-    def __init__(
-        self, supervision: Observer, store: Store, group: str = "jiandu-supervisor"
-    ) -> None:
+    def __init__(self, supervision: Observer, group: str = "jiandu-supervisor") -> None:
         self.supervision = supervision
-        self.mapper: Mapper[Any] = Mapper(transcoder=store.mapper.transcoder)
         self.group = group
 
     def stored_offsets(self, topic: str) -> dict[int, int] | None:
@@ -46,7 +40,7 @@ class SupervisorSink:
         events: list[tuple[Delivery, Any]] = []
         for d in batch.deliveries:
             try:
-                events.append((d, d.envelope.event(self.mapper)))
+                events.append((d, d.envelope.event()))
             except Exception as error:
                 reject(d, error)
         try:

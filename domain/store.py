@@ -16,11 +16,14 @@ from eventsourcing.application import AggregateNotFoundError, Application, Proce
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    DatetimeAsISO,
+    DecimalAsStr,
     IntegrityError,
     JSONTranscoder,
     Notification,
     Tracking,
     Transcoding,
+    UUIDAsHex,
 )
 
 from domain.errors import ConcurrentWrite, NotFound
@@ -41,6 +44,12 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
+def transcodings() -> list[Transcoding]:
+    """How the store encodes values JSON lacks: the library's (UUIDs, decimals, datetimes) and
+    dates. The transport decodes its envelopes with the same ones."""
+    return [UUIDAsHex(), DecimalAsStr(), DatetimeAsISO(), DateAsISO()]
+
+
 @dataclass(frozen=True)
 class Written:
     """What a command wrote: the global position of its last event and the aggregate version."""
@@ -56,8 +65,8 @@ class Store(Application[UUID]):
     name = "jiandu"
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
-        super().register_transcodings(transcoder)
-        transcoder.register(DateAsISO())
+        for transcoding in transcodings():
+            transcoder.register(transcoding)
 
     def construct_recorder(self) -> ApplicationRecorder:
         # A process recorder: the same events table, plus tracking records that processes

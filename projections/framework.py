@@ -82,7 +82,8 @@ class Progress:
 
 
 @contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
+    """The garbage collector relaxed while batches of events are applied."""
     # Catching up allocates millions of short-lived rows; the default collector thresholds
     # make it scan them again and again (measured: ~20% of a rebuild).
     before = gc.get_threshold()
@@ -192,7 +193,7 @@ class Follower:
         """Apply batches until every projection reached the store's position at the start."""
         target = self.source.position()
         applied = 0
-        with _fewer_collections():
+        with fewer_collections():
             while min(self.positions().values(), default=target) < target:
                 count = self.run_once()
                 if count == 0:

@@ -136,7 +136,7 @@ def search_feed(settings: Settings) -> EnvelopeFeed:
     store = Store(env=settings.eventsourcing_env())
     search = build_search(settings, store, build_views(settings))
     search.index.ensure()
-    return EnvelopeFeed(search.index, store)
+    return EnvelopeFeed(search.index)
 
 
 @consume_app.command()
@@ -155,7 +155,7 @@ def supervisor(batch_size: BatchSize = 500) -> None:
     try:
         group = f"{settings.kafka_group_prefix}-supervisor"
         process = platform.supervision.supervisor
-        run_group(settings, SupervisorSink(process, platform.store, group), batch_size)
+        run_group(settings, SupervisorSink(process, group), batch_size)
     finally:
         platform.close()
 

@@ -481,7 +481,7 @@ def test_the_kafka_indexer_group_writes_the_same_documents(
     feed(direct, store)
     sunk = BasicIndex(SqliteViews(str(folder / "sunk.sqlite3")), StoreSource(store))
     sunk.ensure()
-    sink = EnvelopeFeed(sunk, store)
+    sink = EnvelopeFeed(sunk)
     notifications = store.recorder.select_notifications(start=1, limit=100_000)
     envelopes = [parse(encode_envelope(n, store.mapper)) for n in notifications]
     partitions: dict[int, list[Any]] = {}
