@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from projections.framework import EventSource, Progress
 from projections.search.documents import Document, HistorySource, SearchDocuments
 from projections.search.follower import SearchFollower
+from projections.search.fulltext import WordIndex, query
 from projections.search.port import Applied, Prepared
 from projections.search.query import (
     FACET_SIZE,
@@ -32,7 +34,7 @@ from projections.search.query import (
     public_source,
     rule_prefix,
 )
-from projections.sql import POSITIONS, SqlViews
+from projections.sql import POSITIONS, SqliteViews, SqlViews
 from projections.view import Table
 
 DOCUMENTS = Table(
@@ -42,7 +44,7 @@ DOCUMENTS = Table(
         "at": "TEXT", "retracted": "INTEGER", "words": "TEXT", "source": "JSON",
     },
     key=("kind", "id"),
-    indexes=(("uid",), ("kind", "at")),
+    indexes=(("uid",), ("kind", "at"), ("kind", "type", "retracted")),
 )  # fmt: skip
 TERMS = Table(
     "search_terms",
@@ -52,6 +54,8 @@ TERMS = Table(
 )
 TERM_FIELDS = ("units", "cadres", "rules", "home_level", "host_level")
 NAME = "search"
+COUNTED = 256  # searches whose total and facets are kept until the index moves
+Counted = tuple[int, dict[str, list[dict[str, Any]]]]
 SCORED = (int, str)
 DATED = (str, str)
 
@@ -110,12 +114,29 @@ class BasicIndex:
         self.builder = SearchDocuments(source)
         self.lock = threading.RLock()
         self._docs, self._terms = self.documents_table.name, self.terms_table.name
+        # On SQLite free text is found through a word index; elsewhere by scanning (LIKE).
+        self.words = WordIndex(suffix) if isinstance(views, SqliteViews) else None
+        self._join = "CROSS JOIN" if isinstance(views, SqliteViews) else "JOIN"
+        self._counted: OrderedDict[tuple[str, tuple[Any, ...]], Counted] = OrderedDict()
+        self._counted_at = -1
+        self._counted_lock = threading.Lock()
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", self.views.placeholder)
 
     def ensure(self) -> None:
         self.views.ensure([self.documents_table, self.terms_table])
+        if self.words is None or self.words.name in self.views.existing_tables():
+            return
+        with self.lock, self.views.transaction() as cur:  # documents indexed before it existed
+            self.words.create(cur)
+            cur.execute(f"SELECT rowid, words FROM {self._docs}")
+            self.words.add(cur, cur.fetchall())
+
+    def tables(self) -> list[Table]:
+        """The tables this index keeps (swapped together by a reindex)."""
+        words = [self.words.table] if self.words is not None else []
+        return [self.documents_table, self.terms_table, *words]
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -135,9 +156,11 @@ class BasicIndex:
             return Applied(0)
         with self.lock, self.views.transaction() as cur:
             docs = prepared.documents
-            stored = self._versions(cur, [(d.kind, d.id) for d in docs])
-            winners = [d for d in docs if d.version > stored.get((d.kind, d.id), 0)]
+            stored = self._stored(cur, [(d.kind, d.id) for d in docs])
+            winners = [d for d in docs if d.version > stored.get((d.kind, d.id), (0,))[0]]
             self._write(cur, winners)
+            if self.words is not None:
+                self._index_words(cur, stored, winners)
             cur.execute(
                 self._sql(
                     f"INSERT INTO {POSITIONS.name} (name, position) VALUES (?, ?) "
@@ -148,23 +171,43 @@ class BasicIndex:
             )
         return Applied(len(winners))
 
-    def _versions(self, cur: Any, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
-        found: dict[tuple[str, str], int] = {}
+    def _stored(
+        self, cur: Any, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[int, int, str]]:
+        """The stored version, rowid and words of those documents that exist."""
+        found: dict[tuple[str, str], tuple[int, int, str]] = {}
         by_kind: dict[str, list[str]] = {}
         for kind, doc_id in keys:
             by_kind.setdefault(kind, []).append(doc_id)
+        rowid = "rowid" if self.words is not None else "0"
         for kind, ids in by_kind.items():
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ", ".join("?" for _ in chunk)
                 cur.execute(
                     self._sql(
-                        f"SELECT id, version FROM {self._docs} WHERE kind = ? AND id IN ({marks})"
+                        f"SELECT id, version, {rowid}, words FROM {self._docs} "
+                        f"WHERE kind = ? AND id IN ({marks})"
                     ),
                     [kind, *chunk],
                 )
-                found.update({(kind, r[0]): int(r[1]) for r in cur.fetchall()})
+                found.update({(kind, r[0]): (int(r[1]), int(r[2]), r[3]) for r in cur.fetchall()})
         return found
+
+    def _index_words(
+        self,
+        cur: Any,
+        before: dict[tuple[str, str], tuple[int, int, str]],
+        written: list[Document],
+    ) -> None:
+        """Move the word index along with documents whose words changed."""
+        assert self.words is not None
+        now = self._stored(cur, [(d.kind, d.id) for d in written])
+        changed = [
+            k for k, (_, _, words) in now.items() if k not in before or before[k][2] != words
+        ]
+        self.words.remove(cur, [before[k][1:] for k in changed if k in before])
+        self.words.add(cur, [now[k][1:] for k in changed])
 
     def _write(self, cur: Any, docs: list[Document]) -> None:
         if not docs:
@@ -230,9 +273,10 @@ class BasicIndex:
         ):
             if value is not None:
                 test = "t.value LIKE ? ESCAPE '\\'" if prefix else "t.value = ?"
+                # Found through the terms' (field, value) index, not tested document by document.
                 where.append(
-                    f"EXISTS (SELECT 1 FROM {self._terms} t WHERE t.kind = d.kind "
-                    f"AND t.id = d.id AND t.field = ? AND {test})"
+                    f"(d.kind, d.id) IN (SELECT t.kind, t.id FROM {self._terms} t "
+                    f"WHERE t.field = ? AND {test})"
                 )
                 params += [field, like_pattern(value)[1:] if prefix else value]
         if request.date_from:
@@ -241,7 +285,10 @@ class BasicIndex:
         if request.date_to:
             where.append("d.at <= ?")
             params.append(request.date_to.isoformat())
-        for term in terms:
+        if terms and self.words is not None:
+            where.append(self.words.candidates("d.rowid"))
+            params.append(query(terms))
+        for term in terms:  # what the index found, checked (and without one, scanned)
             where.append("d.words LIKE ? ESCAPE '\\'")
             params.append(like_pattern(term))
         return where or ["1 = 1"], params
@@ -250,8 +297,9 @@ class BasicIndex:
         terms = request.terms()
         fingerprint = request.fingerprint()
         after = decode_cursor(request.cursor, fingerprint, SCORED if terms else DATED)
+        position = self.position()  # read first: what follows is at least as new
         if request.finds_nothing(terms):
-            return SearchResult(0, [], None, self.position())
+            return SearchResult(0, [], None, position)
         where, params = self._filters(request, terms)
         clause = " AND ".join(where)
         score = " + ".join(
@@ -262,7 +310,7 @@ class BasicIndex:
         score_params = [x for t in terms for x in (t, t)]
         key, order = ("score", "score DESC") if terms else ("at", "at DESC")
         page = (
-            f"SELECT * FROM (SELECT d.kind, d.id, d.uid, d.at, d.source, {score or '0'} AS score "
+            f"SELECT * FROM (SELECT d.kind, d.id, d.uid, d.at, {score or '0'} AS score "
             f"FROM {self._docs} d WHERE {clause}) s"
         )
         page_params = [*score_params, *params]
@@ -270,6 +318,11 @@ class BasicIndex:
             page += f" WHERE ({key} < ? OR ({key} = ? AND uid > ?))"
             page_params += [after[0], after[0], after[1]]
         page += f" ORDER BY {order}, uid LIMIT {int(request.size) + 1}"
+        # The sources of the page's documents only (sorting never carries them).
+        page = (
+            f"SELECT p.kind, p.id, p.uid, p.at, p.score, d.source FROM ({page}) p "
+            f"JOIN {self._docs} d ON d.kind = p.kind AND d.id = p.id ORDER BY p.{order}, p.uid"
+        )
         rows = self.views.query(page, page_params)
         hits = []
         for row in rows[: request.size]:
@@ -285,14 +338,38 @@ class BasicIndex:
                 )
             )
         last = rows[request.size - 1] if len(rows) > request.size else None
-        total = self.views.query(f"SELECT COUNT(*) AS n FROM {self._docs} d WHERE {clause}", params)
+        total, facets = self._counts(clause, params, position)
         return SearchResult(
-            total=int(total[0]["n"]),
+            total=total,
             hits=hits,
             next_cursor=encode_cursor([last[key], last["uid"]], fingerprint) if last else None,
-            position=self.position(),
-            facets=self._facets(clause, params),
+            position=position,
+            facets=facets,
         )
+
+    def _counts(
+        self, clause: str, params: list[Any], position: int
+    ) -> tuple[int, dict[str, list[dict[str, Any]]]]:
+        """The total and the facets of the matching documents, as of an index position.
+
+        They change only when the index moves, so they are kept per position: the next page of
+        a search, and the same filters searched again, cost only their page."""
+        key = (clause, tuple(params))
+        with self._counted_lock:
+            if self._counted_at != position:
+                self._counted.clear()
+                self._counted_at = position
+            if key in self._counted:
+                self._counted.move_to_end(key)
+                return self._counted[key]
+        total = self.views.query(f"SELECT COUNT(*) AS n FROM {self._docs} d WHERE {clause}", params)
+        counted = (int(total[0]["n"]), self._facets(clause, params))
+        with self._counted_lock:
+            if self._counted_at == position:
+                self._counted[key] = counted
+                while len(self._counted) > COUNTED:
+                    self._counted.popitem(last=False)
+        return counted
 
     def _facets(self, clause: str, params: list[Any]) -> dict[str, list[dict[str, Any]]]:
         facets = {}
@@ -304,10 +381,12 @@ class BasicIndex:
                 )
                 args = params
             else:
+                # From the matching documents to their terms (SQLite would otherwise start from
+                # every term of the field).
                 sql = (
-                    f"SELECT t.value AS value, COUNT(*) AS n FROM {self._terms} t "
-                    f"JOIN {self._docs} d ON t.kind = d.kind AND t.id = d.id "
-                    f"WHERE t.field = ? AND {clause} GROUP BY t.value"
+                    f"SELECT t.value AS value, COUNT(*) AS n FROM {self._docs} d "
+                    f"{self._join} {self._terms} t ON t.kind = d.kind AND t.id = d.id "
+                    f"AND t.field = ? WHERE {clause} GROUP BY t.value"
                 )
                 args = [field, *params]
             rows = self.views.query(f"{sql} ORDER BY n DESC, value LIMIT {FACET_SIZE}", args)
@@ -383,18 +462,14 @@ class BasicIndex:
     ) -> int:
         """Build fresh tables beside the live ones, swap them in (with the position) at once."""
         built = BasicIndex(self.views, source, suffix="__rebuild")
-        self.views.drop([built.documents_table, built.terms_table])
+        self.views.drop(built.tables())
         self.views.forget_position(NAME + built.suffix)
         follower = SearchFollower(source, built, batch_size)
         follower.catch_up(on_progress)
         with self.paused():
             follower.catch_up(on_progress)
             position = built.position()
-            self.views.replace(
-                [self.documents_table, self.terms_table],
-                [built.documents_table, built.terms_table],
-                {NAME + self.suffix: position},
-            )
+            self.views.replace(self.tables(), built.tables(), {NAME + self.suffix: position})
             self.views.forget_position(NAME + built.suffix)
         return position
 
