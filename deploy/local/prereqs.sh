@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the local test stack needs on a Debian machine, only where missing: PostgreSQL server
-# binaries, Java 17+, Maven, curl. A fast no-op when all are present; as a non-root user it only
+# binaries, Java 17+, Maven, curl, Go. A fast no-op when all are present; as a non-root user it only
 # checks and names what to install.
 set -euo pipefail
 
@@ -15,9 +15,12 @@ if ! command -v java >/dev/null 2>&1 || [ "$(java_major)" -lt 17 ] 2>/dev/null; 
 fi
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# Go builds helm for the chart checks (deploy/validate/helm.sh); Go 1.21+ fetches the newer
+# toolchain helm's module asks for from the Go module proxy by itself.
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "PostgreSQL, Java $(java_major), Maven and curl are present"
+  say "PostgreSQL, Java $(java_major), Maven, curl and Go are present"
   exit 0
 fi
 
