@@ -7,13 +7,18 @@ from collections import deque
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import Platform
 
 MIN_POSITION_WAIT = 5.0
 
 
-def platform(request: Request) -> Platform:
+# Dependencies are coroutines: a plain function would be run in the thread pool, one hop for
+# each on every request (measured: the largest cost of a simple read).
+
+
+async def platform(request: Request) -> Platform:
     """The wired platform of this app."""
     built: Platform = request.app.state.platform
     return built
@@ -22,7 +27,7 @@ def platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(platform)]
 
 
-def read_your_writes(
+async def read_your_writes(
     request: Request,
     min_position: Annotated[
         int | None,
@@ -36,7 +41,8 @@ def read_your_writes(
     """Wait until the projections applied ``min_position``; 503 with Retry-After otherwise."""
     if min_position is None:
         return
-    if not platform(request).follower.wait_for(min_position, MIN_POSITION_WAIT):
+    follower = request.app.state.platform.follower
+    if not await run_in_threadpool(follower.wait_for, min_position, MIN_POSITION_WAIT):
         raise HTTPException(
             503,
             f"the read models have not reached position {min_position} yet",
