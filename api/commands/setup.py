@@ -66,6 +66,10 @@ def patiently(work: Callable[[], T], wait: float, what: str) -> T:
 def set_up(settings: Settings) -> list[str]:
     """Every table, topic and index, idempotently; returns what was done, line by line."""
     done = []
+    if settings.store == "postgres" and settings.postgres_schema:
+        assert settings.postgres_url is not None
+        with psycopg.connect(settings.postgres_url, autocommit=True) as connection:
+            connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.postgres_schema}"')
     platform = build(settings)  # the store's tables, the read models', the supervision's
     try:
         done.append(f"event store and read models ready at position {platform.store.position()}")
