@@ -20,10 +20,11 @@ from uuid import UUID
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import JSONTranscoder, Mapper, Notification
-from eventsourcing.utils import get_topic, resolve_topic
+from eventsourcing.utils import get_topic
 
 from domain.complaint import ComplaintFiled
 from domain.store import transcodings
+from projections.decoding import DECODER, build, event_class
 
 ENVELOPE_VERSION = 1
 # Event topic -> state fields stripped from the envelope (they stay in the store only).
@@ -48,21 +49,6 @@ def _transcoder() -> JSONTranscoder:
 
 
 _TRANSCODER = _transcoder()
-_DECODINGS = {t.name: t.decode for t in transcodings()}
-
-
-def _typed(obj: dict[str, Any]) -> Any:
-    """The transcoder's reading of a JSON object (``{"_type_": name, "_data_": value}`` is a
-    typed value), without its exception on every other two-member object."""
-    if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
-        decode = _DECODINGS.get(obj["_type_"])
-        if decode is None:
-            raise ValueError(f"no transcoding named {obj['_type_']!r:.40}")
-        return decode(obj["_data_"])
-    return obj
-
-
-_DECODER = json.JSONDecoder(object_hook=_typed)
 
 
 def plain_state(mapper: Mapper[Any], state: bytes) -> bytes:
@@ -151,24 +137,15 @@ class Envelope:
     def event(self) -> Any:
         """The domain event, upcast to its class's current version, as the store's mapper
         would build it from the stored state."""
+        # A copy: the event owns its attributes, and upcasts change them.
         cls = known_topic(self.topic)
-        state = dict(self.state)  # the event owns its attributes; upcasts change them
-        state["originator_id"] = self.originator_id
-        state["originator_version"] = self.originator_version
-        class_version = getattr(cls, "class_version", 1)
-        from_version = state.pop("class_version", 1)
-        while from_version < class_version:
-            getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
-            from_version += 1
-        event = object.__new__(cls)
-        object.__setattr__(event, "__dict__", state)
-        return event
+        return build(cls, self.originator_id, self.originator_version, dict(self.state))
 
 
 def parse(value: bytes | None) -> Envelope:
     """An envelope from message bytes, or BadEnvelope saying what is wrong."""
     try:
-        doc = _DECODER.decode(value.decode()) if value is not None else None
+        doc = DECODER.decode(value.decode()) if value is not None else None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BadEnvelope(f"undecodable JSON: {error}") from None
     except Exception as error:  # a typed value the store cannot decode (unknown or malformed)
@@ -199,13 +176,8 @@ def known_topic(topic: Any) -> type[DomainEvent]:
     """The domain event class of a topic; only the platform's own event classes resolve."""
     if not isinstance(topic, str) or not topic.startswith("domain."):
         raise BadEnvelope(f"unknown event topic {topic!r:.100}")
-    return _event_class(topic)
-
-
-@lru_cache(maxsize=256)
-def _event_class(topic: str) -> type[DomainEvent]:
     try:
-        cls = resolve_topic(topic)
+        cls = event_class(topic)
     except Exception:  # any failure to import or find it makes the topic unknown
         raise BadEnvelope(f"unknown event topic {topic!r:.100}") from None
     if not (isinstance(cls, type) and issubclass(cls, DomainEvent)):

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.store import Store
+from projections.decoding import EventDecoder
 
 
 class StoreSource:
@@ -17,13 +18,14 @@ class StoreSource:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.decode = EventDecoder(store.mapper)
 
     def position(self) -> int:
         return self.store.position()
 
     def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
         notifications = self.store.recorder.select_notifications(start=after + 1, limit=limit)
-        decode = self.store.mapper.to_domain_event
+        decode = self.decode
         return [(n.id, decode(n)) for n in notifications]
 
     def history(self, originator_id: UUID, upto_version: int) -> list[Any]:

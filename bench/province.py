@@ -1,0 +1,319 @@
+"""Benchmark: a synthetic province, imported, rebuilt and indexed, at growing sizes.
+
+About 90 counties with 1,500 townships and 100,000 cadres of about 20 events each (2,000,000
+events at full size; ``--sizes`` in millions of events scales the cadres). Per size, each phase
+in a process of its own (so that peak memory is the phase's own):
+
+- import: the careers through ``PersonnelBatch`` (one transaction per 50 cadres);
+- decode (baseline): the library's bare read and decode of every event;
+- rebuild: ``rebuild()`` of every projection beside empty live views, then the swap;
+- index: the basic search's follower building its documents from every event.
+
+Printed: events/s and peak RSS per phase and size, ratios to the bare decode of the same store
+in the same run; with ``--plot``, PNG charts of throughput and memory against size (matplotlib,
+the ``bench`` extra). ``--store postgres --postgres-url URL`` runs the distributed mode's
+store and read models instead (PostgreSQL; each size in schemas of its own, dropped after).
+
+    python -m bench.province [--sizes 0.5,1,2] [--plot docs/]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from api.vault import AesGcmVault
+from domain.clock import FixedClock
+from domain.importing import PersonnelBatch
+from domain.services import Services
+from domain.store import Store
+
+BY = "bench"
+COUNTIES, TOWNSHIPS, EVENTS_PER_CADRE = 90, 1500, 20
+CACHE = Path(".cache/bench")
+
+
+def register_province(services: Services) -> dict[str, list[str]]:
+    """The province organ, its counties (party committee, organisation department) and their
+    townships with four posts each; county code -> its townships."""
+    org = services.organisation
+    org.register_unit(BY, code="P", name="江北省委", level="province", kind="party_committee")
+    towns: dict[str, list[str]] = {}
+    for c in range(COUNTIES):
+        county = f"C{c:02d}"
+        org.register_unit(
+            BY, code=county, name=f"第{c}县委", level="county", kind="party_committee", parent="P"
+        )
+        org.register_unit(
+            BY, code=f"{county}-ORG", name=f"第{c}县委组织部", level="county", kind="department",
+            parent=county,
+        )  # fmt: skip
+        towns[county] = []
+    for t in range(TOWNSHIPS):
+        county = f"C{t % COUNTIES:02d}"
+        code = f"{county}-T{t:04d}"
+        org.register_unit(
+            BY, code=code, name=f"第{t}镇", level="township", kind="government", parent=county
+        )
+        for p in range(4):
+            org.establish_post(BY, code, code=f"P{p}", title=f"岗位{p}", category="non_leadership")
+        towns[county].append(code)
+    return towns
+
+
+def career(
+    batch: PersonnelBatch, rng: random.Random, code: str, county: str, towns: list[str]
+) -> int:
+    """One cadre's career in a county (20 events); returns the number of events."""
+    town = rng.choice(towns)
+    start = date(2003, 1, 1) + timedelta(days=rng.randrange(2500))
+    batch.register_cadre(
+        BY, code=code, name=f"干部{code}", gender="female", birth_date=date(1982, 5, 1)
+    )
+    batch.recruit(BY, code, effective_date=start, unit=town, channel="exam")
+    batch.complete_probation(BY, code, effective_date=start + timedelta(days=365))
+    for year in range(9):
+        batch.record_review(BY, code, year=start.year + year + 1, rating="competent")
+    day = start + timedelta(days=400)
+    post = f"P{rng.randrange(4)}"
+    batch.appoint(
+        BY, code, unit=town, post=post, effective_date=day, kind="lateral", decided_on=day,
+        document_no=f"D{code}",
+    )  # fmt: skip
+    sid = batch.second(
+        BY, code, host_unit=f"{county}-ORG", start_date=day + timedelta(days=30),
+        planned_end_date=day + timedelta(days=200), purpose="专项工作",
+    ).ids["secondment_id"]  # fmt: skip
+    batch.extend_secondment(
+        BY, code, sid, new_planned_end_date=day + timedelta(days=300),
+        decided_on=day + timedelta(days=150),
+    )  # fmt: skip
+    batch.end_secondment(BY, code, sid, end_date=day + timedelta(days=290), reason="completed")
+    for k in range(2):
+        batch.record_training(
+            BY, code, start_date=day + timedelta(days=400 + 90 * k), days=5, topic="培训"
+        )
+    batch.admonish(BY, code, on=day + timedelta(days=500), authority="县纪委", reason="迟到")
+    batch.remove(
+        BY, code, unit=town, post=post, effective_date=day + timedelta(days=600), reason="调整"
+    )
+    return 20
+
+
+def store_env(kind: str, where: str) -> dict[str, str]:
+    """The store of one size: a SQLite file, or a PostgreSQL schema of a URL."""
+    if kind == "sqlite":
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": where}
+    from urllib.parse import urlparse
+
+    url, schema = where.rsplit("#", 1)
+    u = urlparse(url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres", "POSTGRES_DBNAME": u.path.lstrip("/"),
+        "POSTGRES_HOST": u.hostname or "127.0.0.1", "POSTGRES_PORT": str(u.port or 5432),
+        "POSTGRES_USER": u.username or "postgres", "POSTGRES_PASSWORD": u.password or "",
+        "POSTGRES_SCHEMA": schema,
+    }  # fmt: skip
+
+
+def views_for(kind: str, where: str, name: str) -> Any:
+    """Fresh read models beside the store."""
+    from projections.sql import PostgresViews, SqliteViews
+
+    if kind == "sqlite":
+        return SqliteViews(os.path.join(tempfile.mkdtemp(prefix=f"jiandu-{name}-"), "views.db"))
+    url, schema = where.rsplit("#", 1)
+    return PostgresViews(url, schema=f"{schema}_{name}")
+
+
+def phase_import(kind: str, where: str, events: int) -> dict[str, float]:
+    """Import careers until about ``events`` events are recorded."""
+    if kind == "postgres":
+        import psycopg
+
+        with psycopg.connect(where.rsplit("#", 1)[0], autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA IF NOT EXISTS {where.rsplit('#', 1)[1]}")
+    store = Store(env=store_env(kind, where))
+    services = Services.over(store, FixedClock.on(date(2026, 11, 26)), AesGcmVault.from_secret("b"))
+    started = time.perf_counter()
+    towns = register_province(services)
+    rng, units = random.Random(17), {}  # type: ignore[var-annotated]  # cached unit look-ups
+    counties = sorted(towns)
+    cadres = events // EVENTS_PER_CADRE
+    for start in range(0, cadres, 50):
+        batch = PersonnelBatch(services.personnel, units)
+        for n in range(start, min(start + 50, cadres)):
+            county = counties[n % len(counties)]
+            career(batch, rng, f"X{n:07d}", county, towns[county])
+        batch.commit()
+        if start % 10_000 == 0:
+            print(f"  imported {start:,} of {cadres:,} cadres", file=sys.stderr, flush=True)
+    return {"events": store.position(), "seconds": time.perf_counter() - started}
+
+
+def phase_decode(kind: str, where: str) -> dict[str, float]:
+    """Bare library: read every notification and decode it."""
+    store = Store(env=store_env(kind, where))
+    started, count, after = time.perf_counter(), 0, 0
+    while batch := store.recorder.select_notifications(start=after + 1, limit=5000):
+        for n in batch:
+            store.mapper.to_domain_event(n)
+        count += len(batch)
+        after = batch[-1].id
+    return {"events": count, "seconds": time.perf_counter() - started}
+
+
+def phase_rebuild(kind: str, where: str) -> dict[str, float]:
+    """Every projection rebuilt beside empty live views, then swapped in."""
+    from projections.rebuild import rebuild
+    from projections.registry import PROJECTIONS
+    from projections.source import StoreSource
+
+    store = Store(env=store_env(kind, where))
+    views = views_for(kind, where, "views")
+    started = time.perf_counter()
+    position = rebuild(list(PROJECTIONS), StoreSource(store), views)
+    return {"events": position, "seconds": time.perf_counter() - started}
+
+
+def phase_index(kind: str, where: str) -> dict[str, float]:
+    """The basic search's documents built from every event."""
+    from projections.search.basic import BasicIndex
+    from projections.search.follower import SearchFollower
+    from projections.source import StoreSource
+
+    store = Store(env=store_env(kind, where))
+    index = BasicIndex(views_for(kind, where, "search"), StoreSource(store))
+    started = time.perf_counter()
+    SearchFollower(StoreSource(store), index, 2000).catch_up()
+    return {"events": index.position(), "seconds": time.perf_counter() - started}
+
+
+PHASES = {
+    "import": phase_import,
+    "decode": phase_decode,
+    "rebuild": phase_rebuild,
+    "index": phase_index,
+}
+
+
+def run_phase(name: str, kind: str, where: str, events: int) -> dict[str, float]:
+    """A phase in a child process; its figures and peak RSS in MB."""
+    command = [sys.executable, "-m", "bench.province", "--phase", name, "--store", kind,
+               "--where", where, "--events", str(events)]  # fmt: skip
+    out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    figures = dict(json.loads(out.strip().splitlines()[-1]))
+    rate = figures["events"] / figures["seconds"]
+    print(f"  {name:8} {figures['events']:>10,.0f} events {figures['seconds']:7.1f} s "
+          f"{rate:9,.0f}/s  peak {figures['peak_mb']:5.0f} MB", flush=True)  # fmt: skip
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="0.5,1,2", help="millions of events, comma-separated")
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default=os.environ.get("JIANDU_TEST_POSTGRES_URL"))
+    parser.add_argument("--plot", help="write the PNG charts into this folder")
+    parser.add_argument("--phase", choices=["import", *PHASES], help=argparse.SUPPRESS)
+    parser.add_argument("--where", help=argparse.SUPPRESS)
+    parser.add_argument("--events", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        if args.phase == "import":
+            figures = phase_import(args.store, args.where, args.events)
+        else:
+            figures = PHASES[args.phase](args.store, args.where)
+        figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(figures))
+        return
+    results: dict[float, dict[str, dict[str, float]]] = {}
+    dropped: list[str] = []
+    try:
+        for size in (float(s) for s in args.sizes.split(",")):
+            events = int(size * 1_000_000)
+            print(f"province of {events:,} events ({args.store})", flush=True)
+            if args.store == "sqlite":
+                CACHE.mkdir(parents=True, exist_ok=True)
+                where = str(CACHE / f"province-{events}.sqlite3")
+                fresh = not Path(where).exists()
+            else:
+                assert args.postgres_url, "--postgres-url (or JIANDU_TEST_POSTGRES_URL) is needed"
+                where = f"{args.postgres_url}#bench_province_{events}_{int(time.time())}"
+                dropped.append(where)
+                fresh = True
+            figures = {"import": run_phase("import", args.store, where, events)} if fresh else {}
+            for name in ("decode", "rebuild", "index"):
+                figures[name] = run_phase(name, args.store, where, events)
+            results[size] = figures
+    finally:
+        drop_schemas(dropped)
+    report(results)
+    if args.plot:
+        plot(results, Path(args.plot), args.store)
+
+
+def drop_schemas(wheres: list[str]) -> None:
+    if not wheres:
+        return
+    import psycopg
+
+    for where in wheres:
+        url, schema = where.rsplit("#", 1)
+        with psycopg.connect(url, autocommit=True) as conn:
+            for s in (schema, f"{schema}_views", f"{schema}_search"):
+                conn.execute(f"DROP SCHEMA IF EXISTS {s} CASCADE")
+
+
+def report(results: dict[float, dict[str, dict[str, float]]]) -> None:
+    print(
+        f"{'events':>10} {'phase':8} {'events/s':>9} {'seconds':>8} {'peak MB':>8} {'/ decode':>9}"
+    )
+    for figures in results.values():
+        decode = figures["decode"]["events"] / figures["decode"]["seconds"]
+        for name, f in figures.items():
+            rate = f["events"] / f["seconds"]
+            size = figures["decode"]["events"]
+            print(f"{size:>10,.0f} {name:8} {rate:9,.0f} {f['seconds']:8.1f} "
+                  f"{f['peak_mb']:8.0f} {rate / decode:9.2f}")  # fmt: skip
+
+
+def plot(results: dict[float, dict[str, dict[str, float]]], folder: Path, kind: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = sorted(results)
+    phases = [
+        p for p in ("import", "decode", "rebuild", "index") if all(p in results[s] for s in sizes)
+    ]
+    for what, value, unit in (
+        ("throughput", lambda f: f["events"] / f["seconds"], "events/s"),
+        ("memory", lambda f: f["peak_mb"], "peak RSS (MB)"),
+    ):
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        for phase in phases:
+            ax.plot(sizes, [value(results[s][phase]) for s in sizes], marker="o", label=phase)
+        ax.set_xlabel("events in the store (millions)")
+        ax.set_ylabel(unit)
+        ax.set_ylim(bottom=0)
+        ax.set_title(f"synthetic province, {kind}: {what} against size")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(folder / f"province-{kind}-{what}.png", dpi=100)
+        plt.close(fig)
+
+
+if __name__ == "__main__":
+    main()
