@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import Platform
+from projections.sql import SqliteViews
 
 MIN_POSITION_WAIT = 5.0
 
@@ -51,6 +53,17 @@ async def read_your_writes(
 
 
 Fresh = Depends(read_your_writes)
+
+T = TypeVar("T")
+
+
+async def short_read(p: Platform, read: Callable[[], T]) -> T:
+    """Run a read of a few rows: here, on embedded SQLite, where a hop to a worker thread costs
+    more than the read; in the thread pool otherwise (a database round trip must not hold the
+    event loop)."""
+    if isinstance(p.views, SqliteViews):
+        return read()
+    return await run_in_threadpool(read)
 
 
 class RateLimiter:

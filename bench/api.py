@@ -43,6 +43,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
     for _ in range(600):
         if process.poll() is not None:
@@ -153,7 +159,10 @@ def main() -> None:
                 ("GET a cadre", port, cadres, token),
                 ("basic search", port, searches, token),
             ):
+                pid = (bare if target == bare_port else server).pid
+                cpu = cpu_seconds(pid)
                 figures = load(target, paths, auth, args.concurrency, args.requests)
+                figures["cpu_ms"] = (cpu_seconds(pid) - cpu) * 1000 / args.requests
                 results.setdefault(name, []).append(figures)
                 print(f"  {name}: {figures['rps']:,.0f} req/s, p99 {figures['p99']:.1f} ms",
                       flush=True)  # fmt: skip
@@ -181,13 +190,20 @@ def report(
 ) -> None:
     best = {name: max(runs, key=lambda f: f["rps"]) for name, runs in results.items()}
     print(f"{concurrency} concurrent connections; best of {len(results['GET a cadre'])} rounds")
-    print(f"{'load':14} {'req/s (each round)':>22} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+    header = (
+        f"{'req/s (each round)':>22} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10}"
+    )
+    print(f"{'load':14} {header}")
     for name, runs in results.items():
         f = best[name]
         each = ", ".join(f"{r['rps']:,.0f}" for r in runs)
-        print(f"{name:14} {each:>22} {f['p50']:7.1f} {f['p95']:7.1f} {f['p99']:7.1f}")
+        cpu = min(r["cpu_ms"] for r in runs)
+        print(f"{name:14} {each:>22} {f['p50']:7.1f} {f['p95']:7.1f} {f['p99']:7.1f} {cpu:10.2f}")
     ratio = best["GET a cadre"]["rps"] / best["bare endpoint"]["rps"]
     print(f"GET a cadre / bare endpoint: {ratio:.2f} (target ≥ 0.5; p99 target < 50 ms)")
+    # The server's CPU time per request: steadier than rates when other work shares the cores.
+    cpu = {name: min(r["cpu_ms"] for r in runs) for name, runs in results.items()}
+    print(f"  in server CPU per request:  {cpu['bare endpoint'] / cpu['GET a cadre']:.2f}")
     print(f"basic search p95: {best['basic search']['p95']:.1f} ms (target < 100 ms)")
     print(f"server RSS: {idle:.0f} MB idle, {loaded:.0f} MB after the load (target < 250 MB)")
 

@@ -6,9 +6,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import Field, StrictInt, StringConstraints
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Clerk, Reader
-from api.deps import Fresh, PlatformDep
+from api.deps import Fresh, PlatformDep, short_read
 from api.responses import (
     CadreView,
     DispatchWritten,
@@ -414,7 +415,7 @@ def retract(code: Code, body: Retraction, who: Clerk, p: PlatformDep) -> dict[st
 
 
 @router.get("/{code}", dependencies=[Fresh], response_model=CadreView)
-def get_cadre(
+async def get_cadre(
     code: Code,
     who: Reader,
     p: PlatformDep,
@@ -423,9 +424,15 @@ def get_cadre(
 ) -> dict[str, Any]:
     """A cadre's state, now or as of a date and as known at a time."""
     as_of, known_at = as_of_known_at(p, as_of, known_at)
-    doc = p.reads.cadre(code, today=p.clock.today(), as_of=as_of, known_at=known_at)
-    doc["open_findings"] = p.reads.open_findings("cadre", code)
-    return doc
+
+    def read() -> dict[str, Any]:
+        doc = p.reads.cadre(code, today=p.clock.today(), as_of=as_of, known_at=known_at)
+        doc["open_findings"] = p.reads.open_findings("cadre", code)
+        return doc
+
+    if as_of is None and known_at is None:  # the current state: two indexed rows
+        return await short_read(p, read)
+    return await run_in_threadpool(read)  # travelling in time folds the cadre's events
 
 
 @router.get("/{code}/timeline", dependencies=[Fresh], response_model=Timeline)
