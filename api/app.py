@@ -26,6 +26,7 @@ from api.routes import (
 )
 from api.routes import search as search_routes
 from api.settings import Settings
+from api.ui import install as install_pages
 from domain.vault import Vault
 from projections.sql import SqlViews
 
@@ -79,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(findings.router)
     app.include_router(rules.router)
     app.include_router(search_routes.router)
+    install_pages(app)  # the web pages (/ui/, /report)
     return app

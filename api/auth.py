@@ -21,6 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 ROLES = ("clerk", "intake", "inspector", "auditor", "admin")
 READERS = ROLES  # every role may read units and cadres
 WORKERS = ("inspector", "admin")  # works complaints and findings
+OVERSEERS = ("inspector", "auditor")  # read findings and complaints, search
 
 
 @dataclass(frozen=True)
@@ -100,16 +101,23 @@ def principal(
         raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
 
 
+def check_role(who: Principal, roles: tuple[str, ...]) -> Principal:
+    """``who`` when its role is one of ``roles`` (admin always is); 403 otherwise.
+
+    The API's dependencies and the web pages both decide with this one function."""
+    allowed = set(roles) | {"admin"}
+    if who.role not in allowed:
+        raise HTTPException(
+            403, f"role {who.role} may not do this (needs {' or '.join(sorted(allowed))})"
+        )
+    return who
+
+
 def require(*roles: str) -> Callable[[Principal], Principal]:
     """A dependency admitting the given roles (and admin); 403 for any other role."""
-    allowed = set(roles) | {"admin"}
 
     def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
-        if who.role not in allowed:
-            raise HTTPException(
-                403, f"role {who.role} may not do this (needs {' or '.join(sorted(allowed))})"
-            )
-        return who
+        return check_role(who, roles)
 
     return check
 
@@ -118,5 +126,5 @@ Clerk = Annotated[Principal, Depends(require("clerk"))]
 Intake = Annotated[Principal, Depends(require("intake"))]
 Worker = Annotated[Principal, Depends(require(*WORKERS))]
 Reader = Annotated[Principal, Depends(require(*READERS))]
-Overseer = Annotated[Principal, Depends(require("inspector", "auditor"))]
+Overseer = Annotated[Principal, Depends(require(*OVERSEERS))]
 Auditor = Annotated[Principal, Depends(require("auditor"))]

@@ -1,0 +1,87 @@
+"""Reads the web pages need beside the API's: tallies of the findings register, and the names
+of the units and cadres a page mentions by code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from domain.ids import cadre_id, unit_id
+from projections.sql import SqlViews
+
+HOLDING = ("open", "acknowledged")  # a finding that still holds
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Tally:
+    """How many findings hold, by one key."""
+
+    key: str
+    violations: int
+    warnings: int
+
+    @property
+    def total(self) -> int:
+        """Violations and warnings together."""
+        return self.violations + self.warnings
+
+
+def _tallies(rows: list[dict[str, Any]]) -> list[Tally]:
+    counts: dict[str, list[int]] = {}
+    for row in rows:
+        slot = counts.setdefault(str(row["k"]), [0, 0])
+        slot[0 if row["severity"] == "violation" else 1] += int(row["n"])
+    tallies = [Tally(k, v, w) for k, (v, w) in counts.items()]
+    return sorted(tallies, key=lambda t: (-t.violations, -t.total, t.key))
+
+
+def holding_by_rule(views: SqlViews) -> list[Tally]:
+    """Findings that hold (open or acknowledged), by rule, most violations first."""
+    rows = views.query(
+        "SELECT rule AS k, severity, COUNT(*) AS n FROM findings "
+        "WHERE status IN (?, ?) GROUP BY rule, severity",
+        list(HOLDING),
+    )
+    return _tallies(rows)
+
+
+def holding_by_unit(views: SqlViews, limit: int = 20) -> list[Tally]:
+    """Findings that hold, by each unit they concern, most violations first."""
+    rows = views.query(
+        "SELECT u.unit AS k, f.severity AS severity, COUNT(*) AS n FROM finding_units u "
+        "JOIN findings f ON f.finding_id = u.finding_id WHERE f.status IN (?, ?) "
+        "GROUP BY u.unit, f.severity",
+        list(HOLDING),
+    )
+    return _tallies(rows)[:limit]
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def unit_names(views: SqlViews, codes: Iterable[str]) -> dict[str, str]:
+    """The current name of each unit code given (codes of no unit are left out)."""
+    wanted = sorted({c for c in codes if c})
+    ids = {str(unit_id(c)): c for c in wanted}
+    names: dict[str, str] = {}
+    for chunk in _chunks(list(ids)):
+        marks = ", ".join("?" for _ in chunk)
+        for row in views.query(f"SELECT code, name FROM units WHERE unit_id IN ({marks})", chunk):
+            names[str(row["code"])] = str(row["name"])
+    return names
+
+
+def cadre_names(views: SqlViews, codes: Iterable[str]) -> dict[str, str]:
+    """The name of each cadre code given (codes of no cadre are left out)."""
+    wanted = sorted({c for c in codes if c})
+    ids = [str(cadre_id(c)) for c in wanted]
+    names: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        marks = ", ".join("?" for _ in chunk)
+        for row in views.query(f"SELECT code, name FROM cadres WHERE cadre_id IN ({marks})", chunk):
+            names[str(row["code"])] = str(row["name"])
+    return names
