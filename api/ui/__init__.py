@@ -15,6 +15,8 @@ from api.ui.guard import PageHeaders, install_error_pages
 from api.ui.pages import cadres, complaints, findings, overview, public, search, signin
 
 STATIC = Path(__file__).parent / "static"
+HTMX = ("htmx-2.0.11.min.js", "d6fdc75f204e6bdefa99b69bf1e6d4ac69b8a364f77929f45c13476b4000f717")
+"""The vendored htmx (npm package htmx.org 2.0.11, dist/htmx.min.js, BSD-0) and its SHA-256."""
 
 
 def install(app: FastAPI) -> None:

@@ -82,7 +82,15 @@ def in_words(error: dict[str, Any]) -> str:
     if kind.startswith(("int", "greater_than", "less_than")):
         return "请填写范围内的整数。"
     message = str(error.get("msg", "")).removeprefix("Value error, ")
-    return message or "输入有误。"
+    return SAID.get(message, message) or "输入有误。"
+
+
+SAID = {
+    "a named complaint needs the reporter's name and phone": "实名举报请填写姓名和电话。",
+    "an anonymous complaint carries no reporter identity": "匿名举报不填写姓名和电话。",
+    "a waiver needs an approval on record": "“经批准豁免”须填写审批层级、审批机关和文号。",
+}
+"""The API models' own messages, in Chinese."""
 
 
 def beijing_instant(text: str | None) -> str | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from api.deps import PlatformDep
+from api.deps import MIN_POSITION_WAIT, PlatformDep
 from api.routes.public import ReporterMessage, progress, rate_limited
 from api.schemas import ComplaintReport
 from api.ui.forms import check, form_text, nested, read_form
@@ -56,6 +56,8 @@ async def report(request: Request, p: PlatformDep) -> Response:
     except DomainError as error:
         values = {"posted": posted, "errors": {"form": str(error)}}
         return _page(request, "report.html", values, error.status)
+    # Officers see it in the queue before the reporter has even copied the receipt down.
+    await run_in_threadpool(p.follower.wait_for, result.position, MIN_POSITION_WAIT)
     return _page(request, "report_receipt.html",
                  {"receipt": result.ids["receipt"], "named": model.named}, 201)  # fmt: skip
 
