@@ -9,7 +9,18 @@ import uvicorn
 
 from api import __version__
 from api.app import create_app
-from api.commands import backup, demo, probe, projections, rules, search, setup, token, transport
+from api.commands import (
+    backup,
+    demo,
+    probe,
+    projections,
+    rules,
+    search,
+    setup,
+    signin,
+    token,
+    transport,
+)
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings, UnsafeSettingsError
@@ -29,6 +40,7 @@ app.add_typer(transport.consume_app, name="consume")
 app.add_typer(transport.topics_app, name="topics")
 app.add_typer(search.app, name="search")
 app.add_typer(probe.app, name="probe")
+app.add_typer(signin.app, name="ui")
 app.command()(setup.migrate)
 app.command()(backup.backup)
 app.command()(backup.restore)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install what the local test stack needs on a Debian machine, only where missing: PostgreSQL server
-# binaries, Java 17+, Maven, curl, Go. A fast no-op when all are present; as a non-root user it only
+# binaries, Java 17+, Maven, curl, Go, Chromium. A fast no-op when all are present; as a non-root user it only
 # checks and names what to install.
 set -euo pipefail
 
@@ -18,9 +18,12 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # Go builds helm for the chart checks (deploy/validate/helm.sh); Go 1.21+ fetches the newer
 # toolchain helm's module asks for from the Go module proxy by itself.
 command -v go >/dev/null 2>&1 || missing+=(golang-go)
+# The web pages' browser tests drive Debian's Chromium by path (JIANDU_CHROMIUM); Playwright
+# downloads no browser of its own.
+[ -x "${JIANDU_CHROMIUM:-/usr/bin/chromium}" ] || missing+=(chromium)
 
 if [ ${#missing[@]} -eq 0 ]; then
-  say "PostgreSQL, Java $(java_major), Maven, curl and Go are present"
+  say "PostgreSQL, Java $(java_major), Maven, curl, Go and Chromium are present"
   exit 0
 fi
 

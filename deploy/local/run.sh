@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What `make run` does once installed: load the demo county 清河县 into the configured store (only
-# into an empty one; later runs find it loaded and write nothing), print an inspector token and
-# an example request, then serve the API in the foreground. JIANDU_* variables apply as usual.
+# into an empty one; later runs find it loaded and write nothing), print a one-time sign-in link
+# for the staff pages, an inspector token and an example request, then serve the API and the pages
+# in the foreground. JIANDU_* variables apply as usual.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -13,10 +14,19 @@ PORT=${JIANDU_PORT:-8000}
 "$JIANDU" demo load
 TOKEN=$("$JIANDU" token issue --role inspector --subject demo-inspector --ttl 8h)
 CADRE=$("$JIANDU" demo example)
+LINK=$("$JIANDU" ui link --role inspector --subject demo-inspector --session 8h \
+  --base-url "http://$HOST:$PORT" 2>/dev/null)
 
 cat <<MESSAGE
 
-An inspector's token (valid 8 hours):
+The staff pages, signed in as the demo county's inspector (the link works once, within ten
+minutes; \`jiandu ui link --role inspector --subject demo-inspector\` makes another):
+
+  $LINK
+
+The public complaint form: http://$HOST:$PORT/report
+
+An inspector's token for the API (valid 8 hours):
 
   export TOKEN=$TOKEN
 

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from api.deps import MIN_POSITION_WAIT, PlatformDep
-from api.routes import complaints as api
+from api.routes import complaint_handling as api
 from api.ui.forms import beijing_instant, check, form_text, nested, read_form
 from api.ui.pages.common import IntakeClerk, Overseer, Worker, context, names
 from api.ui.session import check_staff_csrf

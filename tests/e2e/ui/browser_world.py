@@ -21,7 +21,7 @@ CHROMIUM = os.environ.get("JIANDU_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-background-networking", "--disable-component-update",
     "--disable-sync", "--no-first-run", "--disable-quic", "--disable-default-apps",
-    "--disable-domain-reliability", "--metrics-recording-only", "--no-pings",
+    "--disable-domain-reliability", "--metrics-recording-only", "--no-pings", "--lang=zh-CN",
 ]  # fmt: skip
 SERIOUS = ("serious", "critical")
 

@@ -119,7 +119,7 @@ def test_search_jiediao_and_open_a_hit(watched: Watched, shots: Path) -> None:
     expect(page).to_have_url(re.compile(r"/ui/search\?q=%E5%80%9F%E8%B0%83"))
     accessible(page)
     shoot(page, shots, "search")
-    page.click("#h-facets ~ .facets >> text=信访举报")
+    page.locator(".facets").get_by_role("link", name="信访举报", exact=True).click()
     expect(page.locator(".hits .tag").first).to_have_text("信访举报")
     hit = page.locator(".hits li a").first
     title = hit.inner_text()
@@ -267,6 +267,11 @@ def test_file_a_complaint_on_a_phone_keep_the_receipt_and_follow_it(
         desk.goto(phone.base + "/ui/complaints?status=filed")
         desk.click("text=反映某镇干部长期借调在县直单位")
         expect(desk.locator(".messages")).to_contain_text("工资仍在镇里领取")
+        desk.locator("summary", has_text="受理").first.click()
+        desk.fill("#acc-unit", "县委组织部干部监督科")
+        desk.get_by_role("button", name="受理", exact=True).click()
+        expect(desk.locator("#complaint-status")).to_have_text("已受理")
+        expect(desk.locator(".flash")).to_have_text("已记录。")
         expect(desk.locator("main")).not_to_contain_text(code)
         expect(desk.locator("main")).not_to_contain_text(code.replace(" ", ""))
         accessible(desk)
@@ -274,6 +279,11 @@ def test_file_a_complaint_on_a_phone_keep_the_receipt_and_follow_it(
     finally:
         office.close()
     officer.check()
+    page.goto(phone.base + "/report/status")  # the reporter looks again: the status moved on
+    page.fill("#receipt", code)
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#status")).to_contain_text("已受理")
+    expect(page.locator(".messages li")).to_have_count(1)
 
 
 def test_the_report_form_works_with_javascript_off(browser: Browser, live_server: str) -> None:

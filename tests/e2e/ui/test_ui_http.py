@@ -407,3 +407,45 @@ def test_dates_show_in_beijing_time(pages: TestClient) -> None:
 
     assert instant("2026-06-14T16:30:00+00:00") == "2026-06-15 00:30"
     assert date.fromisoformat(instant("2026-06-14T15:59:00Z")[:10]) == date(2026, 6, 14)
+
+
+def test_the_command_line_prints_a_link_that_signs_in_once(fresh_pages: TestClient) -> None:
+    from typer.testing import CliRunner
+
+    from api.cli import app as cli
+
+    printed = CliRunner().invoke(
+        cli, ["ui", "link", "--role", "auditor", "--subject", "审计-钱", "--base-url",
+              "https://jiandu.example"],
+        env={"JIANDU_ENV": "test"},
+    )  # fmt: skip
+    assert printed.exit_code == 0, printed.output
+    url = printed.stdout.strip().splitlines()[0]
+    assert url.startswith("https://jiandu.example/ui/link?code=")
+    path = url.removeprefix("https://jiandu.example")
+    page = fresh_pages.get(path)
+    assert "审计-钱" in page.text
+    fresh_pages.post("/ui/link", data={"csrf": csrf_of(page.text),
+                                       "code": path.split("code=")[1]})  # fmt: skip
+    assert "审计-钱（审计巡视人员）" in fresh_pages.get("/ui/").text
+
+
+@pytest.mark.parametrize(
+    ("path", "region"),
+    [("/ui/search?q=借调", "results"), ("/ui/secondments", "results"),
+     ("/ui/cadres/{cadre}?as_of=2020-01-01", "file"), ("/ui/findings?rule=R-SEC-*", "register"),
+     ("/ui/findings/{finding}", "finding"), ("/ui/complaints", "queue"),
+     ("/ui/complaints/{complaint}", "complaint")],
+)  # fmt: skip
+def test_htmx_gets_each_region_alone(
+    pages: TestClient, example_cadre: str, path: str, region: str
+) -> None:
+    sign_in(pages, "admin")
+    finding = re.search(r"/ui/findings/([0-9a-f-]{36})", pages.get("/ui/findings").text)
+    complaint = re.search(r"/ui/complaints/([0-9a-f-]{36})", pages.get("/ui/complaints").text)
+    assert finding and complaint
+    url = path.format(cadre=example_cadre, finding=finding.group(1), complaint=complaint.group(1))
+    part = pages.get(url, headers={"HX-Request": "true"})
+    assert part.status_code == 200, part.text
+    assert part.text.lstrip().startswith(f'<div id="{region}">') and "<html" not in part.text
+    assert part.headers["vary"].startswith("HX-Request")
