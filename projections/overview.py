@@ -85,3 +85,16 @@ def cadre_names(views: SqlViews, codes: Iterable[str]) -> dict[str, str]:
         for row in views.query(f"SELECT code, name FROM cadres WHERE cadre_id IN ({marks})", chunk):
             names[str(row["code"])] = str(row["name"])
     return names
+
+
+def post_titles(views: SqlViews, units: Iterable[str]) -> dict[tuple[str, str], str]:
+    """The title of every post of the units given, by (unit code, post code)."""
+    wanted = sorted({u for u in units if u})
+    titles: dict[tuple[str, str], str] = {}
+    for chunk in _chunks(wanted):
+        marks = ", ".join("?" for _ in chunk)
+        for row in views.query(
+            f"SELECT unit, code, title FROM posts WHERE unit IN ({marks})", chunk
+        ):
+            titles[(str(row["unit"]), str(row["code"]))] = str(row["title"])
+    return titles

@@ -10,6 +10,7 @@ from api.ui.templating import field_value
 
 UNIT_FIELDS = ("unit", "to_unit", "from_unit", "host_unit", "home_unit", "village_unit")
 Names = Mapping[str, str]
+Posts = Mapping[tuple[str, str], str]
 
 
 def _v(value: Any) -> str:
@@ -32,10 +33,12 @@ def _seconded(d: Mapping[str, Any], u: Callable[[str], str]) -> str:
 LINES: dict[str, Callable[[Mapping[str, Any], Callable[[str], str]], str]] = {
     "Recruited": lambda d, u: f"{_v(d.get('channel'))}录用到{u(d.get('unit', ''))}",
     "Appointed": lambda d, u: (
-        f"任{u(d.get('unit', ''))} {d.get('post', '')}"
+        f"任{u(d.get('unit', ''))}{u(d.get('unit', '') + '/' + d.get('post', ''))}"
         f"（{_v(d.get('kind'))}，{d.get('document_no', '')}）"
     ),
-    "Removed": lambda d, u: f"免去{u(d.get('unit', ''))} {d.get('post', '')}",
+    "Removed": lambda d, u: (
+        f"免去{u(d.get('unit', ''))}{u(d.get('unit', '') + '/' + d.get('post', ''))}"
+    ),
     "Transferred": lambda d, u: (
         f"从{u(d.get('from_unit', ''))}调到{u(d.get('to_unit', ''))}{_approval(d)}"
     ),
@@ -56,16 +59,23 @@ LINES: dict[str, Callable[[Mapping[str, Any], Callable[[str], str]], str]] = {
 }
 
 
-def describe(event: Mapping[str, Any], units: Names) -> str:
-    """The event in words: its kind, and what it said."""
+def describe(event: Mapping[str, Any], units: Names, posts: Posts | None = None) -> str:
+    """The event in words: its kind, and what it said (units and posts by name)."""
     kind = str(event.get("type", ""))
     line = LINES.get(kind)
     if line is None:
         return label(EVENT_TYPES, kind)
     try:
-        return line(event.get("data") or {}, lambda code: units.get(code, code))
+        return line(event.get("data") or {}, lambda code: _name(code, units, posts or {}))
     except (AttributeError, TypeError):  # an older event shape: say at least what it was
         return label(EVENT_TYPES, kind)
+
+
+def _name(code: str, units: Names, posts: Posts) -> str:
+    if "/" in code:  # unit/post: the post's title, else its code
+        unit, post = code.split("/", 1)
+        return posts.get((unit, post), post)
+    return units.get(code, code)
 
 
 def units_of(events: list[Mapping[str, Any]]) -> set[str]:

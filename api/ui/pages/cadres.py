@@ -18,6 +18,7 @@ from api.ui.forms import beijing_instant
 from api.ui.pages.common import AnyStaff, context, names
 from api.ui.templating import render
 from domain.errors import DomainError, NotFound
+from projections.overview import post_titles
 from projections.search.query import SearchRequest
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -79,7 +80,8 @@ def cadre_file(request: Request, code: str, staff: AnyStaff, p: PlatformDep) -> 
     params = request.query_params
     values: dict[str, Any] = {"code": code, "error": None,
                               "as_of_text": params.get("as_of", "")[:10],
-                              "known_at_text": params.get("known_at", "")[:64]}  # fmt: skip
+                              "known_at_text": params.get("known_at", "")[:64],
+                              "recorded": bool(params.get("recorded"))}  # fmt: skip
     status = 200
     try:
         as_of, known_at = as_of_known_at(p, _as_of(params.get("as_of")),
@@ -110,8 +112,11 @@ def _file(
     if doc.get("secondment"):
         units.add(doc["secondment"]["host_unit"])
     looked_up = names(p, units=units)
+    posts = post_titles(p.views, units)
+    for post in doc["posts"]:
+        post["title"] = posts.get((post["unit"], post["post"]), post["post"])
     for event in events:
-        event["line"] = describe(event, looked_up["units"])
+        event["line"] = describe(event, looked_up["units"], posts)
         event["facts"] = facts(event.get("data") or {}, looked_up["units"])
     return {
         "doc": doc, "events": events, "findings": findings, "evidence": evidence,

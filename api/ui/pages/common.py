@@ -29,6 +29,7 @@ AnyStaff = Annotated[Staff, staff_with(*READERS)]
 Overseer = Annotated[Staff, staff_with(*OVERSEERS)]
 Worker = Annotated[Staff, staff_with(*WORKERS)]
 IntakeClerk = Annotated[Staff, staff_with("intake")]
+Clerk = Annotated[Staff, staff_with("clerk")]
 
 
 def context(p: Platform, staff: Staff, nav: str, **values: Any) -> dict[str, Any]:

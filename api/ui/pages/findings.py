@@ -14,13 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import MIN_POSITION_WAIT, PlatformDep
 from api.routes.findings import Acknowledge, Resolve
 from api.schemas import approval_value
-from api.ui.describe import describe, facts
+from api.ui.describe import describe, facts, units_of
 from api.ui.forms import check, form_text, nested, read_form
 from api.ui.pages.common import Overseer, Worker, context, names
 from api.ui.session import check_staff_csrf
 from api.ui.templating import is_htmx, render
 from domain.errors import DomainError, NotFound
 from projections.finding_reads import STATUSES
+from projections.overview import post_titles
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 RULE = re.compile(r"^[A-Za-z0-9-]{1,32}\*?$")
@@ -102,8 +103,9 @@ def _detail(p: Any, finding_id: str) -> dict[str, Any]:
         units.add(finding["subject"]["code"])
     cadres = {finding["subject"]["code"]} if finding["subject"]["kind"] == "cadre" else set()
     looked_up = names(p, units=units, cadres=cadres)
+    posts = post_titles(p.views, units | {u for e in evidence for u in units_of([e])})
     for event in evidence:
-        event["line"] = describe(event, looked_up["units"])
+        event["line"] = describe(event, looked_up["units"], posts)
     return {"f": finding, "evidence": evidence, "names": looked_up,
             "details": facts(finding["details"], looked_up["units"])}  # fmt: skip
 

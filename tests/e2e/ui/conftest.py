@@ -7,15 +7,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from browser_world import launch_chromium, serve_live
 from fastapi.testclient import TestClient
 from playwright.sync_api import Browser
 from typer.testing import CliRunner
-from ui_world import TODAY, county_settings, sign_in
 
 from api.app import create_app
 from api.bootstrap import build
 from api.commands import demo
+from tests.support.browser import launch_chromium, serve_live
+from tests.support.pages import TODAY, county_settings, sign_in
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from browser_world import serious_violations
 from playwright.sync_api import Browser, BrowserContext, Page, expect
-from ui_world import token
+
+from tests.support.browser import serious_violations
+from tests.support.pages import token
 
 
 class Watched:
@@ -299,14 +300,22 @@ def test_the_report_form_works_with_javascript_off(browser: Browser, live_server
         context.close()
 
 
-def test_an_inspector_cannot_reach_the_clerks_form(watched: Watched) -> None:
+def test_an_inspector_cannot_reach_the_clerks_forms(watched: Watched, example_cadre: str) -> None:
     page = watched.sign_in("inspector")
     expect(page.locator("nav")).not_to_contain_text("登记来信来访")
-    answer = page.goto(watched.base + "/ui/complaints/new")
-    assert answer is not None and answer.status == 403
-    expect(page.locator("h1")).to_have_text("无权访问")
-    expect(page.locator("form[action='/ui/complaints/new']")).to_have_count(0)
-    accessible(page)
+    page.goto(f"{watched.base}/ui/cadres/{example_cadre}")
+    expect(page.locator("main")).not_to_contain_text("登记人事变动")
+    for form in (f"/ui/cadres/{example_cadre}/record", "/ui/complaints/new"):
+        answer = page.goto(watched.base + form)
+        assert answer is not None and answer.status == 403
+        expect(page.locator("h1")).to_have_text("无权访问")
+        expect(page.locator("main form")).to_have_count(0)
+        accessible(page)
+    clerk = watched.sign_in("clerk")
+    clerk.goto(f"{watched.base}/ui/cadres/{example_cadre}")
+    clerk.get_by_role("link", name="登记人事变动").click()
+    expect(clerk.locator("h1")).to_contain_text("登记人事变动")
+    accessible(clerk)
 
 
 STAFF_PAGES = (

@@ -8,7 +8,8 @@ from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from ui_world import csrf_of, sign_in
+
+from tests.support.pages import csrf_of, sign_in
 
 SCRIPT = "<script>alert(1)</script>"
 HOSTILE = (

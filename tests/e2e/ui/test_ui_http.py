@@ -8,12 +8,12 @@ from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
-from ui_world import TODAY, csrf_of, sign_in, token
 
 from api.app import create_app
 from api.settings import DEV_SECRET, Settings
 from api.ui.guard import CSP
 from api.ui.links import make_code
+from tests.support.pages import TODAY, csrf_of, sign_in, token
 
 PAGES = (
     "/ui/",
@@ -449,3 +449,64 @@ def test_htmx_gets_each_region_alone(
     assert part.status_code == 200, part.text
     assert part.text.lstrip().startswith(f'<div id="{region}">') and "<html" not in part.text
     assert part.headers["vary"].startswith("HX-Request")
+
+
+def _seed(client: TestClient) -> None:
+    """A county organisation department C1, a township T1, and cadre A1 recruited there."""
+    clerk = {"Authorization": f"Bearer {token('clerk', '组织部-王')}"}
+    for path, body in (
+        ("/api/v1/units", {"code": "C1", "name": "县委组织部", "level": "county",
+                           "kind": "department"}),
+        ("/api/v1/units", {"code": "T1", "name": "青石镇", "level": "township",
+                           "kind": "government", "parent": "C1"}),
+        ("/api/v1/cadres", {"code": "A1", "name": "张伟", "gender": "male",
+                            "birth_date": "1990-03-02"}),
+        ("/api/v1/cadres/A1/recruitment", {"effective_date": "2015-07-01", "unit": "T1",
+                                           "channel": "exam"}),
+    ):  # fmt: skip
+        assert client.post(path, json=body, headers=clerk).status_code == 201
+
+
+def test_a_clerk_records_a_secondment_ends_it_and_retracts_the_end(
+    fresh_pages: TestClient,
+) -> None:
+    _seed(fresh_pages)
+    sign_in(fresh_pages, "clerk", "组织部-王")
+    forms = fresh_pages.get("/ui/cadres/A1/record")
+    assert forms.status_code == 200 and "登记借调" in forms.text
+    before = position(fresh_pages)
+    bad = fresh_pages.post("/ui/cadres/A1/secondments", data={
+        "csrf": csrf_of(forms.text), "host_unit": "县委 组织部", "start_date": "2026-01-05",
+    })  # fmt: skip
+    assert bad.status_code == 422 and "借调单位" in bad.text and position(fresh_pages) == before
+    started = fresh_pages.post("/ui/cadres/A1/secondments", data={
+        "csrf": csrf_of(forms.text), "host_unit": "C1", "start_date": "2026-01-05",
+        "planned_end_date": "2026-07-04", "purpose": "专项工作", "approval.level": "county",
+        "approval.authority": "县委组织部", "approval.document_no": "青组函〔2026〕1号",
+    })  # fmt: skip
+    assert started.status_code == 200, started.text  # the file, after the redirect
+    assert "已登记" in started.text and "借调在县委组织部" in started.text
+    assert "组织部-王 录入于" in started.text
+    ended = fresh_pages.post("/ui/cadres/A1/secondment-end", data={
+        "csrf": csrf_of(forms.text), "end_date": "2026-03-01", "reason": "recalled",
+    })  # fmt: skip
+    assert "无借调" in ended.text
+    end_position = re.findall(r'id="e(\d+)"', ended.text)[-1]
+    retracted = fresh_pages.post("/ui/cadres/A1/retractions", data={
+        "csrf": csrf_of(forms.text), "position": end_position, "reason": "结束日期录错",
+    })  # fmt: skip
+    assert "借调在县委组织部" in retracted.text
+    assert re.search(rf'id="e{end_position}" class="retracted', retracted.text)
+
+
+def test_an_inspector_cannot_reach_the_clerks_personnel_forms(fresh_pages: TestClient) -> None:
+    _seed(fresh_pages)
+    sign_in(fresh_pages, "inspector")
+    assert fresh_pages.get("/ui/cadres/A1/record").status_code == 403
+    assert "登记人事变动" not in fresh_pages.get("/ui/cadres/A1").text
+    before = position(fresh_pages)
+    page = fresh_pages.get("/ui/cadres/A1")
+    answer = fresh_pages.post("/ui/cadres/A1/secondments", data={
+        "csrf": csrf_of(page.text), "host_unit": "C1", "start_date": "2026-01-05",
+    })  # fmt: skip
+    assert answer.status_code == 403 and position(fresh_pages) == before

@@ -132,6 +132,12 @@ def test_events_read_as_a_register_line() -> None:
     }
     line = describe(seconded, units)
     assert line == "借调到县委组织部，2024-01-02 起，未定结束日期，无审批"
+    appointed = {"type": "Appointed", "data": {"unit": "T1", "post": "zz-01", "kind": "promotion",
+                                               "document_no": "青组〔2024〕3号"}}  # fmt: skip
+    assert describe(appointed, units, {("T1", "zz-01"): "副镇长"}) == (
+        "任青石镇人民政府副镇长（提拔，青组〔2024〕3号）"
+    )
+    assert describe(appointed, units).startswith("任青石镇人民政府zz-01")
     odd = {"type": "Seconded", "data": {"host_unit": ["not", "a", "code"]}}
     assert describe(odd, units)  # an unexpected shape still says something
     assert describe({"type": "SomethingNew", "data": {}}, units) == "SomethingNew"
