@@ -71,17 +71,25 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
-def staff_of(request: Request) -> Staff | None:
-    """The signed-in officer, or None (no cookie, a forged or an expired token)."""
-    token = request.cookies.get(SESSION_COOKIE)
+def authenticate(request: Request, token: str) -> Principal | None:
+    """The principal of a token exactly as the API authenticates a bearer, or None.
+
+    The one place the pages check a token (signing in, and every request after)."""
     if not token or len(token) > 4096:
         return None
-    settings = settings_of(request)
     try:
-        who = verify_token(settings.secret.get_secret_value(), token)
+        return verify_token(settings_of(request).secret.get_secret_value(), token)
     except TokenError:
         return None
-    return Staff(who, token, _mac(settings, "csrf", token))
+
+
+def staff_of(request: Request) -> Staff | None:
+    """The signed-in officer, or None (no cookie, a forged or an expired token)."""
+    token = request.cookies.get(SESSION_COOKIE) or ""
+    who = authenticate(request, token)
+    if who is None:
+        return None
+    return Staff(who, token, _mac(settings_of(request), "csrf", token))
 
 
 def next_path(request: Request) -> str:
