@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +14,7 @@ from api.app import create_app
 from api.settings import DEV_SECRET, Settings
 from api.ui.guard import CSP
 from api.ui.links import make_code
-from tests.support.pages import TODAY, csrf_of, sign_in, token
+from tests.support.pages import TODAY, county_settings, csrf_of, sign_in, token
 
 PAGES = (
     "/ui/",
@@ -510,3 +511,16 @@ def test_an_inspector_cannot_reach_the_clerks_personnel_forms(fresh_pages: TestC
         "csrf": csrf_of(page.text), "host_unit": "C1", "start_date": "2026-01-05",
     })  # fmt: skip
     assert answer.status_code == 403 and position(fresh_pages) == before
+
+
+def test_the_public_pages_are_rate_limited_like_the_public_api(tmp_data_dir: Path) -> None:
+    app = create_app(county_settings(tmp_data_dir, public_rate_limit=3))
+    with TestClient(app, base_url="https://testserver") as client:
+        form = client.get("/report/status")
+        answers = [
+            client.post("/report/status", data={"csrf": csrf_of(form.text),
+                                                "receipt": "1234567812345678"})
+            for _ in range(4)
+        ]  # fmt: skip
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    assert "请求过于频繁" in answers[-1].text and answers[-1].headers["retry-after"]
