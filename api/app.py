@@ -26,7 +26,7 @@ from api.routes import (
 )
 from api.routes import search as search_routes
 from api.settings import Settings
-from api.ui import install as install_pages
+from api.ui.site import install as install_pages
 from domain.vault import Vault
 from projections.sql import SqlViews
 

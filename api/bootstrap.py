@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from api.clock import SystemClock
 from api.middleware import IDEMPOTENCY
 from api.settings import Settings
+from api.ui.links import SIGN_INS
 from api.vault import AesGcmVault
 from consumers.lag import TransportLag
 from consumers.lease import FileLease, Lease, PostgresLease
@@ -120,7 +121,7 @@ def build(settings: Settings) -> Platform:
     store = Store(env=settings.eventsourcing_env())
     services = Services.over(store, clock, vault)
     views = build_views(settings)
-    views.ensure([IDEMPOTENCY])
+    views.ensure([IDEMPOTENCY, SIGN_INS])  # SIGN_INS: one-time sign-in links of the pages
     follower = Follower(
         StoreSource(store), views, all_projections(), passive=settings.transport == "kafka"
     )

@@ -96,8 +96,9 @@ def read_code(secret: str, code: str, now: float | None = None) -> LinkClaims:
 def redeem(views: SqlViews, secret: str, code: str) -> tuple[LinkClaims, str]:
     """Use a code once: its claims and a fresh session token; LinkError when it cannot be."""
     claims = read_code(secret, code)
-    views.ensure([SIGN_INS])
-    mark = views.placeholder
+    mark = views.placeholder  # the table is made with the platform (bootstrap), not here:
+    # a schema read before the insert would make this a read-then-write transaction, which
+    # SQLite refuses at once (no busy wait) while the views are being written.
     with views.transaction() as cur:
         cur.execute(
             f"INSERT INTO {SIGN_INS.name} (nonce, subject, redeemed_at) "

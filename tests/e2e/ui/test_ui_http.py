@@ -524,3 +524,25 @@ def test_the_public_pages_are_rate_limited_like_the_public_api(tmp_data_dir: Pat
         ]  # fmt: skip
     assert [a.status_code for a in answers] == [404, 404, 404, 429]
     assert "请求过于频繁" in answers[-1].text and answers[-1].headers["retry-after"]
+
+
+def test_the_make_run_link_signs_in_while_the_server_is_still_catching_up(
+    tmp_data_dir: Path,
+) -> None:
+    """`make run` prints the link before `serve` starts; the first minutes of `serve` write the
+    views (search index, findings): redeeming the link then must wait its turn, not fail."""
+    from typer.testing import CliRunner
+
+    from api.commands import demo
+
+    env = {"JIANDU_DATA_DIR": str(tmp_data_dir), "JIANDU_TODAY": TODAY.isoformat(),
+           "JIANDU_ENV": "test"}  # fmt: skip
+    assert CliRunner().invoke(demo.app, ["load"], env=env).exit_code == 0
+    code = make_code(DEV_SECRET, subject="demo-inspector", role="inspector", session_seconds=600)
+    app = create_app(county_settings(tmp_data_dir, supervise=True))
+    with TestClient(app, base_url="https://testserver") as client:
+        page = client.get("/ui/link", params={"code": code})
+        used = client.post("/ui/link", data={"csrf": csrf_of(page.text), "code": code},
+                           follow_redirects=False)  # fmt: skip
+        assert used.status_code == 303, used.text
+        assert client.get("/ui/").status_code == 200

@@ -1,0 +1,28 @@
+"""Adds the web pages to the app: their routers, static files, security headers and error pages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api.ui import STATIC
+from api.ui.guard import PageHeaders, install_error_pages
+from api.ui.pages import (
+    cadres,
+    complaints,
+    findings,
+    overview,
+    public,
+    records,
+    search,
+    signin,
+)
+
+
+def install(app: FastAPI) -> None:
+    """Serve the pages and their static files; errors on page paths become pages."""
+    app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
+    for module in (signin, overview, search, cadres, records, findings, complaints, public):
+        app.include_router(module.router)
+    install_error_pages(app)
+    app.add_middleware(PageHeaders)
