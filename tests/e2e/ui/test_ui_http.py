@@ -453,7 +453,8 @@ def test_htmx_gets_each_region_alone(
 
 
 def _seed(client: TestClient) -> None:
-    """A county organisation department C1, a township T1, and cadre A1 recruited there."""
+    """A county organisation department C1, a township T1, and cadre A1 recruited there; returns
+    once the read models show them (the API's read-your-writes)."""
     clerk = {"Authorization": f"Bearer {token('clerk', '组织部-王')}"}
     for path, body in (
         ("/api/v1/units", {"code": "C1", "name": "县委组织部", "level": "county",
@@ -465,7 +466,11 @@ def _seed(client: TestClient) -> None:
         ("/api/v1/cadres/A1/recruitment", {"effective_date": "2015-07-01", "unit": "T1",
                                            "channel": "exam"}),
     ):  # fmt: skip
-        assert client.post(path, json=body, headers=clerk).status_code == 201
+        answer = client.post(path, json=body, headers=clerk)
+        assert answer.status_code == 201, answer.text
+    shown = client.get("/api/v1/cadres/A1", params={"min_position": answer.json()["position"]},
+                       headers=clerk)  # fmt: skip
+    assert shown.status_code == 200, shown.text
 
 
 def test_a_clerk_records_a_secondment_ends_it_and_retracts_the_end(
@@ -504,7 +509,8 @@ def test_an_inspector_cannot_reach_the_clerks_personnel_forms(fresh_pages: TestC
     _seed(fresh_pages)
     sign_in(fresh_pages, "inspector")
     assert fresh_pages.get("/ui/cadres/A1/record").status_code == 403
-    assert "登记人事变动" not in fresh_pages.get("/ui/cadres/A1").text
+    file = fresh_pages.get("/ui/cadres/A1")
+    assert file.status_code == 200 and "登记人事变动" not in file.text
     before = position(fresh_pages)
     page = fresh_pages.get("/ui/cadres/A1")
     answer = fresh_pages.post("/ui/cadres/A1/secondments", data={
