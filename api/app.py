@@ -14,6 +14,7 @@ from api.deps import RateLimiter
 from api.middleware import RequestConventions
 from api.problems import install_problem_handlers
 from api.routes import (
+    audit,
     cadres,
     complaint_handling,
     findings,
@@ -45,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.transport == "inprocess":
             # Otherwise the Kafka consumer groups keep views, index and findings current.
             platform.follower.start()
+            if platform.ledger is not None:
+                platform.ledger.integrator.start()  # appends every event to the audit ledger
             if platform.search is not None:
                 platform.search.start()  # keeps the search index current (unless Kafka does)
             if settings.supervising():
@@ -80,5 +83,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(findings.router)
     app.include_router(rules.router)
     app.include_router(search_routes.router)
+    app.include_router(audit.router)
     install_pages(app)  # the web pages (/ui/, /report)
     return app

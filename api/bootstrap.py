@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from api.clock import SystemClock
+from api.ledger_keys import ledger_keys
 from api.middleware import IDEMPOTENCY
 from api.settings import Settings
 from api.ui.links import SIGN_INS
@@ -15,6 +17,10 @@ from consumers.relay import RelayLog
 from domain.services import Services
 from domain.store import Store
 from projections.framework import Follower
+from projections.ledger.events import StoreLog
+from projections.ledger.integrator import CheckpointPolicy, Integrator
+from projections.ledger.service import AuditLedger
+from projections.ledger.storage import LedgerTables
 from projections.queries import ReadModels
 from projections.registry import all_projections
 from projections.rules_config import load_parameters
@@ -39,6 +45,7 @@ class Platform:
     closers: list[object] = field(default_factory=list)
     transport: TransportLag | None = None  # the Kafka transport's lag, when a broker is set
     search: Search | None = None  # an engine at JIANDU_SEARCH_URL, else the basic search
+    ledger: AuditLedger | None = None  # the audit ledger (docs/ledger.md)
 
     @property
     def mode(self) -> str:
@@ -47,6 +54,8 @@ class Platform:
 
     def close(self) -> None:
         """Stop the follower and release connections."""
+        if self.ledger is not None:
+            self.ledger.integrator.stop()
         self.supervision.stop()
         self.follower.stop()
         if self.transport is not None:
@@ -111,6 +120,16 @@ def build_search(settings: Settings, store: Store, views: SqlViews) -> Search:
     )  # fmt: skip
 
 
+def build_ledger(settings: Settings, store: Store, views: SqlViews) -> AuditLedger:
+    """The audit ledger over the store, its tables in the views database, and its keys."""
+    keys = ledger_keys(settings)
+    events = StoreLog(store)
+    policy = CheckpointPolicy(settings.ledger_checkpoint_every, settings.ledger_checkpoint_seconds)
+    tables = LedgerTables(views)
+    integrator = Integrator(events, tables, keys.signer, policy)
+    return AuditLedger(events, tables, keys, integrator, now=time.time)
+
+
 def build(settings: Settings) -> Platform:
     """Wire the platform (connects to the store and the views)."""
     if settings.store == "sqlite":
@@ -136,4 +155,5 @@ def build(settings: Settings) -> Platform:
         supervision=Supervision.build(store, views, clock, rules),
         transport=build_transport(settings, store, views),
         search=build_search(settings, store, views),
+        ledger=build_ledger(settings, store, views),
     )

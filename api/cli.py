@@ -10,6 +10,7 @@ import uvicorn
 from api import __version__
 from api.app import create_app
 from api.commands import (
+    audit,
     backup,
     demo,
     probe,
@@ -24,6 +25,7 @@ from api.commands import (
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings, UnsafeSettingsError
+from domain.errors import HistoryBroken
 
 app = typer.Typer(
     name="jiandu",
@@ -44,6 +46,7 @@ app.add_typer(signin.app, name="ui")
 app.command()(setup.migrate)
 app.command()(backup.backup)
 app.command()(backup.restore)
+app.add_typer(audit.app, name="audit")
 
 
 @app.command()
@@ -81,4 +84,8 @@ def version() -> None:
 
 def main() -> None:
     """Entry point of the `jiandu` console script."""
-    app()
+    try:
+        app()
+    except HistoryBroken as error:
+        typer.echo(f"jiandu: integrity error: {error}", err=True)
+        raise SystemExit(1) from None

@@ -14,6 +14,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from projections.ledger.offline import LedgerError, VerifierKey
+
 DEV_SECRET = "jiandu-dev-secret-not-for-production"
 """The built-in secret: fine for `dev` and `test`, refused anywhere else."""
 
@@ -61,6 +63,16 @@ class Settings(BaseSettings):
     supervise: bool | None = None
     public_rate_limit: int = Field(default=20, ge=1)
     public_rate_window: float = Field(default=60.0, gt=0)
+    # The audit ledger (docs/ledger.md): the log's signed-note private key file (required
+    # outside dev/test; in dev/test one is made in the data folder), or only its verifier key
+    # for processes that serve and verify but never sign; earlier log keys (after a rotation)
+    # and the witnesses whose cosignatures are accepted, as comma-separated verifier keys.
+    ledger_key_file: Path | None = None
+    ledger_vkey: str | None = None
+    ledger_previous_keys: str = ""
+    ledger_witness_keys: str = ""
+    ledger_checkpoint_every: int = Field(default=1000, ge=1)  # sign after this many events
+    ledger_checkpoint_seconds: float = Field(default=60.0, gt=0)  # or after this long
 
     @field_validator("log_level")
     @classmethod
@@ -69,6 +81,16 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("ledger_vkey", "ledger_previous_keys", "ledger_witness_keys")
+    @classmethod
+    def _verifier_keys(cls, value: str | None) -> str | None:
+        for text in split_keys(value or ""):
+            try:
+                VerifierKey.parse(text)
+            except LedgerError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("seal_key")
     @classmethod
@@ -94,7 +116,8 @@ class Settings(BaseSettings):
         return self
 
     def check_safe(self) -> None:
-        """Refuse to serve outside dev/test with an unset, short or built-in secret."""
+        """Refuse to serve outside dev/test with an unset, short or built-in secret, or without
+        the audit ledger's key."""
         if self.env in SAFE_ENVS:
             return
         secret = self.secret.get_secret_value()
@@ -108,6 +131,19 @@ class Settings(BaseSettings):
                 f"JIANDU_SECRET is too short for JIANDU_ENV={self.env} "
                 f"(at least {MIN_SECRET_LENGTH} characters)"
             )
+        self.ledger_keys_needed()
+
+    def ledger_keys_needed(self) -> None:
+        """Refuse outside dev/test without the log's key: the integrator signs with it in
+        `serve` (in-process transport) and `jiandu consume integrator`."""
+        if self.env in SAFE_ENVS or self.ledger_key_file is not None:
+            return
+        if self.transport == "kafka" and self.ledger_vkey:
+            return  # this process only serves and verifies; the integrator group signs
+        raise UnsafeSettingsError(
+            f"JIANDU_ENV={self.env} needs JIANDU_LEDGER_KEY_FILE (the audit ledger's signing "
+            "key; `jiandu audit keygen` writes one)"
+        )
 
     def supervising(self) -> bool:
         """Whether `serve` runs the supervision process and the daily rules sweep."""
@@ -137,6 +173,11 @@ class Settings(BaseSettings):
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema
         return env
+
+
+def split_keys(text: str) -> list[str]:
+    """Comma- or space-separated verifier keys."""
+    return [k for k in text.replace(",", " ").split() if k]
 
 
 def parse_postgres_url(url: str) -> dict[str, str]:

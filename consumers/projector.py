@@ -32,7 +32,7 @@ class BatchSource:
         raise NotImplementedError("the projector is fed by Kafka, not by reading the store")
 
     def history(self, originator_id: UUID, upto_version: int) -> list[Any]:
-        return list(self.store.events.get(originator_id, lte=upto_version))
+        return self.store.history(originator_id, upto_version)
 
 
 class _Poisoned(Exception):

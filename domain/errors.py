@@ -50,3 +50,20 @@ class InvalidValue(DomainError):
 
     status = 422
     title = "Invalid value"
+
+
+class HistoryBroken(DomainError):
+    """The stored history of an aggregate no longer folds: a version is missing or out of
+    place, so the event store was altered outside the platform (HTTP 500, named precisely)."""
+
+    status = 500
+    title = "Event store integrity error"
+
+    def __init__(self, aggregate_id: object, version: int, what: str = "is missing") -> None:
+        super().__init__(
+            f"the stored history of aggregate {aggregate_id} no longer folds: version {version} "
+            f"{what} (the event store was altered outside the platform; run `jiandu audit "
+            "verify` to find every altered position)"
+        )
+        self.aggregate_id = aggregate_id
+        self.version = version

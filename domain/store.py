@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, EventSourcingError
 from eventsourcing.persistence import (
     ApplicationRecorder,
     DatetimeAsISO,
@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from domain.errors import ConcurrentWrite, NotFound
+from domain.errors import ConcurrentWrite, HistoryBroken, NotFound
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -73,15 +73,28 @@ class Store(Application[UUID]):
         # (the supervision process) save atomically with the events they write.
         return self.factory.process_recorder()
 
-    def load(self, cls: type[A], aggregate_id: UUID, what: str) -> A:
-        """The aggregate of that id, or NotFound naming ``what``."""
+    def load(self, cls: type[A], aggregate_id: UUID, what: str, version: int | None = None) -> A:
+        """The aggregate of that id (at ``version``, default the latest), or NotFound naming
+        ``what``; HistoryBroken when its stored history no longer folds."""
         try:
-            aggregate: Aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id, version=version)
         except AggregateNotFoundError:
             raise NotFound(f"{what} not found") from None
+        except (EventSourcingError, AssertionError, AttributeError, TypeError):
+            self.history(aggregate_id, version)  # raises HistoryBroken naming the version
+            raise
         if not isinstance(aggregate, cls):
             raise NotFound(f"{what} not found")
         return aggregate
+
+    def history(self, aggregate_id: UUID, upto_version: int | None = None) -> list[Any]:
+        """An aggregate's events (up to a version), checked to fold: versions 1, 2, 3... with
+        none missing; HistoryBroken names the first that is missing."""
+        events = list(self.events.get(aggregate_id, lte=upto_version))
+        for expected, event in enumerate(events, start=1):
+            if event.originator_version != expected:
+                raise HistoryBroken(aggregate_id, expected)
+        return events
 
     def exists(self, aggregate_id: UUID) -> bool:
         """Whether any event was recorded for that id."""

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.cadre_state import CadreState
-from domain.errors import NotFound
+from domain.errors import HistoryBroken, NotFound
 from domain.ids import cadre_id, unit_id
 from domain.store import Store
 from projections import cadre_codec, time_travel
@@ -114,7 +114,7 @@ class ReadModels:
             rows = [r for r in rows if _instant(r["recorded_at"]) <= known_at]
         if not rows:
             raise NotFound(f"cadre {code} not found")
-        stored = {e.originator_version: e for e in self.store.events.get(cadre_id(code))}
+        stored = {e.originator_version: e for e in self.store.history(cadre_id(code))}
         events = []
         for r in rows:
             effective = _day(r["effective_date"])
@@ -125,6 +125,8 @@ class ReadModels:
             )
             if (retracted or r["type"] == "EntryRetracted") and not include_retracted:
                 continue
+            if r["version"] not in stored:
+                raise HistoryBroken(cadre_id(code), r["version"])
             events.append(
                 {
                     "position": r["position"],

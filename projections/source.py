@@ -29,4 +29,4 @@ class StoreSource:
         return [(n.id, decode(n)) for n in notifications]
 
     def history(self, originator_id: UUID, upto_version: int) -> list[Any]:
-        return list(self.store.events.get(originator_id, lte=upto_version))
+        return self.store.history(originator_id, upto_version)

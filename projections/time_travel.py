@@ -15,7 +15,7 @@ from domain.store import Store
 
 def known_events(store: Store, code: str, known_at: datetime | None) -> list[Any]:
     """A cadre's events recorded at or before ``known_at`` (all of them when None)."""
-    events: list[Any] = list(store.events.get(cadre_id(code)))
+    events: list[Any] = store.history(cadre_id(code))
     if known_at is not None:
         events = [e for e in events if e.timestamp <= known_at]
     if not events or not isinstance(events[0], ev.CadreRegistered):

@@ -188,7 +188,7 @@ def _entries(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def complaint_doc(p: Platform, complaint_id: str) -> dict[str, Any]:
     """The queue row, with the messages and notes of the record at the same version."""
     row = p.reads.complaint(complaint_id)
-    record: Complaint = p.store.repository.get(UUID(row["complaint_id"]), version=row["version"])
+    record = p.store.load(Complaint, UUID(row["complaint_id"]), "complaint", row["version"])
     return {
         "complaint_id": row["complaint_id"],
         "status": row["status"],

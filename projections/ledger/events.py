@@ -23,6 +23,14 @@ class StoredLog(Protocol):
         """Up to ``limit`` stored events after a position, in position order."""
         ...
 
+    def at(self, position: int) -> Notification | None:
+        """The stored event at a position, if there is one."""
+        ...
+
+    def plain(self, state: bytes) -> bytes:
+        """Stored state bytes without the store's encryption or compression, if any."""
+        ...
+
 
 class StoreLog:
     """The event store's notification log, through the library's recorder."""
@@ -36,8 +44,31 @@ class StoreLog:
     def read(self, after: int, limit: int) -> Sequence[Notification]:
         return self.store.recorder.select_notifications(start=after + 1, limit=limit)
 
+    def at(self, position: int) -> Notification | None:
+        found = self.store.recorder.select_notifications(start=position, limit=1)
+        return found[0] if found and found[0].id == position else None
+
+    def plain(self, state: bytes) -> bytes:
+        mapper = self.store.mapper
+        if mapper.cipher:
+            state = mapper.cipher.decrypt(state)
+        if mapper.compressor:
+            state = mapper.compressor.decompress(state)
+        return state
+
 
 _topics: dict[str, bytes] = {}
+_POSITION = b'"position":'
+
+
+def leaf_position(leaf: bytes) -> int:
+    """The position a leaf records (-1 when it records none)."""
+    start = leaf.find(_POSITION)
+    end = leaf.find(b",", start)
+    try:
+        return int(leaf[start + len(_POSITION) : end]) if start >= 0 and end >= 0 else -1
+    except ValueError:
+        return -1
 
 
 def leaf_of(event: Notification) -> bytes:

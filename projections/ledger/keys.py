@@ -85,6 +85,12 @@ class NoteSigner:
         return Signature(self.name, self.verifier.id, raw)
 
 
+def cosigning_key(key: VerifierKey) -> VerifierKey:
+    """The tlog-cosignature/v1 verifier key of the same Ed25519 public key."""
+    material = bytes([COSIGNATURE_V1]) + key.public_key
+    return VerifierKey(key.name, key_id(key.name, material), COSIGNATURE_V1, key.public_key)
+
+
 def write_key(path: Path, signer: NoteSigner) -> None:
     """Write a private key file readable by its owner only (mode 0600), and ``<path>.pub``
     beside it with the verifier key. An existing file is never overwritten."""

@@ -97,8 +97,29 @@ def test_prod_refuses_an_unset_default_or_short_secret(secret: str) -> None:
         settings.check_safe()
 
 
-def test_prod_accepts_a_private_secret() -> None:
-    Settings(env="prod", secret=SecretStr(PRIVATE_SECRET)).check_safe()
+def test_prod_accepts_a_private_secret_and_a_ledger_key(tmp_path: Path) -> None:
+    key = tmp_path / "ledger.key"
+    Settings(env="prod", secret=SecretStr(PRIVATE_SECRET), ledger_key_file=key).check_safe()
+
+
+def test_prod_refuses_to_serve_without_the_ledger_key() -> None:
+    settings = Settings(env="prod", secret=SecretStr(PRIVATE_SECRET))
+    with pytest.raises(UnsafeSettingsError, match="JIANDU_LEDGER_KEY_FILE"):
+        settings.check_safe()
+
+
+def test_a_kafka_api_replica_may_serve_with_the_verifier_key_only() -> None:
+    vkey = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
+    Settings(
+        env="prod", secret=SecretStr(PRIVATE_SECRET), store="postgres", transport="kafka",
+        postgres_url="postgresql://u@h/db", kafka_bootstrap="h:9092", ledger_vkey=vkey,
+    ).check_safe()  # fmt: skip
+
+
+@pytest.mark.parametrize("field", ["ledger_vkey", "ledger_previous_keys", "ledger_witness_keys"])
+def test_malformed_ledger_verifier_keys_are_rejected(field: str) -> None:
+    with pytest.raises(ValidationError, match=field):
+        Settings(**{field: "example.com/foo+530d903a+notakey"})
 
 
 def test_seal_key_is_derived_from_the_secret_unless_given() -> None:
