@@ -382,6 +382,10 @@ class PostgresViews(SqlViews):
 
     placeholder = "%s"
 
+    def ddl_type(self, column_type: str) -> str:
+        # Binary columns (the audit ledger's tiles) are BYTEA in PostgreSQL.
+        return "BYTEA" if column_type == "BLOB" else _ddl_type(column_type)
+
     def __init__(self, url: str, schema: str = "jiandu_views", pool_size: int = 4) -> None:
         from psycopg.errors import DeadlockDetected
         from psycopg_pool import ConnectionPool

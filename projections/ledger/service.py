@@ -112,12 +112,13 @@ class AuditLedger:
         with self._lock:
             found = self._reach.get(latest.size)
         if found is None:
-            found = Reach(latest.size, self._leafleaf_position(latest.size - 1))
+            found = Reach(latest.size, self.position_of(latest.size - 1))
             with self._lock:
                 self._reach = {latest.size: found}
         return found
 
-    def _leafleaf_position(self, index: int) -> int:
+    def position_of(self, index: int) -> int:
+        """The position of the event a leaf records."""
         bundle = self.tables.bundle(index // TILE_WIDTH)
         leaves = decode_entries(bundle.data) if bundle else []
         if len(leaves) <= index % TILE_WIDTH:
