@@ -3,6 +3,7 @@ ledger's StoredLog port), a ledger over SQLite views, and the tampering of real 
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import uuid
 from collections.abc import Sequence
@@ -97,3 +98,31 @@ def sql(path: Path, statement: str, *params: object) -> list[tuple[object, ...]]
         rows = conn.execute(statement, params).fetchall()
     conn.close()
     return rows
+
+
+COUNTY_TODAY = "2026-06-15"
+
+
+def county_env(data_dir: Path, **more: str) -> dict[str, str]:
+    """The JIANDU_* variables of a test platform over ``data_dir`` (SQLite)."""
+    return {"JIANDU_DATA_DIR": str(data_dir), "JIANDU_TODAY": COUNTY_TODAY,
+            "JIANDU_STORE": "sqlite", "JIANDU_ENV": "test", **more}  # fmt: skip
+
+
+def load_county(data_dir: Path) -> None:
+    """The demo county recorded into ``data_dir``, every event in the ledger, a checkpoint
+    signed over all of it (with the development key made in the data folder)."""
+    from typer.testing import CliRunner
+
+    from api.commands import audit, demo
+
+    runner = CliRunner()
+    for app, args in ((demo.app, ["load"]), (audit.app, ["integrate"])):
+        result = runner.invoke(app, args, env=county_env(data_dir))
+        assert result.exit_code == 0, result.output
+
+
+def copy_county(template: Path, to: Path) -> Path:
+    """A private copy of a loaded county's data folder."""
+    shutil.copytree(template, to)
+    return to
