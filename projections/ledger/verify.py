@@ -138,9 +138,15 @@ class _Pass:
 
     def _stored_events(self) -> Iterator[Notification]:
         after = 0
+        versions: dict[Any, int] = {}  # aggregate -> last version seen, in position order
         while True:
             batch = self.events.read(after, self.batch_size)
-            yield from batch
+            for event in batch:
+                last = versions.get(event.originator_id, 0)
+                if event.originator_version != last + 1:
+                    self.result.add(event.id, _unfolding(event, last))
+                versions[event.originator_id] = event.originator_version
+                yield event
             if not batch:
                 return
             after = batch[-1].id
@@ -351,6 +357,19 @@ def _edge(builder: TreeBuilder) -> Iterator[tuple[int, int]]:
     for level, hashes in enumerate(builder.edge):
         if hashes:
             yield level, builder.size >> (TILE_HEIGHT * (level + 1))
+
+
+def _unfolding(event: Notification, last: int) -> str:
+    expected = last + 1
+    what = (
+        f"version {expected} is missing"
+        if event.originator_version > expected
+        else f"version {event.originator_version} comes again after version {last}"
+    )
+    return (
+        f"the history of aggregate {event.originator_id} no longer folds at position "
+        f"{event.id}: {what}"
+    )
 
 
 def _inserted(event: Notification) -> str:

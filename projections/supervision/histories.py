@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
+from domain.errors import HistoryBroken
 from domain.ids import cadre_id, unit_id
 from domain.rules import CadreHistory, ComplaintHistory, Entry, UnitHistory
 from domain.store import Store
@@ -29,7 +30,11 @@ class Histories:
     def entries(self, originator_id: UUID) -> tuple[Entry, ...]:
         """Every event of one aggregate, in version order, with its position."""
         decode = self.store.mapper.to_domain_event
-        return tuple(Entry(n.id, decode(n)) for n in self._select(originator_id))
+        stored = self._select(originator_id)
+        for expected, n in enumerate(stored, start=1):
+            if n.originator_version != expected:
+                raise HistoryBroken(originator_id, expected)
+        return tuple(Entry(n.id, decode(n)) for n in stored)
 
     def cadre_by_id(self, originator_id: UUID) -> CadreHistory:
         """A cadre's history by aggregate id (empty when unknown)."""
