@@ -102,7 +102,8 @@ def build_transport(settings: Settings, store: Store, views: SqlViews) -> Transp
     if not settings.kafka_bootstrap:
         return None
     prefix = settings.kafka_group_prefix
-    groups = {role: f"{prefix}-{role}" for role in ("projector", "indexer", "supervisor")}
+    roles = ("projector", "indexer", "supervisor", "integrator")
+    groups = {role: f"{prefix}-{role}" for role in roles}
     names = [p.name for p in all_projections()]
     return TransportLag(
         settings.kafka_bootstrap, settings.kafka_topic, groups, store, views,

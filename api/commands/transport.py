@@ -15,6 +15,7 @@ from api.logging import configure_logging
 from api.settings import Settings
 from consumers.deadletter import DeadLetters
 from consumers.indexer import EnvelopeFeed, IndexerSink
+from consumers.integrator import IntegratorMember
 from consumers.lease import acquire, watch
 from consumers.loop import GroupConsumer, Sink
 from consumers.projector import ProjectorSink
@@ -158,6 +159,40 @@ def supervisor(batch_size: BatchSize = 500) -> None:
         run_group(settings, SupervisorSink(process, group), batch_size)
     finally:
         platform.close()
+
+
+@consume_app.command()
+def integrator(
+    lease_check: Annotated[
+        float, typer.Option(help="Seconds between checks that this member still integrates.")
+    ] = 5.0,
+) -> None:
+    """Append every stored event to the audit ledger and sign its checkpoints (woken by the
+    topic; reads the store in position order). One member integrates; others stand by."""
+    settings = kafka_settings()
+    assert settings.kafka_bootstrap is not None
+    stop, lost = stop_on_signals(), threading.Event()
+    lease = build_lease(settings, "ledger integrator")
+    if not acquire(lease, stop):
+        return
+    watch(lease, stop, lost, every_s=lease_check)
+    platform = build(settings)
+    try:
+        assert platform.ledger is not None
+        if platform.ledger.keys.signer is None:
+            typer.echo("jiandu: the integrator needs JIANDU_LEDGER_KEY_FILE", err=True)
+            raise typer.Exit(code=2)
+        member = IntegratorMember(
+            settings.kafka_bootstrap, settings.kafka_topic, platform.ledger.integrator,
+            group=f"{settings.kafka_group_prefix}-integrator",
+        )  # fmt: skip
+        member.run(stop)
+        log.info("%s stopped after %d events", member.group, member.appended)
+    finally:
+        platform.close()
+        lease.release()
+    if lost.is_set():
+        raise typer.Exit(code=1)
 
 
 @topics_app.command()

@@ -24,6 +24,7 @@ from projections.ledger.offline import Checkpoint, LedgerError, leaf_hash, verif
 from projections.ledger.storage import (
     Bundle,
     Head,
+    HeadMoved,
     LedgerTables,
     StoredCheckpoint,
     decode_entries,
@@ -89,6 +90,10 @@ class Integrator:
             if batch:
                 try:
                     self._append(edge, [(e.id, leaf_of(e)) for e in batch])
+                except HeadMoved:
+                    log.info("another integrator appended first; reloading the ledger's head")
+                    self._edge = None
+                    return 0
                 except BaseException:
                     self._edge = None  # reload what the database holds before going on
                     raise

@@ -40,6 +40,7 @@ class Problem:
 
     position: int | None
     text: str
+    secondary: bool = False  # a consequence (a broken fold) rather than the alteration itself
 
 
 @dataclass
@@ -62,11 +63,11 @@ class Verification:
         """The problem at the lowest position (a problem with no position comes last)."""
         if not self.problems:
             return None
-        return min(self.problems, key=lambda p: (p.position is None, p.position or 0))
+        return min(self.problems, key=lambda p: (p.position is None, p.position or 0, p.secondary))
 
-    def add(self, position: int | None, text: str) -> None:
+    def add(self, position: int | None, text: str, secondary: bool = False) -> None:
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(position, text))
+            self.problems.append(Problem(position, text, secondary))
         else:
             self.more += 1
 
@@ -144,7 +145,7 @@ class _Pass:
             for event in batch:
                 last = versions.get(event.originator_id, 0)
                 if event.originator_version != last + 1:
-                    self.result.add(event.id, _unfolding(event, last))
+                    self.result.add(event.id, _unfolding(event, last), secondary=True)
                 versions[event.originator_id] = event.originator_version
                 yield event
             if not batch:
