@@ -63,6 +63,23 @@ class TransportStatus(BaseModel):
     )
 
 
+class LedgerCheckpoint(BaseModel):
+    """The latest signed checkpoint."""
+
+    size: int
+    signed_at: str
+    cosignatures: int
+
+
+class LedgerStatus(BaseModel):
+    """The audit ledger: its leaves, how far behind the store it is, its latest checkpoint."""
+
+    size: int = Field(description="leaves (events) in the tree")
+    position: int = Field(description="position of the last event appended")
+    lag: int = Field(description="events stored but not appended yet")
+    checkpoint: LedgerCheckpoint | None
+
+
 class PlatformStatus(BaseModel):
     """The store's position and each projection's position and lag."""
 
@@ -72,6 +89,7 @@ class PlatformStatus(BaseModel):
     consumers: TransportStatus | None = Field(
         default=None, description="present when a Kafka broker is configured"
     )
+    ledger: LedgerStatus | None = Field(default=None, description="the audit ledger")
 
 
 # -- what commands wrote --------------------------------------------------------------------
@@ -183,6 +201,13 @@ class CadreView(BaseModel):
     version: int
 
 
+class LedgerReach(BaseModel):
+    """How far the audit ledger's latest signed checkpoint reaches."""
+
+    size: int = Field(description="the events (leaves) the latest checkpoint covers")
+    position: int = Field(description="the global position of the last event it covers")
+
+
 class TimelineEvent(BaseModel):
     """One recorded event of a cadre."""
 
@@ -193,6 +218,9 @@ class TimelineEvent(BaseModel):
     recorded_by: str = Field(description="the subject of the token that recorded it")
     data: dict[str, Any]
     retracted: bool
+    included_in_checkpoint: bool | None = Field(
+        None, description="whether the audit ledger's latest signed checkpoint covers it"
+    )
 
 
 class Timeline(BaseModel):
@@ -200,3 +228,6 @@ class Timeline(BaseModel):
 
     code: str
     events: list[TimelineEvent]
+    checkpoint: LedgerReach | None = Field(
+        None, description="the audit ledger's latest signed checkpoint (null before the first)"
+    )

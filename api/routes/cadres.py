@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth import Clerk, Reader
 from api.deps import Fresh, PlatformDep, short_read
+from api.ledger_marks import mark_timeline
 from api.responses import (
     CadreView,
     DispatchWritten,
@@ -446,6 +447,7 @@ def get_timeline(
 ) -> dict[str, Any]:
     """A cadre's events in effective-date order (position breaks ties)."""
     as_of, known_at = as_of_known_at(p, as_of, known_at)
-    return p.reads.timeline(
+    timeline = p.reads.timeline(
         code, as_of=as_of, known_at=known_at, include_retracted=include_retracted
     )
+    return mark_timeline(p, timeline)

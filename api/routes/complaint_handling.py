@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from api.auth import Intake, Overseer, Worker
 from api.bootstrap import Platform
 from api.deps import Fresh, PlatformDep
+from api.ledger_marks import complaint_standing
 from api.responses import Instant as InstantText
+from api.responses import LedgerReach
 from api.schemas import (
     LINE,
     PROBLEMS,
@@ -149,6 +151,22 @@ class HandlingStep(BaseModel):
     by: str = Field(description="the subject of the token that recorded it")
 
 
+class RecordedEvent(BaseModel):
+    """One stored event of the complaint."""
+
+    position: int
+    version: int
+    type: str
+    included_in_checkpoint: bool
+
+
+class ComplaintLedger(BaseModel):
+    """The complaint's events as the audit ledger sees them."""
+
+    checkpoint: LedgerReach | None
+    events: list[RecordedEvent]
+
+
 class ComplaintView(QueueEntry):
     """One complaint and its handling; the reporter's identity stays sealed."""
 
@@ -168,6 +186,10 @@ class ComplaintView(QueueEntry):
     messages: list[Exchange]
     notes: list[CaseNote]
     version: int
+    ledger: ComplaintLedger | None = Field(
+        None, description="its events' positions and whether the audit ledger's latest signed "
+        "checkpoint covers each",
+    )  # fmt: skip
 
 
 def _deadlines(row: dict[str, Any]) -> dict[str, Any]:
@@ -215,6 +237,7 @@ def complaint_doc(p: Platform, complaint_id: str) -> dict[str, Any]:
         "messages": _entries(record.messages),
         "notes": _entries(record.notes),
         "version": row["version"],
+        "ledger": complaint_standing(p, row["complaint_id"], row["version"]),
     }
 
 

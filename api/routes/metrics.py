@@ -61,7 +61,22 @@ def metrics(request: Request) -> PlainTextResponse:
         [({"projection": n, "transport": t}, f["lag"]) for t, ps in projections.items()
          for n, f in ps.items()],
     )  # fmt: skip
+    if platform.ledger is not None:
+        _ledger(out, platform.ledger.status(platform.store.position()))
     return PlainTextResponse(out.text(), media_type=CONTENT_TYPE)
+
+
+def _ledger(out: Exposition, status: dict[str, Any]) -> None:
+    out.gauge("jiandu_ledger_size", "Leaves (events) in the audit ledger's tree.",
+              [({}, status["size"])])  # fmt: skip
+    out.gauge("jiandu_ledger_lag_events", "Events stored but not yet in the audit ledger.",
+              [({}, status["lag"])])  # fmt: skip
+    checkpoint = status["checkpoint"] or {"size": 0, "cosignatures": 0}
+    out.gauge("jiandu_ledger_checkpoint_size", "Leaves covered by the latest signed checkpoint.",
+              [({}, checkpoint["size"])])  # fmt: skip
+    out.gauge("jiandu_ledger_checkpoint_cosignatures",
+              "Witness cosignatures on the latest checkpoint.",
+              [({}, checkpoint["cosignatures"])])  # fmt: skip
 
 
 def _transport(out: Exposition, snapshot: dict[str, Any]) -> None:

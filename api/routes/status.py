@@ -50,6 +50,9 @@ def status(request: Request) -> dict[str, Any]:
     projections = platform.follower.lag()
     if platform.settings.supervising():  # the supervision process following the log in-process
         projections["supervision"] = platform.supervision.supervisor.lag()
+    ledger = platform.ledger.status(head) if platform.ledger is not None else None
+    if ledger is not None:
+        projections["ledger"] = {"position": ledger["position"], "lag": ledger["lag"]}
     if platform.search is not None:
         try:  # the search index's lag; an engine that does not answer shows in /readyz
             projections["search"] = platform.search.lag(head)
@@ -60,4 +63,5 @@ def status(request: Request) -> dict[str, Any]:
         "projections": projections,
         "mode": platform.mode,
         "consumers": platform.transport.snapshot() if platform.transport else None,
+        "ledger": ledger,
     }

@@ -79,6 +79,19 @@ class AuditLedger:
             "witness_keys": [str(k) for k in self.keys.witnesses],
         }
 
+    def status(self, store_position: int) -> dict[str, Any]:
+        """Leaves, position and lag behind the store, and the latest checkpoint."""
+        head = self.tables.head()
+        latest = self.tables.checkpoint()
+        checkpoint = None
+        if latest is not None:
+            cosigned = len(self.tables.cosignatures(latest.size))
+            checkpoint = {"size": latest.size, "signed_at": latest.signed_at,
+                          "cosignatures": cosigned}  # fmt: skip
+        lag = max(store_position - head.position, 0)
+        return {"size": head.size, "position": head.position, "lag": lag,
+                "checkpoint": checkpoint}  # fmt: skip
+
     # -- checkpoints ------------------------------------------------------------------------
 
     def stored_checkpoint(self, size: int | None = None) -> StoredCheckpoint:

@@ -83,7 +83,13 @@ def test_the_key_and_the_latest_checkpoint(client: TestClient) -> None:
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     checkpoint, _, _ = open_checkpoint(response.text, [key])
     assert checkpoint.origin == key.name
-    assert checkpoint.size == client.get("/api/v1/status").json()["position"]
+    status = client.get("/api/v1/status").json()
+    assert checkpoint.size == status["position"]
+    assert status["ledger"]["size"] == status["position"] and status["ledger"]["lag"] == 0
+    assert status["ledger"]["checkpoint"]["size"] == checkpoint.size
+    assert status["projections"]["ledger"] == {"position": status["position"], "lag": 0}
+    metrics = client.get("/metrics").text
+    assert f"jiandu_ledger_checkpoint_size {checkpoint.size}" in metrics
 
 
 def test_every_kept_checkpoint_is_signed_and_extends_the_one_before(client: TestClient) -> None:
@@ -255,3 +261,30 @@ def _rewrite(content: bytes, name: str, change: Any, folder: Path) -> Path:
             data = source.read(item)
             target.writestr(item, change(data) if item == name else data)
     return _bundle(out.getvalue(), folder, f"{len(list(folder.iterdir()))}.zip")
+
+
+def test_timelines_and_complaints_say_what_the_latest_checkpoint_covers(county: Path) -> None:
+    with serve(county, today=TODAY, ledger_checkpoint_seconds=86_400.0) as client:
+        event = timeline_event(client, "Admonished")
+        code = event["code"]
+        written = client.post(
+            f"/api/v1/cadres/{code}/admonishments", headers=bearer("clerk"),
+            json={"date": "2026-06-10", "authority": "县纪委", "reason": "工作作风问题"},
+        )  # fmt: skip
+        assert written.status_code == 201, written.text
+        new = written.json()["position"]
+        timeline = client.get(f"/api/v1/cadres/{code}/timeline", headers=AUDITOR,
+                              params={"min_position": new}).json()  # fmt: skip
+        reach = timeline["checkpoint"]
+        assert reach is not None and reach["position"] < new
+        marks = {e["position"]: e["included_in_checkpoint"] for e in timeline["events"]}
+        assert marks.pop(new) is False
+        assert marks and all(marks.values())
+        rows = client.get("/api/v1/complaints", headers=bearer("inspector")).json()["complaints"]
+        detail = client.get(f"/api/v1/complaints/{rows[0]['complaint_id']}",
+                            headers=AUDITOR).json()  # fmt: skip
+        ledger = detail["ledger"]
+        assert [e["version"] for e in ledger["events"]] == list(range(1, detail["version"] + 1))
+        assert ledger["events"][0]["type"] == "ComplaintFiled"
+        assert all(e["included_in_checkpoint"] for e in ledger["events"])
+        assert ledger["checkpoint"] == reach
