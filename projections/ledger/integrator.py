@@ -82,8 +82,9 @@ class Integrator:
         """The position of the last event appended."""
         return self.tables.head().position
 
-    def run_once(self) -> int:
-        """Append one batch and sign a checkpoint if one is due; returns the events read."""
+    def run_once(self, sign: bool = True) -> int:
+        """Append one batch and (unless told not to) sign a checkpoint if one is due; returns
+        the events read."""
         with self.lock:
             edge = self._edge or self._load()
             batch = self.events.read(edge.head.position, self.batch_size)
@@ -97,14 +98,17 @@ class Integrator:
                 except BaseException:
                     self._edge = None  # reload what the database holds before going on
                     raise
-            self.sign_if_due()
+            if sign:
+                self.sign_if_due()
             return len(batch)
 
-    def catch_up(self, on_progress: Callable[[int, int], None] | None = None) -> int:
+    def catch_up(
+        self, on_progress: Callable[[int, int], None] | None = None, sign: bool = True
+    ) -> int:
         """Append until the store's position at the start is covered; returns events read."""
         target, done = self.events.head(), 0
         while self.position() < target:
-            count = self.run_once()
+            count = self.run_once(sign)
             if not count:
                 break
             done += count

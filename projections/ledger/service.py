@@ -230,7 +230,7 @@ class AuditLedger:
 
     def sign_now(self, also: Sequence[NoteSigner] = ()) -> StoredCheckpoint | None:
         """Append what the store holds and sign a checkpoint at once (if the tree grew)."""
-        self.integrator.catch_up()
+        self.integrator.catch_up(sign=False)  # the checkpoint below is the one signed
         return self.integrator.sign_if_due(force=True, also=also)
 
     def checkpoint_of(self, stored: StoredCheckpoint) -> Checkpoint:

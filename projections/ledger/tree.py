@@ -117,6 +117,11 @@ class TreeBuilder:
         """The root of the tree as it stands."""
         return root_of_edge(self.edge)
 
+    def completed(self) -> list[Tile]:
+        """The full tiles completed since the last call (or drain)."""
+        tiles, self._full = self._full, []
+        return tiles
+
     def drain(self) -> list[Tile]:
         """The tiles completed or grown since the last drain (full ones first, then the
         non-empty partial tiles of the levels that changed)."""

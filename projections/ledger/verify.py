@@ -112,6 +112,7 @@ class _Pass:
         entries = _Peekable(self._entries(head.size))
         tiles0 = self.tables.tiles(0)
         tile: tuple[int, bytes] | None = None
+        pending: list[bytes] = []  # leaf hashes not yet added to the recomputed tree
         for index, entry in entries:
             while tile is None or tile[0] < index // TILE_WIDTH:
                 tile = next(tiles0, None)
@@ -129,11 +130,16 @@ class _Pass:
                 next(stored)
             else:
                 event = None
-            stored_hash = self._leaf(index, position, entry, event, tile, entries, stored)
-            self.builder.append([stored_hash])
-            self._check_tiles()
-            if self.builder.size in roots:
-                self._check_root(roots[self.builder.size])
+            pending.append(self._leaf(index, position, entry, event, tile, entries, stored))
+            size = index + 1
+            if size % TILE_WIDTH == 0 or size in roots:  # a tile completes, or a checkpoint
+                self.builder.append(pending)
+                pending = []
+                self._check_tiles()
+                if size in roots:
+                    self._check_root(roots[size])
+        self.builder.append(pending)
+        self._check_tiles()
         self._finish(head, stored, checkpoints)
         return self.result
 
@@ -216,10 +222,9 @@ class _Pass:
         return stored_hash
 
     def _check_tiles(self) -> None:
-        for tile in self.builder.drain():
-            if tile.level == 0 or tile.width < TILE_WIDTH:
-                continue  # level 0 is checked leaf by leaf; partial tiles at the end
-            self._compare(tile)
+        for tile in self.builder.completed():
+            if tile.level:  # level 0 is checked leaf by leaf; partial tiles at the end
+                self._compare(tile)
 
     def _compare(self, tile: Tile) -> None:
         stored = self.tables.tile(tile.level, tile.index)

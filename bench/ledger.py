@@ -1,0 +1,152 @@
+"""Benchmark: the audit ledger over 1,000,000+ stored events (SQLite), against a bare pass.
+
+In the same run, on the same store:
+- bare: read every stored event (`select_notifications`, batches of 5,000) and hash its stored
+  bytes with `hashlib.sha256` (the least any verifier of the stored bytes must do);
+- integrate: append every event to a fresh ledger (leaves, tiles, entry bundles in a SQLite
+  views file; checkpoints signed every 1,000 events);
+- verify: `jiandu audit verify`'s ledger check of all of it (every leaf, tile and checkpoint);
+each printed in events/s with its ratio to the bare pass (target >= 0.5). Then the import
+benchmark (`bench.import_events`' careers) into a fresh store, alone and with an integrator
+following the same store beside it (in another process, as `jiandu consume integrator` runs,
+and in a thread of the importing process, as in `jiandu serve`): the import's loss.
+
+    python -m bench.ledger --events 1000000 --store .cache/bench/events-1m.sqlite3
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import multiprocessing
+import os
+import tempfile
+import threading
+import time
+from typing import Any
+
+from bench.import_events import run_jiandu, store_env
+from bench.rebuild import env_for, generate
+from domain.store import Store
+from projections.ledger.events import StoreLog
+from projections.ledger.integrator import CheckpointPolicy, Integrator
+from projections.ledger.keys import NoteSigner
+from projections.ledger.storage import LedgerTables
+from projections.ledger.verify import verify_ledger
+from projections.sql import SqliteViews
+
+BATCH = 5000
+
+
+def bare_pass(store: Store) -> tuple[int, float]:
+    """Read every stored event and hash its stored bytes."""
+    started, count, after = time.perf_counter(), 0, 0
+    sha256 = hashlib.sha256
+    while batch := store.recorder.select_notifications(start=after + 1, limit=BATCH):
+        for event in batch:
+            sha256(event.state).digest()
+        count += len(batch)
+        after = batch[-1].id
+    return count, time.perf_counter() - started
+
+
+def integrate(store: Store, views_file: str, signer: NoteSigner) -> tuple[int, float]:
+    """Append every event to a fresh ledger."""
+    tables = LedgerTables(SqliteViews(views_file))
+    integrator = Integrator(StoreLog(store), tables, signer, CheckpointPolicy(every=1000), BATCH)
+    started = time.perf_counter()
+    count = integrator.catch_up()
+    integrator.sign_if_due(force=True)
+    return count, time.perf_counter() - started
+
+
+def verify(store: Store, views_file: str, signer: NoteSigner) -> tuple[int, float]:
+    """Verify the whole ledger against the store."""
+    tables = LedgerTables(SqliteViews(views_file))
+    started = time.perf_counter()
+    result = verify_ledger(StoreLog(store), tables, [signer.verifier], batch_size=BATCH)
+    seconds = time.perf_counter() - started
+    if not result.ok:
+        raise SystemExit(f"verification failed: {result.first}")
+    return result.checked, seconds
+
+
+def follow(env: dict[str, str], views_file: str, stop: Any) -> None:
+    """An integrator following a store until ``stop`` is set (a child process's target)."""
+    store = Store(env=env)
+    tables = LedgerTables(SqliteViews(views_file))
+    signer = NoteSigner.generate("bench.jiandu.example/ledger")
+    integrator = Integrator(StoreLog(store), tables, signer, CheckpointPolicy(), BATCH)
+    while not stop.is_set():
+        if not integrator.run_once():
+            stop.wait(0.2)
+    integrator.catch_up()
+
+
+def imports(cadres: int, batch: int) -> dict[str, float]:
+    """Import rates alone, with an integrator process beside, with an integrator thread."""
+    rates = {}
+    for mode in ("alone", "process", "thread", "alone again"):
+        env = store_env("sqlite", None)
+        views_file = os.path.join(tempfile.mkdtemp(prefix="jiandu-ledger-"), "views.sqlite3")
+        Store(env=env).close()  # the tables exist before the follower starts
+        stop: Any
+        if mode == "process":
+            stop = multiprocessing.Event()
+            worker: Any = multiprocessing.Process(target=follow, args=(env, views_file, stop))
+        else:
+            stop = threading.Event()
+            worker = threading.Thread(target=follow, args=(env, views_file, stop), daemon=True)
+        if mode in ("process", "thread"):
+            worker.start()
+        events, seconds = run_jiandu(env, cadres, batch)
+        rates[mode] = events / seconds
+        print(f"  import, integrator {mode}: {events} events, {events / seconds:,.0f} events/s",
+              flush=True)  # fmt: skip
+        stop.set()
+        if mode in ("process", "thread"):
+            worker.join()
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--store", help="reuse (or create) this SQLite event store")
+    parser.add_argument("--cadres", type=int, default=6000, help="careers of the import part")
+    parser.add_argument("--batch", type=int, default=50, help="cadres per import batch")
+    args = parser.parse_args()
+    path = args.store or os.path.join(tempfile.mkdtemp(prefix="jiandu-bench-"), "events.sqlite3")
+    if not os.path.exists(path):
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        started = time.perf_counter()
+        generate(path, args.events)
+        print(f"generated the store in {time.perf_counter() - started:.0f} s: {path}")
+    store = Store(env=env_for(path))
+    views_file = os.path.join(tempfile.mkdtemp(prefix="jiandu-ledger-"), "views.sqlite3")
+    signer = NoteSigner.generate("bench.jiandu.example/ledger")
+    figures = {}
+    for name, run in (
+        ("bare", lambda: bare_pass(store)),
+        ("integrate", lambda: integrate(store, views_file, signer)),
+        ("verify", lambda: verify(store, views_file, signer)),
+        ("bare again", lambda: bare_pass(store)),
+    ):
+        count, seconds = run()
+        figures[name] = (count, seconds)
+        print(f"  {name}: {count} events in {seconds:.1f} s ({count / seconds:,.0f}/s)", flush=True)
+    bare = min(s for name, (_, s) in figures.items() if name.startswith("bare"))
+    print(f"{'phase':10} {'events':>9} {'seconds':>8} {'events/s':>10}  ratio to bare (best)")
+    for name, (count, seconds) in figures.items():
+        print(f"{name:10} {count:9d} {seconds:8.1f} {count / seconds:10,.0f}  {bare / seconds:.2f}")
+    rates = imports(args.cadres, args.batch)
+    alone = max(rates["alone"], rates["alone again"])
+    for mode in ("process", "thread"):
+        print(f"import with an integrator {mode}: {rates[mode] / alone:.2f} of the import alone "
+              f"(loss {1 - rates[mode] / alone:.0%})")  # fmt: skip
+    print(json.dumps({"phases": figures, "imports": rates}))
+
+
+if __name__ == "__main__":
+    main()
