@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from typing import Protocol
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
@@ -58,6 +59,7 @@ class StoreLog:
 
 
 _topics: dict[str, bytes] = {}
+_ids: dict[int, bytes] = {}  # an aggregate id's text, by its number (str(UUID) is slow)
 _POSITION = b'"position":'
 
 
@@ -71,16 +73,29 @@ def leaf_position(leaf: bytes) -> int:
         return -1
 
 
+def _aggregate(originator: UUID | str) -> bytes:
+    if not isinstance(originator, UUID):
+        return originator.encode()
+    number = originator.int
+    text = _ids.get(number)
+    if text is None:
+        if len(_ids) > 100_000:
+            _ids.clear()
+        text = _ids[number] = str(originator).encode()
+    return text
+
+
 def leaf_of(event: Notification) -> bytes:
     """The leaf of a stored event: `offline.leaf_bytes` spelled out for speed (a test keeps
     the two identical)."""
     topic = _topics.get(event.topic)
     if topic is None:
         topic = _topics[event.topic] = json.dumps(event.topic, ensure_ascii=False).encode()
+    aggregate = _aggregate(event.originator_id)
     return (
         b'{"aggregate_id":"%s","position":%d,"state_sha256":"%s","topic":%s,"v":1,"version":%d}'
         % (
-            str(event.originator_id).encode(),
+            aggregate,
             event.id,
             hashlib.sha256(event.state).hexdigest().encode(),
             topic,

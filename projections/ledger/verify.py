@@ -12,10 +12,13 @@ the checkpoints without the log's key.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from array import array
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Generic, TypeVar
 
 from eventsourcing.persistence import Notification
@@ -107,41 +110,81 @@ class _Pass:
     def run(self) -> Verification:
         head = self.tables.head()
         checkpoints = self.tables.checkpoints()
-        roots = {c.size: c for c in checkpoints}
-        stored = _Peekable(self._stored_events())
-        entries = _Peekable(self._entries(head.size))
-        tiles0 = self.tables.tiles(0)
-        tile: tuple[int, bytes] | None = None
-        pending: list[bytes] = []  # leaf hashes not yet added to the recomputed tree
-        for index, entry in entries:
-            while tile is None or tile[0] < index // TILE_WIDTH:
-                tile = next(tiles0, None)
-                if tile is None:
+        self.roots = {c.size: c for c in checkpoints}
+        stored = _Stream(self._stored_events())
+        entries = _Stream(self._entries(head.size))
+        self.tiles0 = _Tiles(self.tables.tiles(0))
+        fast = True
+        while True:
+            if fast:  # whole batches, while everything agrees (the usual case)
+                chunk = entries.take(self.batch_size)
+                if not chunk:
                     break
-            position = leaf_position(entry)
-            if self.positions and position <= self.positions[-1]:
-                self.result.add(position, f"ledger entry {index} repeats or reorders a position")
-            self.positions.append(position)
-            event = stored.peek()
-            while event is not None and event.id < position:
-                self.result.add(event.id, _inserted(next(stored)))
-                event = stored.peek()
-            if event is not None and event.id == position:
-                next(stored)
-            else:
-                event = None
-            pending.append(self._leaf(index, position, entry, event, tile, entries, stored))
-            size = index + 1
-            if size % TILE_WIDTH == 0 or size in roots:  # a tile completes, or a checkpoint
-                self.builder.append(pending)
-                pending = []
-                self._check_tiles()
-                if size in roots:
-                    self._check_root(roots[size])
-        self.builder.append(pending)
-        self._check_tiles()
+                events = stored.take(len(chunk))
+                if self._agree(chunk, events):
+                    continue
+                entries.push_front(chunk)
+                stored.push_front(events)
+                fast = False  # from the first disagreement on, leaf by leaf
+            item = next(entries, None)
+            if item is None:
+                break
+            self._one(item[0], item[1], entries, stored)
+        self._grow([])
         self._finish(head, stored, checkpoints)
         return self.result
+
+    def _agree(self, chunk: list[tuple[int, bytes]], events: list[Notification]) -> bool:
+        """Take a batch at once when its stored events, entries and tile hashes all agree."""
+        leaves = [leaf_of(e) for e in events]
+        if len(leaves) != len(chunk) or leaves != [entry for _, entry in chunk]:
+            return False
+        sha256 = hashlib.sha256
+        hashes = [sha256(b"\x00" + leaf).digest() for leaf in leaves]
+        first = chunk[0][0]
+        if self.tiles0.hashes(first, first + len(hashes)) != b"".join(hashes):
+            return False
+        if self.positions and events[0].id <= self.positions[-1]:
+            return False
+        self.positions.extend(e.id for e in events)
+        self.result.checked += len(events)
+        self.tiles0.forget((first + len(hashes)) // TILE_WIDTH)
+        self._grow(hashes)
+        return True
+
+    def _one(
+        self, index: int, entry: bytes, entries: _Stream[tuple[int, bytes]],
+        stored: _Stream[Notification],
+    ) -> None:  # fmt: skip
+        """Check one leaf against the store, its entry and its tile, and say what differs."""
+        position = leaf_position(entry)
+        if self.positions and position <= self.positions[-1]:
+            self.result.add(position, f"ledger entry {index} repeats or reorders a position")
+        self.positions.append(position)
+        event = stored.peek()
+        while event is not None and event.id < position:
+            self.result.add(event.id, _inserted(next(stored)))
+            event = stored.peek()
+        if event is not None and event.id == position:
+            next(stored)
+        else:
+            event = None
+        tile = self.tiles0.tile(index // TILE_WIDTH)
+        self.tiles0.forget(index // TILE_WIDTH)
+        self._grow([self._leaf(index, position, entry, event, tile, entries, stored)])
+
+    def _grow(self, hashes: list[bytes]) -> None:
+        """Add leaf hashes to the recomputed tree, checking every tile it completes and every
+        checkpoint size it passes."""
+        at = 0
+        start = self.builder.size
+        for size in sorted(s for s in self.roots if start < s <= start + len(hashes)):
+            self.builder.append(hashes[at : size - start])
+            at = size - start
+            self._check_tiles()
+            self._check_root(self.roots[size])
+        self.builder.append(hashes[at:])
+        self._check_tiles()
 
     def _stored_events(self) -> Iterator[Notification]:
         after = 0
@@ -184,8 +227,8 @@ class _Pass:
         entry: bytes,
         event: Notification | None,
         tile: tuple[int, bytes] | None,
-        entries: _Peekable[tuple[int, bytes]],
-        stored: _Peekable[Notification],
+        entries: _Stream[tuple[int, bytes]],
+        stored: _Stream[Notification],
     ) -> bytes:
         """Check one leaf; returns the hash the recomputed tree takes for it."""
         entry_hash = leaf_hash(entry)
@@ -301,7 +344,7 @@ class _Pass:
                                     f"{checkpoint.size} does not verify: {error}")  # fmt: skip
 
     def _finish(
-        self, head: Head, stored: _Peekable[Notification], checkpoints: list[StoredCheckpoint]
+        self, head: Head, stored: _Stream[Notification], checkpoints: list[StoredCheckpoint]
     ) -> None:
         self.result.leaves = self.builder.size
         for level, index in _edge(self.builder):
@@ -335,28 +378,73 @@ class _Pass:
 T = TypeVar("T")
 
 
-class _Peekable(Generic[T]):
-    """An iterator that can show its next item."""
+class _Stream(Generic[T]):
+    """An iterator that can show its next item, hand out several, and take some back."""
 
     def __init__(self, items: Iterator[T]) -> None:
         self._items = items
-        self._next: list[T] = []
+        self._front: deque[T] = deque()
 
-    def __iter__(self) -> _Peekable[T]:
+    def __iter__(self) -> _Stream[T]:
         return self
 
     def __next__(self) -> T:
-        if self._next:
-            return self._next.pop()
+        if self._front:
+            return self._front.popleft()
         return next(self._items)
 
     def peek(self) -> T | None:
-        if not self._next:
+        if not self._front:
             try:
-                self._next.append(next(self._items))
+                self._front.append(next(self._items))
             except StopIteration:
                 return None
-        return self._next[0]
+        return self._front[0]
+
+    def take(self, count: int) -> list[T]:
+        taken = [self._front.popleft() for _ in range(min(count, len(self._front)))]
+        taken += islice(self._items, count - len(taken))
+        return taken
+
+    def push_front(self, items: list[T]) -> None:
+        self._front.extendleft(reversed(items))
+
+
+class _Tiles:
+    """The stored level-0 tiles, read forward once."""
+
+    def __init__(self, tiles: Iterator[tuple[int, bytes]]) -> None:
+        self._tiles = tiles
+        self._held: dict[int, bytes] = {}
+        self._last = -1
+
+    def tile(self, index: int) -> tuple[int, bytes] | None:
+        """The stored tile of that index (None when it is not stored)."""
+        while self._last < index:
+            found = next(self._tiles, None)
+            if found is None:
+                self._last = 1 << 62
+                break
+            self._last = found[0]
+            self._held[found[0]] = found[1]
+        data = self._held.get(index)
+        return (index, data) if data is not None else None
+
+    def forget(self, before: int) -> None:
+        """Drop the tiles before that index (they will not be asked for again)."""
+        for old in [i for i in self._held if i < before]:
+            del self._held[old]
+
+    def hashes(self, first: int, end: int) -> bytes:
+        """The stored leaf hashes of leaves ``first`` to ``end - 1``."""
+        parts = []
+        for index in range(first // TILE_WIDTH, (end - 1) // TILE_WIDTH + 1):
+            found = self.tile(index)
+            data = found[1] if found else b""
+            lo = max(first - index * TILE_WIDTH, 0) * 32
+            hi = (min(end, (index + 1) * TILE_WIDTH) - index * TILE_WIDTH) * 32
+            parts.append(data[lo:hi])
+        return b"".join(parts)
 
 
 def _edge(builder: TreeBuilder) -> Iterator[tuple[int, int]]:

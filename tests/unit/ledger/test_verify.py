@@ -149,3 +149,19 @@ def test_events_removed_from_the_end_with_their_leaves(
 
 def _position(ledger: AuditLedger, index: int) -> int:
     return ledger.position_of(index)
+
+
+@pytest.mark.parametrize("batch", [1, 7, 256, 5000])
+def test_small_and_large_batches_find_the_same(
+    ledger: AuditLedger, log: FakeLog, batch: int
+) -> None:
+    from projections.ledger.verify import verify_ledger
+
+    keys = ledger.keys.log_keys()
+    untouched = verify_ledger(log, ledger.tables, keys, batch_size=batch)
+    assert untouched.ok and untouched.checked == len(log.events)
+    i = next(i for i, e in enumerate(log.events) if e.id == 333)
+    log.events[i] = dataclasses.replace(log.events[i], state=b"{}")
+    log.events = [e for e in log.events if e.id != 444]
+    found = verify_ledger(log, ledger.tables, keys, batch_size=batch)
+    assert [p.position for p in found.problems if not p.secondary] == [333, 444]
