@@ -16,7 +16,6 @@ from projections.ledger.integrator import Integrator
 from projections.ledger.keys import NoteSigner
 from projections.ledger.offline import (
     COSIGNATURE_V1,
-    Checkpoint,
     LedgerError,
     TlogProof,
     VerifierKey,
@@ -232,14 +231,6 @@ class AuditLedger:
         """Append what the store holds and sign a checkpoint at once (if the tree grew)."""
         self.integrator.catch_up(sign=False)  # the checkpoint below is the one signed
         return self.integrator.sign_if_due(force=True, also=also)
-
-    def checkpoint_of(self, stored: StoredCheckpoint) -> Checkpoint:
-        """The parsed checkpoint of a kept note."""
-        return Checkpoint.parse(parse_note(stored.note).text)
-
-    def root(self, size: int) -> bytes:
-        """The root of the tree of that size, from the tiles."""
-        return TiledTree(self.tables.tile).root(size)
 
 
 def encode_hashes(hashes: Sequence[bytes]) -> list[str]:

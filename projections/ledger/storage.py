@@ -153,10 +153,6 @@ class LedgerTables:
                 return
             after = int(rows[-1][0])
 
-    def levels(self) -> list[int]:
-        """The tile levels present."""
-        return [int(r[0]) for r in self._rows(f"SELECT DISTINCT level FROM {TILES.name}")]
-
     def bundle(self, index: int) -> Bundle | None:
         """An entry bundle by index."""
         rows = self._rows(
