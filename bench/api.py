@@ -114,8 +114,16 @@ def load(
     }
 
 
+def bench_env(data: Path) -> dict[str, str]:
+    """The environment of the server and the commands: the development defaults (a secret
+    and seal key made in the data folder), no supervision (its background work is not what is
+    measured)."""
+    dev = {"JIANDU_ENV": "dev", "JIANDU_DATA_DIR": str(data), "JIANDU_SUPERVISE": "0"}
+    return {**os.environ, **dev}
+
+
 def jiandu(data: Path, *args: str) -> str:
-    env = {**os.environ, "JIANDU_DATA_DIR": str(data), "JIANDU_SUPERVISE": "0"}
+    env = bench_env(data)
     command = [sys.executable, "-c", "from api.cli import main; main()", *args]
     return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
 
@@ -134,7 +142,7 @@ def main() -> None:
         jiandu(data, "demo", "load")
     token = jiandu(data, "token", "issue", "--role", "inspector", "--subject", "bench").strip()
     port, bare_port = free_port(), free_port()
-    env = {**os.environ, "JIANDU_DATA_DIR": str(data), "JIANDU_SUPERVISE": "0"}
+    env = bench_env(data)
     server = subprocess.Popen(
         [sys.executable, "-c", "from api.cli import main; main()", "serve", "--port", str(port)],
         env=env,
