@@ -11,6 +11,7 @@ from api.ui.pages import (
     cadres,
     complaints,
     findings,
+    ledger,
     overview,
     public,
     records,
@@ -22,7 +23,8 @@ from api.ui.pages import (
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files; errors on page paths become pages."""
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
-    for module in (signin, overview, search, cadres, records, findings, complaints, public):
+    pages = (signin, overview, search, cadres, records, findings, complaints, ledger, public)
+    for module in pages:
         app.include_router(module.router)
     install_error_pages(app)
     app.add_middleware(PageHeaders)

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import PlatformDep
+from api.ledger_marks import mark_timeline
 from api.routes.common import as_of_known_at
 from api.ui.describe import describe, facts, units_of
 from api.ui.forms import beijing_instant
@@ -101,6 +102,7 @@ def _file(
     today = p.clock.today()
     doc = p.reads.cadre(code, today=today, as_of=as_of, known_at=known_at)
     timeline = p.reads.timeline(code, as_of=as_of, known_at=known_at, include_retracted=True)
+    timeline = mark_timeline(p, timeline)  # which events the latest signed checkpoint covers
     events = timeline["events"]
     findings: list[dict[str, Any]] = []
     if overseer:
@@ -121,5 +123,6 @@ def _file(
     return {
         "doc": doc, "events": events, "findings": findings, "evidence": evidence,
         "names": looked_up, "as_of": as_of, "known_at": known_at,
+        "checkpoint": timeline.get("checkpoint"),
         "travelling": as_of is not None or known_at is not None,
     }  # fmt: skip

@@ -30,6 +30,7 @@ Overseer = Annotated[Staff, staff_with(*OVERSEERS)]
 Worker = Annotated[Staff, staff_with(*WORKERS)]
 IntakeClerk = Annotated[Staff, staff_with("intake")]
 Clerk = Annotated[Staff, staff_with("clerk")]
+AuditorStaff = Annotated[Staff, staff_with("auditor")]
 
 
 def context(p: Platform, staff: Staff, nav: str, **values: Any) -> dict[str, Any]:

@@ -33,6 +33,9 @@ def county_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         platform.follower.catch_up()
         assert platform.search is not None
         platform.search.catch_up()
+        assert platform.ledger is not None
+        platform.ledger.integrator.catch_up()
+        platform.ledger.sign_now()  # a checkpoint that covers the whole county
     finally:
         platform.close()
     return data_dir

@@ -208,6 +208,18 @@ def test_a_retraction_is_struck_through_and_known_at_undoes_it(
     accessible(page)
 
 
+def test_an_auditor_verifies_the_ledger(watched: Watched, shots: Path, example_cadre: str) -> None:
+    page = watched.sign_in("auditor")
+    page.get_by_role("navigation").get_by_role("link", name="审计账本").click()
+    expect(page.locator("#h-reach + dl")).to_contain_text("最新检查点")
+    page.get_by_role("button", name="开始核验").click()
+    expect(page.locator("#ledger .flash")).to_contain_text("核验通过")
+    accessible(page)
+    shoot(page, shots, "ledger")
+    page.goto(f"{watched.base}/ui/cadres/{example_cadre}")
+    expect(page.locator(".timeline .sealed").first).to_contain_text("已签入")
+
+
 def test_acknowledge_a_finding(watched: Watched, shots: Path) -> None:
     page = watched.sign_in("inspector", "纪委-赵检查")
     page.click("nav >> text=问题线索")

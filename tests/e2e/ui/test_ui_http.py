@@ -552,3 +552,59 @@ def test_the_make_run_link_signs_in_while_the_server_is_still_catching_up(
                            follow_redirects=False)  # fmt: skip
         assert used.status_code == 303, used.text
         assert client.get("/ui/").status_code == 200
+
+
+def test_the_ledger_page_shows_the_checkpoint_and_verifies_for_auditors(
+    pages: TestClient, example_cadre: str
+) -> None:
+    sign_in(pages, "inspector")
+    assert pages.get("/ui/ledger").status_code == 403
+    sign_in(pages, "auditor")
+    page = pages.get("/ui/ledger")
+    assert page.status_code == 200
+    size = re.search(r"最新检查点</dt><dd>覆盖前 (\d+) 条", page.text)
+    assert size and int(size.group(1)) > 8000
+    assert "— " in page.text  # the signed note's signature line
+    verified = pages.post("/ui/ledger/verify", data={"csrf": csrf_of(page.text)})
+    assert verified.status_code == 200 and "核验通过" in verified.text
+    file = pages.get(f"/ui/cadres/{example_cadre}")
+    assert "已签入第" in file.text
+
+
+@pytest.mark.parametrize(
+    ("altered", "said"),
+    [("CAST(replace(CAST(state AS TEXT), '借调', '调研') AS BLOB)", "核验发现问题：第"),
+     ("replace(CAST(state AS TEXT), '借调', '调研')", "核验发现问题")],  # a blob turned text
+)  # fmt: skip
+def test_verifying_the_ledger_names_an_altered_event(
+    tmp_data_dir: Path, altered: str, said: str
+) -> None:
+    import sqlite3
+
+    from typer.testing import CliRunner
+
+    from api.bootstrap import build
+    from api.commands import demo
+
+    env = {"JIANDU_DATA_DIR": str(tmp_data_dir), "JIANDU_TODAY": TODAY.isoformat(),
+           "JIANDU_ENV": "test"}  # fmt: skip
+    assert CliRunner().invoke(demo.app, ["load"], env=env).exit_code == 0
+    platform = build(county_settings(tmp_data_dir))
+    try:
+        assert platform.ledger is not None
+        platform.ledger.integrator.catch_up()
+        platform.ledger.sign_now()
+    finally:
+        platform.close()
+    with sqlite3.connect(tmp_data_dir / "events.sqlite3") as db:  # someone rewrites history
+        table = next(r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                     if "stored_events" in r[0])  # fmt: skip
+        db.execute(f"UPDATE {table} SET state = {altered} "
+                   "WHERE rowid = (SELECT MIN(rowid) FROM {t} WHERE instr(state, '借调'))"
+                   .replace("{t}", table))  # fmt: skip
+    with TestClient(create_app(county_settings(tmp_data_dir)), base_url="https://testserver") as c:
+        sign_in(c, "auditor")
+        page = c.get("/ui/ledger")
+        report = c.post("/ui/ledger/verify", data={"csrf": csrf_of(page.text)})
+    assert report.status_code == 200
+    assert report.status_code == 200 and said in report.text
