@@ -47,6 +47,9 @@ def _county(data_dir: Path, today: date) -> Settings:
         platform.follower.catch_up()
         if platform.search is not None:
             platform.search.catch_up()
+        if platform.ledger is not None:
+            platform.ledger.integrator.catch_up()
+            platform.ledger.sign_now()
     finally:
         platform.close()
     return settings
@@ -92,6 +95,8 @@ def _pairs(client: TestClient, cadre: str) -> dict[str, tuple[str, list[str]]]:
         "finding": (f"/ui/findings/{f}", [f"/api/v1/findings/{f}"]),
         "complaints": ("/ui/complaints", ["/api/v1/complaints"]),
         "complaint": (f"/ui/complaints/{c}", [f"/api/v1/complaints/{c}"]),
+        "ledger": ("/ui/ledger", ["/api/v1/status", "/api/v1/audit/key",
+                                  "/api/v1/audit/checkpoints"]),
         "report form": ("/report", ["/healthz"]),
     }  # fmt: skip
 
