@@ -121,9 +121,12 @@ def build_search(settings: Settings, store: Store, views: SqlViews) -> Search:
     )  # fmt: skip
 
 
-def build_ledger(settings: Settings, store: Store, views: SqlViews) -> AuditLedger:
-    """The audit ledger over the store, its tables in the views database, and its keys."""
+def build_ledger(settings: Settings, store: Store, views: SqlViews) -> AuditLedger | None:
+    """The audit ledger over the store, its tables in the views database, and its keys (None
+    outside dev/test without a key: nothing then signs or verifies)."""
     keys = ledger_keys(settings)
+    if keys is None:
+        return None
     events = StoreLog(store)
     policy = CheckpointPolicy(settings.ledger_checkpoint_every, settings.ledger_checkpoint_seconds)
     tables = LedgerTables(views)

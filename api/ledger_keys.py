@@ -15,8 +15,12 @@ log = logging.getLogger("jiandu.ledger")
 DEV_KEY = "ledger.key"
 
 
-def ledger_keys(settings: Settings) -> LedgerKeys:
-    """The keys the settings name; UnsafeSettingsError when they are unusable."""
+def ledger_keys(settings: Settings) -> LedgerKeys | None:
+    """The keys the settings name (None outside dev/test when none is named: `serve` refuses
+    to start so, and commands that need the ledger say what to set); UnsafeSettingsError when
+    a named key is unusable."""
+    if settings.env not in SAFE_ENVS and not (settings.ledger_key_file or settings.ledger_vkey):
+        return None
     previous = tuple(VerifierKey.parse(k) for k in split_keys(settings.ledger_previous_keys))
     witnesses = tuple(cosigner(k) for k in split_keys(settings.ledger_witness_keys))
     try:
@@ -45,8 +49,6 @@ def _signer(settings: Settings) -> NoteSigner | None:
         return read_key(settings.ledger_key_file)
     if settings.ledger_vkey:
         return None
-    if settings.env not in SAFE_ENVS:
-        settings.ledger_keys_needed()
     path = settings.data_dir / DEV_KEY
     if path.exists():
         return read_key(path)

@@ -16,13 +16,30 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from api.audit_check import run_verification
-from api.bootstrap import build
+from api.bootstrap import Platform, build
 from api.commands.common import settings_or_exit
 from projections.framework import Progress as Reached
 from projections.ledger import offline
 from projections.ledger.keys import NoteSigner, read_key, write_key
 from projections.ledger.offline import COSIGNATURE_V1, ED25519, LedgerError, VerifierKey
+from projections.ledger.service import AuditLedger
 from projections.ledger.witness import Refused, Witnessed, cosign
+
+
+def ledger_of(platform: Platform, *, signing: bool = False) -> AuditLedger:
+    """The platform's ledger, or a message naming the setting and exit 2."""
+    ledger = platform.ledger
+    if ledger is None or (signing and ledger.keys.signer is None):
+        what = "the log's signing key" if ledger is not None else "the log's key"
+        typer.echo(
+            f"jiandu: the audit ledger needs {what}: set JIANDU_LEDGER_KEY_FILE (a key from "
+            "`jiandu audit keygen`)"
+            + ("" if signing else ", or JIANDU_LEDGER_VKEY to verify only"),
+            err=True,
+        )
+        raise typer.Exit(code=2)
+    return ledger
+
 
 app = typer.Typer(
     help="The audit ledger: keys, verification, checkpoints, witnesses.", no_args_is_help=True
@@ -64,6 +81,7 @@ def verify(
     position otherwise."""
     platform = build(settings_or_exit())
     try:
+        ledger_of(platform)
         with Progress(
             TextColumn("rebuilding read models to compare"),
             BarColumn(),
@@ -138,13 +156,10 @@ def checkpoint(
     """Append what the store holds, sign a checkpoint now if the tree grew, print the latest."""
     platform = build(settings_or_exit())
     try:
-        assert platform.ledger is not None
-        if platform.ledger.keys.signer is None:
-            typer.echo("jiandu: this process has no log key (JIANDU_LEDGER_KEY_FILE)", err=True)
-            raise typer.Exit(code=2)
+        ledger = ledger_of(platform, signing=True)
         also = [read_key(also_sign)] if also_sign else []
-        signed = platform.ledger.sign_now(also)
-        latest = platform.ledger.checkpoint_note()
+        signed = ledger.sign_now(also)
+        latest = ledger.checkpoint_note()
     except LedgerError as error:
         typer.echo(f"jiandu: {error}", err=True)
         raise typer.Exit(code=1) from None
@@ -160,15 +175,15 @@ def integrate() -> None:
     """Append every stored event to the ledger now, with progress (serve does it continuously)."""
     platform = build(settings_or_exit())
     try:
-        assert platform.ledger is not None
-        integrator = platform.ledger.integrator
+        ledger = ledger_of(platform, signing=True)
+        integrator = ledger.integrator
         with Progress(
             TextColumn("integrating"), BarColumn(), MofNCompleteColumn(), console=console
         ) as bar:
             task = bar.add_task("integrate", total=platform.store.position())
             integrator.catch_up(lambda done, target: bar.update(task, completed=done, total=target))
         integrator.sign_if_due(force=True)
-        head = platform.ledger.tables.head()
+        head = ledger.tables.head()
     finally:
         platform.close()
     typer.echo(f"ledger at {head.size} leaves (position {head.position})")

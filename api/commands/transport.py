@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from api.bootstrap import build, build_lease, build_relay_log, build_search, build_views
+from api.commands.audit import ledger_of
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings
@@ -178,12 +179,9 @@ def integrator(
     watch(lease, stop, lost, every_s=lease_check)
     platform = build(settings)
     try:
-        assert platform.ledger is not None
-        if platform.ledger.keys.signer is None:
-            typer.echo("jiandu: the integrator needs JIANDU_LEDGER_KEY_FILE", err=True)
-            raise typer.Exit(code=2)
+        ledger = ledger_of(platform, signing=True)
         member = IntegratorMember(
-            settings.kafka_bootstrap, settings.kafka_topic, platform.ledger.integrator,
+            settings.kafka_bootstrap, settings.kafka_topic, ledger.integrator,
             group=f"{settings.kafka_group_prefix}-integrator",
         )  # fmt: skip
         member.run(stop)

@@ -231,3 +231,14 @@ def _get(url: str, path: str) -> str:
     request = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request) as response:
         return str(response.read().decode())
+
+
+def test_outside_dev_without_a_key_the_ledger_commands_say_what_to_set(tmp_path: Path) -> None:
+    prod = {"JIANDU_ENV": "prod", "JIANDU_SECRET": "a-private-secret-of-some-length"}
+    for args in (("audit", "verify"), ("audit", "integrate"), ("audit", "checkpoint")):
+        done = jiandu(tmp_path, *args, **prod)
+        assert done.returncode == 2, done.stderr
+        assert "JIANDU_LEDGER_KEY_FILE" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "ledger.key").exists()  # never made outside dev/test
+    served = jiandu(tmp_path, "serve", "--port", "1", **prod)
+    assert served.returncode == 2 and "JIANDU_LEDGER_KEY_FILE" in served.stderr
