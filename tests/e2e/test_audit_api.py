@@ -83,12 +83,12 @@ def test_the_key_and_the_latest_checkpoint(client: TestClient) -> None:
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     checkpoint, _, _ = open_checkpoint(response.text, [key])
     assert checkpoint.origin == key.name
-    status = client.get("/api/v1/status").json()
+    status = client.get("/api/v1/status", headers=AUDITOR).json()
     assert checkpoint.size == status["position"]
     assert status["ledger"]["size"] == status["position"] and status["ledger"]["lag"] == 0
     assert status["ledger"]["checkpoint"]["size"] == checkpoint.size
     assert status["projections"]["ledger"] == {"position": status["position"], "lag": 0}
-    metrics = client.get("/metrics").text
+    metrics = client.get("/metrics", headers=AUDITOR).text
     assert f"jiandu_ledger_checkpoint_size {checkpoint.size}" in metrics
 
 
@@ -121,7 +121,7 @@ def test_an_admonishment_is_proven_included_by_a_tlog_proof(client: TestClient) 
 
 
 def test_proofs_of_what_is_not_in_the_ledger(client: TestClient) -> None:
-    head = client.get("/api/v1/status").json()["position"]
+    head = client.get("/api/v1/status", headers=AUDITOR).json()["position"]
     assert_problem(client.get("/api/v1/audit/proof", params={"position": head + 5},
                               headers=AUDITOR), 404)  # fmt: skip
     assert_problem(client.get("/api/v1/audit/proof", params={"position": 0}, headers=AUDITOR), 422)
@@ -138,7 +138,7 @@ def test_tiles_and_entry_bundles_as_tlog_tiles(client: TestClient) -> None:
     assert len(level0) == 8192
     entries = decode_entries(get(client, "tile/entries/000").content)
     assert b"".join(leaf_hash(e) for e in entries) == level0
-    head = client.get("/api/v1/status").json()["position"]
+    head = client.get("/api/v1/status", headers=AUDITOR).json()["position"]
     partial = head % 256
     tile = get(client, f"tile/0/{head // 256:03d}.p/{partial}").content
     assert len(tile) == 32 * partial
@@ -153,7 +153,7 @@ def test_verify_over_http(client: TestClient) -> None:
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["ok"] is True and body["first_bad_position"] is None and body["problem"] is None
-    assert body["checked"] == client.get("/api/v1/status").json()["position"]
+    assert body["checked"] == client.get("/api/v1/status", headers=AUDITOR).json()["position"]
     assert body["read_models"]["ok"] is True and body["read_models"]["compared"] > 1000
 
 

@@ -21,11 +21,10 @@ import pytest
 import uvicorn
 
 from api.app import create_app
-from api.auth import issue_token
-from api.settings import DEV_SECRET, Settings
 from projections.ledger import offline
 from projections.ledger.keys import NoteSigner, read_key
 from projections.ledger.offline import COSIGNATURE_V1, VerifierKey, open_checkpoint
+from tests.support.http import app_settings, bearer
 from tests.support.ledger import county_env
 
 JIANDU = Path(sys.executable).parent / "jiandu"
@@ -89,7 +88,7 @@ def test_a_key_rotation_hands_over_with_a_checkpoint_signed_by_both_keys(county:
 def _record_unit(county: Path, code: str) -> None:
     from api.bootstrap import build
 
-    platform = build(Settings(env="test", data_dir=county, today=TODAY))
+    platform = build(app_settings(county, today=TODAY))
     try:
         platform.services.organisation.register_unit(
             "clerk-1", code=code, name="新设单位", level="county", kind="government"
@@ -130,7 +129,7 @@ def test_the_offline_checker_is_one_file_over_the_standard_library_and_cryptogra
 
 
 def _export(county: Path, folder: Path) -> Path:
-    from tests.support.http import bearer, serve
+    from tests.support.http import serve
 
     with serve(county, today=TODAY) as client:
         (row,) = client.app.state.platform.views.query(  # type: ignore[attr-defined]
@@ -163,7 +162,7 @@ def server(county: Path, witness_key: Path) -> Iterator[str]:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     vkey = str(read_key(witness_key, cosign=True).verifier)
-    settings = Settings(env="test", data_dir=county, today=TODAY, ledger_witness_keys=vkey,
+    settings = app_settings(county, today=TODAY, ledger_witness_keys=vkey,
                         ledger_checkpoint_every=1)  # fmt: skip
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
     running = uvicorn.Server(config)
@@ -181,7 +180,7 @@ def server(county: Path, witness_key: Path) -> Iterator[str]:
 
 
 def witness(county: Path, url: str, key: Path, state: Path) -> subprocess.CompletedProcess[str]:
-    token = issue_token(DEV_SECRET, subject="commission", role="auditor", ttl_seconds=600)
+    token = bearer("auditor", "commission")["Authorization"].split(" ", 1)[1]
     log_key = str(read_key(county / "ledger.key").verifier)
     return jiandu(county, "audit", "witness", "--url", url, "--key", str(key), "--log-key",
                   log_key, "--state", str(state), "--token", token)  # fmt: skip
@@ -227,8 +226,7 @@ def test_a_witness_cosigns_then_follows_the_log_and_refuses_a_fork(
 def _get(url: str, path: str) -> str:
     import urllib.request
 
-    token = issue_token(DEV_SECRET, subject="t", role="auditor", ttl_seconds=600)
-    request = urllib.request.Request(url + path, headers={"Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(url + path, headers=bearer("auditor"))
     with urllib.request.urlopen(request) as response:
         return str(response.read().decode())
 

@@ -26,11 +26,17 @@ def bearer(role: str, subject: str | None = None) -> Headers:
     return {"Authorization": f"Bearer {token}"}
 
 
+def app_settings(data_dir: Path, **settings: Any) -> Settings:
+    """The settings of a test platform over ``data_dir`` (tokens from ``bearer`` are valid on
+    it); ``settings`` override the test defaults."""
+    options: dict[str, Any] = {"env": "test", "today": TODAY, "public_rate_limit": 10_000}
+    return Settings(data_dir=data_dir, **(options | settings))
+
+
 @contextmanager
 def serve(data_dir: Path, **settings: Any) -> Iterator[TestClient]:
     """The app over ``data_dir`` with its lifespan run; ``settings`` override the test defaults."""
-    options: dict[str, Any] = {"env": "test", "today": TODAY, "public_rate_limit": 10_000}
-    app = create_app(Settings(data_dir=data_dir, **(options | settings)))
+    app = create_app(app_settings(data_dir, **settings))
     with TestClient(app) as test_client:
         yield test_client
 
