@@ -45,11 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.platform = platform
         if settings.transport == "inprocess":
             # Otherwise the Kafka consumer groups keep views, index and findings current.
-            platform.follower.start()
+            platform.followers.start(["read_models", "search"])
             if platform.ledger is not None:
                 platform.ledger.integrator.start()  # appends every event to the audit ledger
-            if platform.search is not None:
-                platform.search.start()  # keeps the search index current (unless Kafka does)
             if settings.supervising():
                 platform.supervision.start()  # findings as events arrive; the daily sweep
         log.info("jiandu starting", extra={"env": settings.env, "store": settings.store})

@@ -16,13 +16,13 @@ from consumers.lease import FileLease, Lease, PostgresLease
 from consumers.relay import RelayLog
 from domain.services import Services
 from domain.store import Store
-from projections.framework import Follower
+from projections.following import Followers, Runner
 from projections.ledger.events import StoreLog
 from projections.ledger.integrator import CheckpointPolicy, Integrator
 from projections.ledger.service import AuditLedger
 from projections.ledger.storage import LedgerTables
 from projections.queries import ReadModels
-from projections.registry import all_projections
+from projections.registry import read_models
 from projections.rules_config import load_parameters
 from projections.search.service import Search
 from projections.source import StoreSource
@@ -39,7 +39,7 @@ class Platform:
     store: Store
     services: Services
     views: SqlViews
-    follower: Follower
+    followers: Followers  # everything that follows the log here, with its position record
     reads: ReadModels
     supervision: Supervision
     closers: list[object] = field(default_factory=list)
@@ -48,16 +48,21 @@ class Platform:
     ledger: AuditLedger | None = None  # the audit ledger (docs/ledger.md)
 
     @property
+    def projector(self) -> Runner:
+        """The runner of the read models."""
+        return self.followers["read_models"]
+
+    @property
     def mode(self) -> str:
         """``embedded`` (SQLite) or ``distributed`` (PostgreSQL)."""
         return "embedded" if self.settings.store == "sqlite" else "distributed"
 
     def close(self) -> None:
-        """Stop the follower and release connections."""
+        """Stop the followers and release connections."""
         if self.ledger is not None:
             self.ledger.integrator.stop()
         self.supervision.stop()
-        self.follower.stop()
+        self.followers.stop()
         if self.transport is not None:
             self.transport.close()
             if isinstance(self.transport.relay_log.db, PostgresViews):
@@ -104,10 +109,9 @@ def build_transport(settings: Settings, store: Store, views: SqlViews) -> Transp
     prefix = settings.kafka_group_prefix
     roles = ("projector", "indexer", "supervisor", "integrator")
     groups = {role: f"{prefix}-{role}" for role in roles}
-    names = [p.name for p in all_projections()]
     return TransportLag(
         settings.kafka_bootstrap, settings.kafka_topic, groups, store, views,
-        build_relay_log(settings), names,
+        build_relay_log(settings),
     )  # fmt: skip
 
 
@@ -145,19 +149,22 @@ def build(settings: Settings) -> Platform:
     services = Services.over(store, clock, vault)
     views = build_views(settings)
     views.ensure([IDEMPOTENCY, SIGN_INS])  # SIGN_INS: one-time sign-in links of the pages
-    follower = Follower(
-        StoreSource(store), views, all_projections(), passive=settings.transport == "kafka"
-    )
+    kafka = settings.transport == "kafka"  # then consumer groups apply, this process waits
+    source = StoreSource(store)
+    projector = read_models(source, views, passive=kafka)
+    supervision = Supervision.build(store, views, clock, rules, passive=kafka)
+    search = build_search(settings, store, views)
+    followers = Followers([projector, search.runner, supervision.runner])
     return Platform(
         settings=settings,
         clock=clock,
         store=store,
         services=services,
         views=views,
-        follower=follower,
+        followers=followers,
         reads=ReadModels(views, store),
-        supervision=Supervision.build(store, views, clock, rules),
+        supervision=supervision,
         transport=build_transport(settings, store, views),
-        search=build_search(settings, store, views),
+        search=search,
         ledger=build_ledger(settings, store, views),
     )

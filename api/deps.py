@@ -29,30 +29,47 @@ async def platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(platform)]
 
 
-async def read_your_writes(
-    request: Request,
-    min_position: Annotated[
-        int | None,
-        Query(
-            ge=0,
-            le=2**62,
-            description="Wait (up to 5 s) until the read models applied this position.",
-        ),
-    ] = None,
-) -> None:
-    """Wait until the projections applied ``min_position``; 503 with Retry-After otherwise."""
+MinPosition = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**62,
+        description="Wait (up to 5 s) until what answers has applied this position "
+        "(read-your-writes: the `position` a write returned).",
+    ),
+]
+
+
+def _not_yet(what: str, position: int) -> HTTPException:
+    return HTTPException(
+        503, f"{what} not reached position {position} yet", headers={"Retry-After": "1"}
+    )
+
+
+async def read_your_writes(request: Request, min_position: MinPosition = None) -> None:
+    """Wait until the read models applied ``min_position``; 503 with Retry-After otherwise.
+
+    The wait holds no worker thread: the position record is read now and then, and the event
+    loop serves other requests in between."""
     if min_position is None:
         return
-    follower = request.app.state.platform.follower
-    if not await run_in_threadpool(follower.wait_for, min_position, MIN_POSITION_WAIT):
-        raise HTTPException(
-            503,
-            f"the read models have not reached position {min_position} yet",
-            headers={"Retry-After": "1"},
-        )
+    built: Platform = request.app.state.platform
+    if not await built.followers.until(min_position, MIN_POSITION_WAIT, ["read_models"]):
+        raise _not_yet("the read models have", min_position)
+
+
+async def searchable(request: Request, min_position: MinPosition = None) -> None:
+    """Wait until the search index applied ``min_position`` and made it searchable."""
+    built: Platform = request.app.state.platform
+    search = built.search
+    if min_position is None or search is None:
+        return
+    if not await search.until(min_position, MIN_POSITION_WAIT):
+        raise _not_yet("the search index has", min_position)
 
 
 Fresh = Depends(read_your_writes)
+FreshSearch = Depends(searchable)
 
 T = TypeVar("T")
 

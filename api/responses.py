@@ -43,9 +43,9 @@ class PartitionLag(BaseModel):
 class GroupLag(BaseModel):
     """A consumer group's lag: end offsets minus its committed offsets, in messages."""
 
-    offsets: Literal["views", "kafka"] = Field(
-        description="where the committed offsets come from: the views database (projector, "
-        "stored with the view change) or Kafka (idempotent groups)"
+    offsets: Literal["views"] = Field(
+        description="where the committed offsets come from: the views database, where every "
+        "group stores them with (or right after) its effect"
     )
     lag: int
     partitions: dict[str, PartitionLag]
@@ -58,9 +58,6 @@ class TransportStatus(BaseModel):
     error: str | None = None
     relay: ProjectionLag | None = None
     groups: dict[str, GroupLag] | None = None
-    projections: dict[str, ProjectionLag] | None = Field(
-        default=None, description="each projection fed by the projector group: relay + group lag"
-    )
 
 
 class LedgerCheckpoint(BaseModel):
@@ -81,7 +78,8 @@ class LedgerStatus(BaseModel):
 
 
 class PlatformStatus(BaseModel):
-    """The store's position and each projection's position and lag."""
+    """The store's position, and the position record and lag of everything that follows the
+    log (each read model, the search index, the supervision process), in either transport."""
 
     position: int
     projections: dict[str, ProjectionLag]

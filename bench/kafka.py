@@ -30,13 +30,13 @@ from bench import kafka_java
 from bench.rebuild import env_for, generate
 from consumers import envelope
 from consumers.deadletter import DeadLetters
+from consumers.following import FollowerSink
 from consumers.loop import Batch, GroupConsumer, Reject
-from consumers.projector import ProjectorSink
 from consumers.relay import Relay, RelayLog, new_producer
 from consumers.topics import create_topics, dead_letter_topic
 from domain.store import Store
-from projections.framework import Follower
-from projections.registry import all_projections
+from projections.framework import Projector
+from projections.registry import all_projections, read_models
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqliteViews, SqlViews
 
@@ -129,7 +129,7 @@ def bare_consume(bootstrap: str, topic: str, count: int) -> tuple[int, float]:
         consumer.close()
 
 
-class _Timed(ProjectorSink):
+class _Timed(FollowerSink):
     started: float | None = None
     applied = 0
 
@@ -145,7 +145,8 @@ def projector(
 ) -> tuple[int, float]:
     """`jiandu consume projector`: one group member applying every message."""
     group = f"bench-{uuid.uuid4().hex[:8]}"
-    sink = _Timed(views, store, all_projections(), group=group)
+    source = StoreSource(store)
+    sink = _Timed(Projector(views, all_projections(), source), views, store, group)
     dead = DeadLetters(lambda: new_producer(bootstrap), topic, group)
     member = GroupConsumer(bootstrap, topic, sink, dead, batch_size=1000)
     stop = threading.Event()
@@ -162,7 +163,7 @@ def projector(
 
 def in_process(store: Store, views: SqlViews) -> tuple[int, float]:
     """The in-process follower over the same store into the same kind of views."""
-    follower = Follower(StoreSource(store), views, all_projections(), batch_size=1000)
+    follower = read_models(StoreSource(store), views, batch_size=1000)
     return timed(follower.catch_up)
 
 

@@ -9,7 +9,7 @@ Latency: synthetic event documents shaped like the indexer's (``documents.docume
 loaded directly; each query runs through ``EngineIndex.search`` (request, cursor, body, parsing,
 highlights, facets, position) and, interleaved, as the same body through a raw ``opensearch-py``
 client. Throughput: the events of a SQLite store (``.cache/bench/events-200k.sqlite3`` by
-default, made by ``bench.rebuild`` when absent) through ``SearchFollower.catch_up`` (read,
+default, made by ``bench.rebuild`` when absent) through the indexer's ``Runner.catch_up`` (read,
 decode, build, bulk, positions), against ``client.bulk`` of the same documents, prebuilt.
 """
 
@@ -29,11 +29,12 @@ from typing import Any
 from opensearchpy import OpenSearch
 
 from domain.store import Store
+from projections.following import Runner
 from projections.search.clients import OpenSearchEngine
 from projections.search.documents import Document, SearchDocuments, document
 from projections.search.dsl import search_body
 from projections.search.engine_index import EngineIndex
-from projections.search.follower import SearchFollower
+from projections.search.follower import SearchIndexer
 from projections.search.port import Write
 from projections.search.query import SearchRequest
 from projections.search.schema import KINDS, IndexNames, index_body
@@ -215,8 +216,8 @@ def throughput(url: str, store_path: str, events: int, runs: int) -> dict[str, f
         def position(self) -> int:
             return min(super().position(), events)
 
-        def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
-            return [(p, e) for p, e in super().read(after, limit) if p <= events]
+        def read(self, after: int, limit: int, upto: int | None = None) -> list[tuple[int, Any]]:
+            return [(p, e) for p, e in super().read(after, limit, upto) if p <= events]
 
     def fresh(prefix: str) -> IndexNames:
         names = IndexNames(prefix)
@@ -228,7 +229,7 @@ def throughput(url: str, store_path: str, events: int, runs: int) -> dict[str, f
 
     def indexer() -> tuple[float, int]:
         index = EngineIndex(engine, StoreSource(store), fresh("jbench-idx"), generation=1)
-        follower = SearchFollower(Capped(store), index, batch_size=2000)
+        follower = Runner(Capped(store), SearchIndexer(index), batch_size=2000)
         started = time.perf_counter()
         applied = follower.catch_up()
         return time.perf_counter() - started, applied

@@ -1,10 +1,9 @@
-"""How far behind the relay and each consumer group are.
+"""How far behind the relay and each consumer group are, in the transport's own terms.
 
-Relay lag is the store's position minus the relay's recorded position. A group's lag is,
-per partition, the end offset minus the group's committed offset: the offsets stored in
-the views database for the projector (its truth), Kafka's committed offsets for the others.
-All projections commit in the projector's one transaction, so each projection's lag is the
-relay's lag plus the projector's.
+Relay lag is the store's position minus the relay's recorded position. A group's lag is, per
+partition, the end offset minus the offset the group stored in the views database with (or
+right after) its effect. How far each follower has applied the log is its position record,
+reported with every other follower's in ``GET /api/v1/status``.
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from kafka import KafkaConsumer
-from kafka.admin import KafkaAdminClient
 from kafka.structs import TopicPartition
 
 from consumers.relay import RelayLog
@@ -35,7 +33,6 @@ class TransportLag:
         store: Store,
         views: SqlViews,
         relay_log: RelayLog,
-        projections: list[str],
         ttl: float = 5.0,
     ) -> None:
         self.bootstrap = bootstrap
@@ -44,15 +41,13 @@ class TransportLag:
         self.store = store
         self.views = views
         self.relay_log = relay_log
-        self.projections = projections
         self.ttl = ttl
         self._lock = threading.Lock()
         self._cached: tuple[float, dict[str, Any]] | None = None
         self._consumer: KafkaConsumer | None = None
-        self._admin: KafkaAdminClient | None = None
 
     def snapshot(self) -> dict[str, Any]:
-        """The relay's, each group's and each projection's lag (or the error that hid it)."""
+        """The relay's and each group's lag (or the error that hid it)."""
         with self._lock:
             if self._cached is None or time.monotonic() - self._cached[0] > self.ttl:
                 try:
@@ -67,34 +62,20 @@ class TransportLag:
         head = self.store.position()
         relayed = self.relay_log.position(self.topic)
         ends = self._end_offsets()
-        groups = {group: self._group(role, group, ends) for role, group in self.groups.items()}
-        relay_lag = max(head - relayed, 0)
-        projector = groups.get(self.groups.get("projector", ""), {})
-        applied = self.views.offsets(self.groups.get("projector", ""), self.topic)
-        position = max((high for _, high in applied.values()), default=0)
         return {
             "topic": self.topic,
-            "relay": {"position": relayed, "lag": relay_lag},
-            "groups": groups,
-            "projections": {
-                name: {"position": position, "lag": relay_lag + projector.get("lag", 0)}
-                for name in self.projections
-            },
+            "relay": {"position": relayed, "lag": max(head - relayed, 0)},
+            "groups": {group: self._group(group, ends) for group in self.groups.values()},
         }
 
-    def _group(self, role: str, group: str, ends: dict[int, int]) -> dict[str, Any]:
-        if role == "projector":
-            committed = {p: o for p, (o, _) in self.views.offsets(group, self.topic).items()}
-            source = "views"
-        else:
-            committed = self._kafka_committed(group)
-            source = "kafka"
+    def _group(self, group: str, ends: dict[int, int]) -> dict[str, Any]:
+        committed = {p: o for p, (o, _) in self.views.offsets(group, self.topic).items()}
         partitions = {
             str(p): {"end": end, "committed": committed.get(p, 0), "lag": end - committed.get(p, 0)}
             for p, end in sorted(ends.items())
         }
         total = sum(max(v["lag"], 0) for v in partitions.values())
-        return {"offsets": source, "lag": total, "partitions": partitions}
+        return {"offsets": "views", "lag": total, "partitions": partitions}
 
     def _end_offsets(self) -> dict[int, int]:
         if self._consumer is None:
@@ -105,22 +86,9 @@ class TransportLag:
         tps = [TopicPartition(self.topic, p) for p in found]
         return {tp.partition: o for tp, o in self._consumer.end_offsets(tps).items()}
 
-    def _kafka_committed(self, group: str) -> dict[int, int]:
-        if self._admin is None:
-            self._admin = KafkaAdminClient(
-                bootstrap_servers=self.bootstrap, request_timeout_ms=10_000
-            )
-        offsets = self._admin.list_group_offsets({group: None}).get(group, {})
-        return {
-            tp.partition: meta.offset
-            for tp, meta in offsets.items()
-            if tp.topic == self.topic and meta.offset >= 0
-        }
-
     def close(self) -> None:
         """Close the broker clients (made again on the next snapshot)."""
-        for client in (self._consumer, self._admin):
-            if client is not None:
-                with contextlib.suppress(Exception):  # a broken client may fail to close
-                    client.close()
-        self._consumer = self._admin = None
+        if self._consumer is not None:
+            with contextlib.suppress(Exception):  # a broken client may fail to close
+                self._consumer.close()
+        self._consumer = None

@@ -61,6 +61,7 @@ class Batch:
     topic: str
     deliveries: list[Delivery] = field(default_factory=list)
     next_offsets: dict[int, int] = field(default_factory=dict)
+    partitions: int = 0  # how many partitions the topic has (0: unknown)
 
 
 Reject = Callable[[Delivery, BaseException], None]
@@ -82,6 +83,10 @@ class Sink(Protocol):
 
     def discard(self) -> None:
         """Forget anything held for an uncommitted batch (after a failure or a revocation)."""
+        ...
+
+    def idle(self, topic: str, partitions: int) -> None:
+        """A poll returned nothing (a chance to look at what other members did)."""
         ...
 
 
@@ -148,6 +153,8 @@ class GroupConsumer:
                     )
                     if records:
                         self.process(records, stop)
+                    else:
+                        self._idle()
         finally:
             self.sink.discard()
             self.consumer.close(autocommit=False)
@@ -174,8 +181,18 @@ class GroupConsumer:
         self.applied += len(batch.deliveries)
         self._commit(batch)
 
+    def _partitions(self) -> int:
+        assert self.consumer is not None
+        return len(self.consumer.partitions_for_topic(self.topic) or ())
+
+    def _idle(self) -> None:
+        try:
+            self.sink.idle(self.topic, self._partitions())
+        except Exception:  # reporting progress must not stop the member
+            log.warning("%s: checking the watermark failed", self.sink.group, exc_info=True)
+
     def _batch(self, records: dict[TopicPartition, list[Any]]) -> Batch:
-        batch = Batch(self.topic)
+        batch = Batch(self.topic, partitions=self._partitions())
         for tp, messages in records.items():
             for m in messages:
                 batch.next_offsets[tp.partition] = m.offset + 1

@@ -13,7 +13,8 @@ from domain.cadre import state_as_of
 from domain.cadre_state import CadreState, order_key
 from domain.errors import InvariantViolated
 from projections import cadre_codec
-from projections.framework import EventSource, Projection
+from projections.following import EventSource
+from projections.framework import Projection
 from projections.view import Table, ViewTx
 
 CADRES = Table(

@@ -6,7 +6,8 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 from domain import complaint as c
-from projections.framework import EventSource, Projection
+from projections.following import EventSource
+from projections.framework import Projection
 from projections.view import Table, ViewTx
 
 COMPLAINTS = Table(

@@ -1,43 +1,30 @@
-"""Projections and the runner that follows the event store's notification log.
+"""Projections, and the projector: the follower that keeps the read models.
 
 A projection is a pure step: apply one event to the view through a :class:`ViewTx`. The
-runner applies batches and flushes the view changes together with each projection's
-position in one transaction; events a projection ignores still advance its position.
+projector applies batches and flushes the view changes together with each projection's
+position (and a transport's offsets) in one transaction; events a projection ignores still
+advance its position.
 """
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
-import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Protocol
-from uuid import UUID
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from projections.background import Background
+from projections.following import (
+    Batch,
+    EventSource,
+    FollowerBase,
+    Mark,
+    Poisoned,
+    Progress,
+    fewer_collections,
+)
 from projections.sql import SqlViews
 from projections.view import Table, ViewTx
 
 log = logging.getLogger("jiandu.projections")
-
-
-class EventSource(Protocol):
-    """What a runner reads: the store's notification log, decoded, and one aggregate's past."""
-
-    def position(self) -> int:
-        """The last recorded global position."""
-        ...
-
-    def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
-        """Up to ``limit`` (position, domain event) pairs after a position, in order."""
-        ...
-
-    def history(self, originator_id: UUID, upto_version: int) -> list[Any]:
-        """The decoded events of one aggregate up to a version (refolds after corrections)."""
-        ...
 
 
 class Projection:
@@ -72,58 +59,34 @@ class Projection:
         """Forget any in-memory cache (after a failed flush)."""
 
 
-@dataclass
-class Progress:
-    """How far a run got."""
+class Projector(FollowerBase):
+    """The follower of the read models: applies batches to a set of projections.
 
-    position: int
-    target: int
-    applied: int
+    Its position record is one row per projection (a rebuild swaps a projection in at its own
+    position, so they may differ for a while); a batch goes to each projection from its own
+    position on.
+    """
 
-
-@contextmanager
-def fewer_collections() -> Iterator[None]:
-    """The garbage collector relaxed while batches of events are applied."""
-    # Catching up allocates millions of short-lived rows; the default collector thresholds
-    # make it scan them again and again (measured: ~20% of a rebuild).
-    before = gc.get_threshold()
-    gc.set_threshold(50_000, 20, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
-class Follower:
-    """Follows the event store and keeps a set of projections up to date."""
+    name = "read_models"
+    transactional = True
 
     def __init__(
         self,
-        source: EventSource,
         views: SqlViews,
         projections: Sequence[Projection],
-        batch_size: int = 2000,
+        source: EventSource | None = None,
         *,
         indexes: bool = True,
-        passive: bool = False,
     ) -> None:
-        self.source = source
         self.views = views
         self.projections = list(projections)
-        self.batch_size = batch_size
+        self.source = source
         self.tables: dict[str, Table] = {}
         for p in self.projections:
             self.tables.update(p.table_map())
         # A rebuild fills its tables without secondary indexes: building them once at the swap
         # is cheaper than maintaining them row by row.
         views.ensure(list(self.tables.values()), indexes=indexes)
-        # A passive follower only reports and waits: another process (the Kafka projector
-        # group) applies the events to the same views.
-        self.passive = passive
-        self.lock = threading.RLock()
-        self._applied = threading.Condition()
-        self._worker: Background | None = None
-        self._position_names = [p.name + p.suffix for p in self.projections]
         # Whether a projection handles an event depends on the event's class only.
         self._handled: dict[str, dict[type, bool]] = {p.name: {} for p in self.projections}
         self._routes: dict[type, tuple[Callable[..., None], ...]] = {}
@@ -133,38 +96,54 @@ class Follower:
         stored = self.views.positions()
         return {p.name: stored.get(p.name + p.suffix, 0) for p in self.projections}
 
-    def run_once(self) -> int:
-        """Apply one batch; returns the number of events read."""
-        with self.lock:
-            positions = self.positions()
-            start = min(positions.values(), default=0)
-            batch = self.source.read(start, self.batch_size)
-            if not batch:
-                return 0
-            tx = ViewTx(self.views, self.tables)
-            try:
-                if all(positions[p.name] == start for p in self.projections):
+    def process(self, prepared: Batch, mark: Mark) -> dict[int, str]:
+        """Apply a batch to every projection and record the mark, in one transaction.
+
+        With a mark position (in process), each projection takes the events after its own
+        position; without one (Kafka), the transport has dropped what was applied already."""
+        batch = list(prepared)
+        tx = ViewTx(self.views, self.tables)
+        try:
+            if mark.position is None:
+                self._apply_together(batch, tx)
+            else:
+                done = self.positions()
+                start = batch[0][0] - 1 if batch else 0
+                if all(done[p.name] <= start for p in self.projections):
                     self._apply_together(batch, tx)
                 else:
                     for projection in self.projections:
-                        self._apply_one(projection, positions[projection.name], batch, tx)
-                for projection in self.projections:
-                    done = positions[projection.name]
-                    tx.positions[projection.name + projection.suffix] = max(done, batch[-1][0])
-                    projection.before_flush(tx)
-                tx.flush()
-            except BaseException:
-                for projection in self.projections:
-                    projection.reset()
-                raise
+                        self._apply_one(projection, done[projection.name], batch, tx)
+                for p in self.projections:
+                    tx.positions[p.name + p.suffix] = max(done[p.name], mark.position)
             for projection in self.projections:
-                projection.after_flush()
-        with self._applied:
-            self._applied.notify_all()
-        return len(batch)
+                projection.before_flush(tx)
+            tx.offsets.extend(mark.offsets)
+            tx.flush()
+        except BaseException:
+            self.reset()
+            raise
+        for projection in self.projections:
+            projection.after_flush()
+        return {}
 
-    def _apply_together(self, batch: list[tuple[int, Any]], tx: ViewTx) -> None:
+    def record(self, position: int) -> None:
+        """Every projection has applied ``position`` (positions never move back)."""
+        self.views.advance({p.name + p.suffix: position for p in self.projections})
+
+    def reset(self) -> None:
+        """Forget what the projections hold in memory (after a failed batch)."""
+        for projection in self.projections:
+            projection.reset()
+
+    def _source(self) -> EventSource:
+        if self.source is None:
+            raise RuntimeError("the projector was built without an event source for histories")
+        return self.source
+
+    def _apply_together(self, batch: Batch, tx: ViewTx) -> None:
         # Every projection is at the batch's start: one pass, each event to those that take it.
+        source = self._source()
         for position, event in batch:
             kind = type(event)
             appliers = self._routes.get(kind)
@@ -172,15 +151,20 @@ class Follower:
                 appliers = self._routes[kind] = tuple(
                     p.apply for p in self.projections if self._handles(p, event)
                 )
-            for apply in appliers:
-                apply(event, position, tx, self.source)
+            try:
+                for apply in appliers:
+                    apply(event, position, tx, source)
+            except Exception as error:
+                raise Poisoned(position, error) from error
 
-    def _apply_one(
-        self, projection: Projection, done: int, batch: list[tuple[int, Any]], tx: ViewTx
-    ) -> None:
+    def _apply_one(self, projection: Projection, done: int, batch: Batch, tx: ViewTx) -> None:
+        source = self._source()
         for position, event in batch:
             if position > done and self._handles(projection, event):
-                projection.apply(event, position, tx, self.source)
+                try:
+                    projection.apply(event, position, tx, source)
+                except Exception as error:
+                    raise Poisoned(position, error) from error
 
     def _handles(self, projection: Projection, event: Any) -> bool:
         handled = self._handled[projection.name]
@@ -189,53 +173,5 @@ class Follower:
             handled[kind] = projection.handles(event)
         return handled[kind]
 
-    def catch_up(self, on_progress: Callable[[Progress], None] | None = None) -> int:
-        """Apply batches until every projection reached the store's position at the start."""
-        target = self.source.position()
-        applied = 0
-        with fewer_collections():
-            while min(self.positions().values(), default=target) < target:
-                count = self.run_once()
-                if count == 0:
-                    break
-                applied += count
-                if on_progress:
-                    on_progress(Progress(min(self.positions().values()), target, applied))
-        return applied
 
-    def wait_for(self, position: int, timeout: float) -> bool:
-        """Block until every projection applied ``position`` (read-your-writes)."""
-        deadline = time.monotonic() + timeout
-        while min(self.positions().values(), default=0) < position:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            if self._worker is None and not self.passive:
-                self.run_once()
-                continue
-            with self._applied:
-                self._applied.wait(min(remaining, 0.05))
-        return True
-
-    def lag(self) -> dict[str, dict[str, int]]:
-        """Position and lag of each projection."""
-        head = self.source.position()
-        return {
-            name: {"position": pos, "lag": max(head - pos, 0)}
-            for name, pos in self.positions().items()
-        }
-
-    def start(self, interval: float = 0.2) -> None:
-        """Follow in a background thread, polling every ``interval`` seconds when idle."""
-        if self._worker is not None or self.passive:
-            return
-        self._worker = Background(
-            "jiandu-projections", lambda: self.run_once() > 0, interval=interval
-        )
-        self._worker.start()
-
-    def stop(self) -> None:
-        """Stop following; returns once the current batch is done."""
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
+__all__ = ["EventSource", "Progress", "Projection", "Projector", "fewer_collections"]

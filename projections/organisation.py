@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from domain import unit as u
-from projections.framework import EventSource, Projection
+from projections.following import EventSource
+from projections.framework import Projection
 from projections.view import Table, ViewTx
 
 UNITS = Table(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from projections.framework import EventSource, Follower, Progress
+from projections.following import EventSource, Progress, Runner
+from projections.framework import Projector
 from projections.registry import PROJECTIONS
 from projections.sql import SqlViews
 
@@ -21,7 +22,7 @@ def rebuild(
     names: str | Sequence[str],
     source: EventSource,
     views: SqlViews,
-    live: Follower | None = None,
+    live: Runner | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     batch_size: int = 5000,
 ) -> int:
@@ -37,19 +38,19 @@ def rebuild(
     views.ensure([])  # the positions table
     views.drop([t for tables in built.values() for t in tables])
     views.write({}, {}, {name + SUFFIX: 0 for name in wanted})
-    follower = Follower(source, views, fresh, batch_size=batch_size, indexes=False)
-    follower.catch_up(on_progress)
-    lock = live.lock if live is not None else follower.lock
+    builder = Runner(source, Projector(views, fresh, source, indexes=False), batch_size=batch_size)
+    builder.catch_up(on_progress)
+    lock = live.lock if live is not None else builder.lock
     with lock:
-        follower.catch_up(on_progress)  # what arrived meanwhile, with the live follower paused
-        reached = follower.positions()
+        builder.catch_up(on_progress)  # what arrived meanwhile, with the live follower paused
+        reached = builder.positions()
         position = min(reached.values())
         live_tables = [t for name in wanted for t in PROJECTIONS[name].tables]
         views.replace(live_tables, [t for name in wanted for t in built[name]], reached)
         for name in wanted:
             views.forget_position(name + SUFFIX)
-        if live is not None:
-            for projection in live.projections:
+        if live is not None and isinstance(live.follower, Projector):
+            for projection in live.follower.projections:
                 if projection.name in wanted:
                     projection.reset()
     log.info("projections rebuilt", extra={"projections": wanted, "position": position})

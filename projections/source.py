@@ -23,8 +23,10 @@ class StoreSource:
     def position(self) -> int:
         return self.store.position()
 
-    def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
-        notifications = self.store.recorder.select_notifications(start=after + 1, limit=limit)
+    def read(self, after: int, limit: int, upto: int | None = None) -> list[tuple[int, Any]]:
+        notifications = self.store.recorder.select_notifications(
+            start=after + 1, limit=limit, stop=upto
+        )
         decode = self.decode
         return [(n.id, decode(n)) for n in notifications]
 

@@ -19,6 +19,8 @@ from projections.view import Key, OffsetMove, Row, Table
 
 T = TypeVar("T")
 
+# The position record of every follower whose effect is in these views: name -> every event up
+# to that position is applied (written in the effect's transaction).
 POSITIONS = Table("projection_positions", {"name": "TEXT", "position": "BIGINT"}, key=("name",))
 # A consumer group's next offset per source partition, written in the view change's transaction.
 OFFSETS = Table(
@@ -207,8 +209,22 @@ class SqlViews:
         with self.transaction() as cur:
             cur.execute(self._sql(f"DELETE FROM {POSITIONS.name} WHERE name = ?"), [name])
 
+    def advance(self, positions: Mapping[str, int]) -> None:
+        """Raise followers' recorded positions (a lower position than the one stored is ignored:
+        positions never move back)."""
+        if not positions:
+            return
+        sql = (
+            f"INSERT INTO {POSITIONS.name} (name, position) VALUES (?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET position = excluded.position "
+            f"WHERE excluded.position > {POSITIONS.name}.position"
+        )
+        with self._lock, self.transaction() as cur:
+            cur.executemany(self._sql(sql), [[n, p] for n, p in positions.items()])
+
     def positions(self) -> dict[str, int]:
-        """Every projection's recorded position."""
+        """Every follower's recorded position kept in this database (the read models', the
+        basic search's), by name."""
         rows = self.query(f"SELECT name, position FROM {POSITIONS.name}")
         return {r["name"]: int(r["position"]) for r in rows}
 

@@ -128,7 +128,8 @@ def rebuild_read_models(settings: Settings) -> None:
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
         ) as bar:
-            for name, follower in (("read models", platform.follower), ("search", platform.search)):
+            followers = (("read models", platform.projector), ("search", platform.search))
+            for name, follower in followers:
                 if follower is None:
                     continue
                 task = bar.add_task(f"rebuilding {name}", total=target)

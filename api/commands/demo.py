@@ -16,7 +16,7 @@ from demo.load import DemoLoader, Loaded
 from demo.plan import build_plan
 from demo.planted import EXAMPLE_CADRE, PLANTED
 from domain.ids import unit_id
-from projections.framework import Progress as Reached
+from projections.following import Progress as Reached
 
 app = typer.Typer(help="The demo county: 清河县 with several hundred cadres.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -65,7 +65,7 @@ def _load(platform: Platform) -> None:
         def advance(reached: Reached) -> None:
             bar.update(task, completed=reached.position, total=reached.target)
 
-        platform.follower.catch_up(advance)
+        platform.projector.catch_up(advance)
     _summary(loaded, plan.today.isoformat(), recorded, time.perf_counter() - started)
 
 

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from api.bootstrap import build
 from api.commands.common import settings_or_exit
-from projections.framework import Progress as Reached
+from projections.following import Progress as Reached
 from projections.rebuild import rebuild as rebuild_projection
 from projections.registry import PROJECTIONS
 
@@ -33,7 +33,7 @@ def status() -> None:
         table = Table(
             "projection", "position", "lag", title=f"store at {platform.store.position()}"
         )
-        for name, figures in platform.follower.lag().items():
+        for name, figures in platform.projector.lag().items():
             table.add_row(name, str(figures["position"]), str(figures["lag"]))
         Console().print(table)
     finally:
@@ -65,7 +65,7 @@ def rebuild(
                 bar.update(task, completed=reached.position, total=reached.target)
 
             position = rebuild_projection(
-                names, platform.follower.source, platform.views, platform.follower, advance
+                names, platform.projector.source, platform.views, platform.projector, advance
             )
         console.print(f"{label}: rebuilt in one pass and swapped in at position {position}")
     finally:

@@ -36,14 +36,14 @@ def sweep(
         typer.echo(f"jiandu: {error}", err=True)
         raise typer.Exit(code=2) from error
     try:
-        platform.follower.catch_up()
+        platform.projector.catch_up()
         day: date = as_of.date() if as_of else platform.clock.today()
         try:
             tally = platform.supervision.sweep(day)
         except DomainError as error:
             typer.echo(f"jiandu: {error}", err=True)
             raise typer.Exit(code=2) from error
-        platform.follower.catch_up()
+        platform.projector.catch_up()
         typer.echo(json.dumps({"as_of": day.isoformat(), **tally.as_dict()}))
     finally:
         platform.close()

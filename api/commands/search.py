@@ -9,7 +9,7 @@ from rich.table import Table
 
 from api.bootstrap import build
 from api.commands.common import settings_or_exit
-from projections.framework import Progress as Reached
+from projections.following import Progress as Reached
 
 app = typer.Typer(help="The search index: its position, and rebuilds.", no_args_is_help=True)
 console = Console(stderr=True)

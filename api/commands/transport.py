@@ -9,22 +9,19 @@ from typing import Annotated, Any
 
 import typer
 
-from api.bootstrap import build, build_lease, build_relay_log, build_search, build_views
+from api.bootstrap import build, build_lease, build_relay_log
 from api.commands.audit import ledger_of
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings
 from consumers.deadletter import DeadLetters
-from consumers.indexer import EnvelopeFeed, IndexerSink
+from consumers.following import FollowerSink
 from consumers.integrator import IntegratorMember
 from consumers.lease import acquire, watch
 from consumers.loop import GroupConsumer, Sink
-from consumers.projector import ProjectorSink
 from consumers.relay import Relay, new_producer
-from consumers.supervisor import SupervisorSink
 from consumers.topics import create_topics
 from domain.store import Store
-from projections.registry import all_projections
 
 log = logging.getLogger("jiandu.consumers")
 
@@ -119,47 +116,41 @@ def run_group(settings: Settings, sink: Sink, batch_size: int) -> None:
     log.info("%s stopped after %d events", sink.group, member.applied)
 
 
-@consume_app.command()
-def projector(batch_size: BatchSize = 1000) -> None:
-    """Apply events to the read models; offsets are stored in the same transaction."""
+GROUPS = {"projector": "read_models", "indexer": "search", "supervisor": "supervision"}
+"""Each consumer group and the follower it feeds (the same follower `jiandu serve` runs in
+process with JIANDU_TRANSPORT=inprocess)."""
+
+
+def consume(role: str, batch_size: int) -> None:
+    """Run one member of a group: the platform's follower, fed from the topic."""
     settings = kafka_settings()
     platform = build(settings)
-    group = f"{settings.kafka_group_prefix}-projector"
     try:
-        sink = ProjectorSink(platform.views, platform.store, all_projections(), group=group)
-        run_group(settings, sink, batch_size)
+        follower = platform.followers[GROUPS[role]].follower
+        group = f"{settings.kafka_group_prefix}-{role}"
+        run_group(
+            settings, FollowerSink(follower, platform.views, platform.store, group), batch_size
+        )
     finally:
         platform.close()
 
 
-def search_feed(settings: Settings) -> EnvelopeFeed:
-    """The index `jiandu consume indexer` writes to: the engine at JIANDU_SEARCH_URL, else the
-    basic search's tables in the read models' database."""
-    store = Store(env=settings.eventsourcing_env())
-    search = build_search(settings, store, build_views(settings))
-    search.index.ensure()
-    return EnvelopeFeed(search.index)
+@consume_app.command()
+def projector(batch_size: BatchSize = 1000) -> None:
+    """Apply events to the read models; offsets are stored in the same transaction."""
+    consume("projector", batch_size)
 
 
 @consume_app.command()
 def indexer(batch_size: BatchSize = 500) -> None:
-    """Index events in the search engine (idempotent by document id and external version)."""
-    settings = kafka_settings()
-    sink = IndexerSink(search_feed(settings), group=f"{settings.kafka_group_prefix}-indexer")
-    run_group(settings, sink, batch_size)
+    """Index events in the search index (idempotent by document id and external version)."""
+    consume("indexer", batch_size)
 
 
 @consume_app.command()
 def supervisor(batch_size: BatchSize = 500) -> None:
-    """Pass events to the supervision process, which records findings (rules issue)."""
-    settings = kafka_settings()
-    platform = build(settings)
-    try:
-        group = f"{settings.kafka_group_prefix}-supervisor"
-        process = platform.supervision.supervisor
-        run_group(settings, SupervisorSink(process, group), batch_size)
-    finally:
-        platform.close()
+    """Pass events to the supervision process, which records findings (idempotently)."""
+    consume("supervisor", batch_size)
 
 
 @consume_app.command()

@@ -44,20 +44,19 @@ def metrics(request: Request) -> PlainTextResponse:
         "Global position of the last recorded event.",
         [({}, platform.store.position())],
     )
-    projections = {"inprocess": platform.follower.lag()}
+    projections = {platform.settings.transport: platform.followers.status()}
     if platform.transport is not None:
-        snapshot = platform.transport.snapshot()
-        projections["kafka"] = snapshot.get("projections") or {}
-        _transport(out, snapshot)
+        _transport(out, platform.transport.snapshot())
     out.gauge(
         "jiandu_projection_position",
-        "Last position a projection applied (kafka: highest position applied).",
+        "Position every event up to which a follower (a projection, the search index, the "
+        "supervision process) has applied, whichever transport fed it.",
         [({"projection": n, "transport": t}, f["position"]) for t, ps in projections.items()
          for n, f in ps.items()],
     )  # fmt: skip
     out.gauge(
         "jiandu_projection_lag_events",
-        "Events recorded in the store that a projection has not applied yet.",
+        "Events recorded in the store that a follower has not applied yet.",
         [({"projection": n, "transport": t}, f["lag"]) for t, ps in projections.items()
          for n, f in ps.items()],
     )  # fmt: skip

@@ -85,7 +85,7 @@ def catalogue(who: Overseer, p: PlatformDep) -> dict[str, Any]:
 def sweep(who: Worker, p: PlatformDep, body: SweepRequest | None = None) -> dict[str, Any]:
     """Re-evaluate what time alone changes (overdue secondments and complaints, ...) now."""
     as_of = (body.as_of if body else None) or p.clock.today()
-    p.follower.wait_for(p.store.position(), SETTLE_SECONDS)  # judge what the views know now
+    p.projector.wait_for(p.store.position(), SETTLE_SECONDS)  # judge what the views know now
     tally = p.supervision.sweep(as_of)
     return {"as_of": as_of, **tally.as_dict(), "position": p.store.position()}
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Overseer
 from api.bootstrap import Platform
-from api.deps import MIN_POSITION_WAIT, PlatformDep
+from api.deps import FreshSearch, PlatformDep
 from api.schemas import PROBLEMS, Day
 from projections.search.query import SearchRequest, SecondmentQuery
 from projections.search.service import Search
@@ -22,10 +22,6 @@ Kind = Literal["events", "cadres", "complaints", "findings", "secondments"]
 Filter = Annotated[str | None, Query(max_length=200)]
 Cursor = Annotated[
     str | None, Query(max_length=2000, description="`next_cursor` of the previous page.")
-]
-MinPosition = Annotated[
-    int | None,
-    Query(ge=0, le=2**62, description="Wait (up to 5 s) until the index applied this position."),
 ]
 Levels = Annotated[
     list[str] | None,
@@ -89,16 +85,10 @@ class SecondmentPage(BaseModel):
     as_of: date
 
 
-def _search(p: Platform, min_position: int | None) -> Search:
+def _search(p: Platform) -> Search:
     search = p.search
     if search is None:  # pragma: no cover - build() always wires one
         raise HTTPException(503, "search is not configured")
-    if min_position is not None and not search.wait_for(min_position, MIN_POSITION_WAIT):
-        raise HTTPException(
-            503,
-            f"the search index has not reached position {min_position} yet",
-            headers={"Retry-After": "1"},
-        )
     return search
 
 
@@ -112,7 +102,7 @@ def _levels(values: list[str] | None, name: str) -> tuple[str, ...]:
     return levels
 
 
-@router.get("", response_model=SearchPage)
+@router.get("", dependencies=[FreshSearch], response_model=SearchPage)
 def search(
     p: PlatformDep,
     _: Overseer,
@@ -129,17 +119,16 @@ def search(
     size: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Cursor = None,
     include_retracted: bool = False,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """Events, cadres, complaints, findings and secondments by free text and filters."""
     request = SearchRequest(
         q=q, kind=kind, unit=unit, cadre=cadre, type=type, rule=rule, date_from=from_,
         date_to=to, size=size, cursor=cursor, include_retracted=include_retracted,
     )  # fmt: skip
-    return _search(p, min_position).search(request).as_json()
+    return _search(p).search(request).as_json()
 
 
-@router.get("/secondments", response_model=SecondmentPage)
+@router.get("/secondments", dependencies=[FreshSearch], response_model=SecondmentPage)
 def secondments(
     p: PlatformDep,
     _: Overseer,
@@ -153,7 +142,6 @@ def secondments(
     as_of: Day | None = None,
     size: Annotated[int, Query(ge=1, le=500)] = 100,
     cursor: Cursor = None,
-    min_position: MinPosition = None,
 ) -> dict[str, Any]:
     """The secondment register by levels, state and duration; the headline inspector query is
     ``?home_level=township&host_level=county,city,province&active=true&approved=false
@@ -163,5 +151,5 @@ def secondments(
         host_levels=_levels(host_level, "host_level"), active=active, approved=approved,
         min_days=min_days, unit=unit, cadre=cadre, size=size, cursor=cursor,
     )  # fmt: skip
-    result = _search(p, min_position).secondments(query)
+    result = _search(p).secondments(query)
     return {**result.as_json(), "as_of": query.as_of}

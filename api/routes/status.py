@@ -1,4 +1,4 @@
-"""Readiness and the platform's position and projection lag."""
+"""Readiness, and the position and lag of everything that follows the log."""
 
 from __future__ import annotations
 
@@ -44,20 +44,13 @@ def readyz(request: Request) -> JSONResponse:
 
 @router.get("/api/v1/status", response_model=PlatformStatus)
 def status(request: Request) -> dict[str, Any]:
-    """The store's position and each projection's position and lag."""
+    """The store's position and every follower's position record and lag."""
     platform = _platform(request)
     head = platform.store.position()
-    projections = platform.follower.lag()
-    if platform.settings.supervising():  # the supervision process following the log in-process
-        projections["supervision"] = platform.supervision.supervisor.lag()
+    projections = platform.followers.status()
     ledger = platform.ledger.status(head) if platform.ledger is not None else None
     if ledger is not None:
         projections["ledger"] = {"position": ledger["position"], "lag": ledger["lag"]}
-    if platform.search is not None:
-        try:  # the search index's lag; an engine that does not answer shows in /readyz
-            projections["search"] = platform.search.lag(head)
-        except Exception:
-            log.warning("search index position unavailable", exc_info=True)
     return {
         "position": head,
         "projections": projections,

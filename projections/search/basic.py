@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from projections.framework import EventSource, Progress
+from projections.following import EventSource, Progress, Runner
 from projections.search.documents import Document, HistorySource, SearchDocuments
-from projections.search.follower import SearchFollower
+from projections.search.follower import SearchIndexer
 from projections.search.fulltext import WordIndex, query
 from projections.search.port import Applied, Prepared
 from projections.search.query import (
@@ -161,15 +161,20 @@ class BasicIndex:
             self._write(cur, winners)
             if self.words is not None:
                 self._index_words(cur, stored, winners)
-            cur.execute(
-                self._sql(
-                    f"INSERT INTO {POSITIONS.name} (name, position) VALUES (?, ?) "
-                    "ON CONFLICT (name) DO UPDATE SET position = excluded.position "
-                    f"WHERE excluded.position > {POSITIONS.name}.position"
-                ),
-                [NAME + self.suffix, prepared.position],
-            )
+            if prepared.position is not None:
+                cur.execute(
+                    self._sql(
+                        f"INSERT INTO {POSITIONS.name} (name, position) VALUES (?, ?) "
+                        "ON CONFLICT (name) DO UPDATE SET position = excluded.position "
+                        f"WHERE excluded.position > {POSITIONS.name}.position"
+                    ),
+                    [NAME + self.suffix, prepared.position],
+                )
         return Applied(len(winners))
+
+    def record(self, position: int) -> None:
+        """Record the position reached (an older one than stored is ignored)."""
+        self.views.advance({NAME + self.suffix: position})
 
     def _stored(
         self, cur: Any, keys: list[tuple[str, str]]
@@ -464,7 +469,7 @@ class BasicIndex:
         built = BasicIndex(self.views, source, suffix="__rebuild")
         self.views.drop(built.tables())
         self.views.forget_position(NAME + built.suffix)
-        follower = SearchFollower(source, built, batch_size)
+        follower = Runner(source, SearchIndexer(built), batch_size)
         follower.catch_up(on_progress)
         with self.paused():
             follower.catch_up(on_progress)

@@ -14,10 +14,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from domain.errors import InvalidValue
-from projections.framework import EventSource, Progress
+from projections.following import EventSource, Progress, Runner
 from projections.search.documents import HistorySource, SearchDocuments
 from projections.search.dsl import DATED, SCORED, read_hits, search_body, secondments_body
-from projections.search.follower import SearchFollower
+from projections.search.follower import SearchIndexer
 from projections.search.port import (
     Applied,
     BadQuery,
@@ -139,15 +139,23 @@ class EngineIndex:
             refused.update({chunk[at].version: reason for at, reason in failed.items()})
         if refused:
             log.error("documents refused by the engine", extra={"refused": refused})
+        if prepared.position is not None:
+            self._record(generation, prepared.position)
+        return Applied(written, refused)
+
+    def record(self, position: int) -> None:
+        """Record the live (or pinned) generation's position; an older one is ignored (the
+        position is the meta document's external version)."""
+        self._record(self._target(), position)
+
+    def _record(self, generation: int, position: int) -> None:
         key = self.names.generation_key(generation)
-        position = prepared.position
         _, failed = self.backend.bulk(
             [Write(self.names.meta, key, position, {"generation": key, "position": position})]
         )
         if failed:
             raise EngineError(f"the position of generation {key} was refused: {failed[0]}")
-        self._position = (position, time.monotonic())
-        return Applied(written, refused)
+        self._position = (max(position, self._position[0]), time.monotonic())
 
     def position(self) -> int:
         """The position the live (or pinned) generation reached."""
@@ -254,7 +262,7 @@ class EngineIndex:
                 self.names.physical(kind, generation), index_body(kind, building=True)
             )
         built = EngineIndex(self.backend, source, self.names, generation)
-        follower = SearchFollower(source, built, batch_size)
+        follower = Runner(source, SearchIndexer(built), batch_size)
         follower.catch_up(on_progress)
         for kind in KINDS:
             self.backend.put_settings(

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from projections.framework import EventSource, Progress
+from projections.following import EventSource, Progress
 from projections.search.documents import Document
 from projections.search.query import SearchRequest, SearchResult, SecondmentQuery
 
@@ -49,7 +49,7 @@ class Prepared:
     """A batch turned into documents, ready to be written (the CPU half of ``apply``)."""
 
     documents: list[Document]
-    position: int  # the highest position of the batch
+    position: int | None  # the position to record once written (None: the transport records it)
     events: int
     encoded: list[bytes] = field(default_factory=list)  # each document's JSON, when made
 
@@ -148,11 +148,15 @@ class SearchIndex(Protocol):
         ...
 
     def commit(self, prepared: Prepared) -> Applied:
-        """Write prepared documents, then the position they reach."""
+        """Write prepared documents, then the position they reach (unless it is None)."""
         ...
 
     def position(self) -> int:
-        """The highest store position applied."""
+        """The store position every event up to which is applied."""
+        ...
+
+    def record(self, position: int) -> None:
+        """Record that every event up to ``position`` is applied (never moves back)."""
         ...
 
     def refresh(self) -> None:

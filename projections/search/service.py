@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
 from domain.store import Store
-from projections.framework import EventSource, Progress
+from projections.following import EventSource, Progress, Runner
 from projections.search.basic import BasicIndex
 from projections.search.clients import engine_for
 from projections.search.engine_index import EngineIndex
-from projections.search.follower import SearchFollower
+from projections.search.follower import SearchIndexer
 from projections.search.port import SearchIndex
 from projections.search.query import Hit, SearchRequest, SearchResult, SecondmentQuery
 from projections.search.schema import IndexNames
@@ -37,7 +36,9 @@ class Search:
         self.sources = sources
         self.views = views
         self.in_process = in_process
-        self.follower = SearchFollower(sources(), index)
+        self.runner = Runner(
+            sources(), SearchIndexer(index), batch_size=1000, passive=not in_process, interval=0.5
+        )
 
     @classmethod
     def over(
@@ -87,32 +88,29 @@ class Search:
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Until the index applied ``position`` and made it searchable."""
-        if self.index.position() >= position:
-            return True
-        if self.in_process:
-            reached = self.follower.wait_for(position, timeout)
-        else:  # a Kafka indexer group applies it: only watch
-            deadline = time.monotonic() + timeout
-            while not (reached := self.index.position() >= position):
-                if time.monotonic() >= deadline:
-                    break
-                time.sleep(0.05)
+        reached = self.runner.wait_for(position, timeout)
+        if reached:
+            self.index.refresh()
+        return reached
+
+    async def until(self, position: int, timeout: float) -> bool:
+        """``wait_for`` without holding a thread while waiting."""
+        reached = await self.runner.until(position, timeout)
         if reached:
             self.index.refresh()
         return reached
 
     def start(self) -> None:
         """Keep the index current in this process (unless a Kafka consumer group does)."""
-        if self.in_process:
-            self.follower.start()
+        self.runner.start()
 
     def stop(self) -> None:
-        """Stop the in-process follower."""
-        self.follower.stop()
+        """Stop the in-process indexer."""
+        self.runner.stop()
 
     def catch_up(self, on_progress: Callable[[Progress], None] | None = None) -> int:
         """Apply every event recorded so far, and make it searchable."""
-        applied = self.follower.catch_up(on_progress)
+        applied = self.runner.catch_up(on_progress)
         self.index.refresh()
         return applied
 

@@ -13,6 +13,8 @@ from domain.findings import FindingsRegister
 from domain.rules import RuleParameters, WorkingCalendar, describe
 from domain.store import Store
 from projections.finding_reads import FindingReads
+from projections.following import Runner
+from projections.source import StoreSource
 from projections.sql import SqlViews
 from projections.supervision.evaluation import Evaluator, candidate_id
 from projections.supervision.histories import Histories
@@ -33,6 +35,7 @@ class Supervision:
     params: RuleParameters
     evaluator: Evaluator
     supervisor: Supervisor
+    runner: Runner
     sweeper: Sweeper
     daily: DailySweep
     register: FindingsRegister
@@ -47,23 +50,31 @@ class Supervision:
         params: RuleParameters,
         calendar: WorkingCalendar | None = None,
         horizon: Callable[[], int] | None = None,
+        *,
+        passive: bool = False,
     ) -> Supervision:
         """Wire supervision over a store and its views.
 
         ``horizon`` bounds how far the process reads (by default: as far as the read models
-        it consults have applied, so a unit's linked cadres are known).
+        it consults have applied, so a unit's linked cadres are known); ``passive``: another
+        process (the Kafka supervisor group) runs it, this one only reports and waits.
         """
         cal = calendar or ChinaCalendar(
             params.calendar.extra_holidays, params.calendar.extra_workdays
         )
         evaluator = Evaluator(Histories(store, views), params, cal)
-        supervisor = Supervisor(store, evaluator, clock, horizon or _read_models(views))
-        sweeper = Sweeper(supervisor, views, clock)
+        supervisor = Supervisor(store, evaluator, clock)
+        runner = Runner(
+            StoreSource(store), supervisor, batch_size=500, passive=passive,
+            horizon=horizon or _read_models(views), interval=0.5,
+        )  # fmt: skip
+        sweeper = Sweeper(runner, supervisor, views, clock)
         supervisor.floor = sweeper.last
         return cls(
             params=params,
             evaluator=evaluator,
             supervisor=supervisor,
+            runner=runner,
             sweeper=sweeper,
             daily=DailySweep(sweeper, clock),
             register=FindingsRegister(store, clock),
@@ -72,13 +83,13 @@ class Supervision:
 
     def start(self) -> None:
         """Run the process and the daily sweep in background threads."""
-        self.supervisor.start()
+        self.runner.start()
         self.daily.start()
 
     def stop(self) -> None:
         """Stop both threads."""
         self.daily.stop()
-        self.supervisor.stop()
+        self.runner.stop()
 
     def sweep(self, as_of: date | None = None) -> Tally:
         """Sweep now (as of today, or an earlier date)."""

@@ -1,24 +1,24 @@
-"""The supervision process: follows the notification log and records findings exactly once.
+"""The supervision process: a follower of the log that records findings exactly once.
 
-For each batch of notifications it re-evaluates, event by event, the cadre, unit or complaint
-each event touched (its history up to that event, as of the day the event was recorded), and
-saves the resulting Finding events together with a tracking record of the batch's last position,
-in one transaction. A crash before the commit leaves neither, so the batch is processed again;
-a concurrent supervisor or a finding changed meanwhile makes the commit fail whole, and the
-batch is retried from the tracked position. Finding events themselves are never evaluated.
+For each batch it re-evaluates, event by event, the cadre, unit or complaint each event touched
+(its history up to that event, as of the day the event was recorded), and saves the resulting
+Finding events together with a tracking record of the batch's last position, in one
+transaction. A crash before the commit leaves neither, so the batch is processed again; a
+concurrent supervisor or a finding changed meanwhile makes the commit fail whole, and the batch
+is evaluated again. Finding events themselves are never evaluated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, Tracking
+from eventsourcing.persistence import Tracking
 from eventsourcing.utils import get_topic
 
 from domain import cadre_events as ev
@@ -30,7 +30,7 @@ from domain.ids import unit_id
 from domain.rules import CadreHistory, ComplaintHistory, Entry
 from domain.rules.history import History, effective_of
 from domain.store import Store
-from projections.background import Background
+from projections.following import Batch, FollowerBase, Mark, Raced
 from projections.supervision.evaluation import Evaluator
 from projections.supervision.histories import CachedHistories
 from projections.supervision.register import (
@@ -52,103 +52,85 @@ CADRE, UNIT, COMPLAINT = _module(ev.CadreEvent), _module(un.UnitEvent), _module(
 TOWNSHIP = "township"
 
 
-class Supervisor:
+class Supervisor(FollowerBase):
     """Re-evaluates what each new event touches and records the findings' changes."""
 
-    def __init__(
-        self,
-        store: Store,
-        evaluator: Evaluator,
-        clock: Clock,
-        horizon: Callable[[], int] | None = None,
-        batch_size: int = 500,
-    ) -> None:
+    name = "supervision"
+    attempts = 5  # evaluations of a batch whose commit lost a race, before giving up
+
+    def __init__(self, store: Store, evaluator: Evaluator, clock: Clock) -> None:
         self.store = store
         self.evaluator = evaluator
         self.clock = clock
-        self.horizon = horizon or store.position
-        self.batch_size = batch_size
         self.index = FindingIndex(store)
         # The last date the sweep judged: events are never judged as of an earlier day.
         self.floor: Callable[[], date | None] = lambda: None
-        self.lock = threading.RLock()
         self.tally = Tally()
-        self._worker: Background | None = None
 
     def position(self) -> int:
         """The last position processed (recorded atomically with the findings it caused)."""
         return self.store.tracked(SUPERVISOR)
 
-    def lag(self) -> dict[str, int]:
-        """Position and lag behind the store."""
-        position = self.position()
-        return {"position": position, "lag": max(self.store.position() - position, 0)}
+    def positions(self) -> dict[str, int]:
+        return {self.name: self.position()}
 
-    def run_once(self) -> int:
-        """Process one batch; returns the number of notifications processed."""
-        with self.lock:
-            start, stop = self.position(), self.horizon()
-            if stop <= start:
-                return 0
-            batch = self.store.recorder.select_notifications(
-                start=start + 1, limit=self.batch_size, stop=stop
-            )
-            if not batch:
-                return 0
-            self.index.refresh()
-            work = FindingWork(self.store, self.index, self.clock)
-            self.evaluate(work, batch, self.clock.today())
+    def process(self, prepared: Batch, mark: Mark) -> dict[int, str]:
+        """Reconcile what a batch touched and save the findings' changes with the mark; a batch
+        whose commit lost a race on a finding is judged again."""
+        batch = list(prepared)
+        for attempt in range(1, self.attempts + 1):
+            work = self.judge(batch, mark)
             try:
-                self.store.commit_processed(
-                    *work.changed(), tracking=Tracking(SUPERVISOR, batch[-1].id)
-                )
+                self.save(work, mark)
             except ConcurrentWrite as conflict:
-                log.info("supervision batch not saved; retrying", extra={"why": str(conflict)})
-                return 0
-            work.saved()
-            self.tally.add(work.tally)
-            return len(batch)
+                if attempt == self.attempts:
+                    raise
+                log.info("supervision batch not saved; judged again", extra={"why": str(conflict)})
+                continue
+            return {}
+        raise AssertionError("unreachable")  # pragma: no cover
 
-    def catch_up(self) -> int:
-        """Process batches until the horizon at the start is reached."""
-        target, processed = self.horizon(), 0
-        while self.position() < target:
-            count = self.run_once()
-            if count == 0:
-                break
-            processed += count
-        return processed
+    def judge(self, batch: Batch, mark: Mark) -> FindingWork:
+        """The findings' changes a batch calls for (nothing is saved).
+
+        In process each event is judged at its own position, as of the day it was recorded;
+        from Kafka (no mark position: deliveries may repeat or come late) each subject is
+        judged on its whole history as the store holds it now, so a repeat records nothing
+        and an old delivery cannot undo what later events established."""
+        if mark.position is None:
+            head = self.store.position()
+            touched = sorted({(head, _originator(e), _module(type(e))) for _, e in batch})
+            floor = None
+        else:
+            touched = [(p, _originator(e), _module(type(e))) for p, e in batch]
+            floor = self.floor() or date.min
+        self.index.refresh()
+        work = FindingWork(self.store, self.index, self.clock)
+        self.reconcile(work, touched, self.clock.today(), floor=floor)
+        return work
+
+    def save(self, work: FindingWork, mark: Mark) -> None:
+        """Save judged changes with the mark's tracking record, in one transaction. Raises
+        :class:`Raced` when a rival process recorded the mark's position first (nothing is
+        written), ConcurrentWrite when a finding changed meanwhile."""
+        tracking = Tracking(SUPERVISOR, mark.position) if mark.position is not None else None
+        try:
+            self.store.commit_processed(*work.changed(), tracking=tracking)
+        except ConcurrentWrite as conflict:
+            if mark.position is not None and self.position() >= mark.position:
+                raise Raced(str(conflict)) from None
+            raise
+        work.saved()
+        self.tally.add(work.tally)
+
+    def record(self, position: int) -> None:
+        """Record ``position`` as processed (when it is past the tracked one)."""
+        if position > self.position():
+            # A ConcurrentWrite: another member recorded that position first.
+            with contextlib.suppress(ConcurrentWrite):
+                self.store.commit_processed(tracking=Tracking(SUPERVISOR, position))
 
     # -- evaluating what a batch touched -----------------------------------------------
-
-    def evaluate(self, work: FindingWork, batch: Sequence[Notification], today: date) -> None:
-        """Reconcile every subject the batch touched, each as of the day its event was recorded."""
-        touched = [(n.id, UUID(str(n.originator_id)), n.topic.split(":")[0]) for n in batch]
-        self.reconcile(work, touched, today, floor=self.floor() or date.min)
-
-    def observe(self, events: Sequence[tuple[int, Any]]) -> None:
-        """Reconcile what delivered (position, event) pairs touched (the Kafka supervisor group).
-
-        Deliveries may repeat or come late, so each subject they touch is judged on its whole
-        history as the store holds it now, never at an older position: a repeat records
-        nothing, and an old delivery cannot undo what later events established.
-        """
-        with self.lock:
-            head = self.store.position()
-            touched = {(head, UUID(str(e.originator_id)), _module(type(e))) for _, e in events}
-            for attempt in range(5):
-                self.index.refresh()
-                work = FindingWork(self.store, self.index, self.clock)
-                self.reconcile(work, sorted(touched), self.clock.today())
-                try:
-                    self.store.commit_processed(*work.changed(), tracking=None)
-                except ConcurrentWrite:
-                    if attempt == 4:
-                        raise
-                    continue
-                work.saved()
-                self.tally.add(work.tally)
-                return
 
     def reconcile(
         self,
@@ -244,21 +226,9 @@ class Supervisor:
             ),
         )  # fmt: skip
 
-    # -- following the log in the background --------------------------------------------
 
-    def start(self, interval: float = 0.5) -> None:
-        """Follow the log in a background thread, polling every ``interval`` seconds."""
-        if self._worker is None:
-            self._worker = Background(
-                "jiandu-supervision", lambda: self.run_once() > 0, interval=interval
-            )
-            self._worker.start()
-
-    def stop(self) -> None:
-        """Stop following; returns once the current batch is done."""
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
+def _originator(event: Any) -> UUID:
+    return UUID(str(event.originator_id))
 
 
 def _township_posts(history: CadreHistory) -> set[str]:

@@ -22,6 +22,7 @@ from domain.clock import Clock
 from domain.errors import ConcurrentWrite, InvalidValue
 from domain.ids import cadre_id, unit_id
 from projections.background import Background
+from projections.following import Runner
 from projections.sql import SqlViews
 from projections.supervision.process import CADRE, COMPLAINT, UNIT, Supervisor
 from projections.supervision.register import FindingWork, Tally
@@ -43,7 +44,10 @@ CHUNK = 200
 class Sweeper:
     """Runs sweeps through the supervision process and keeps a log of them."""
 
-    def __init__(self, supervisor: Supervisor, views: SqlViews, clock: Clock) -> None:
+    def __init__(
+        self, runner: Runner, supervisor: Supervisor, views: SqlViews, clock: Clock
+    ) -> None:
+        self.runner = runner
         self.supervisor = supervisor
         self.views = views
         self.clock = clock
@@ -61,9 +65,9 @@ class Sweeper:
         if day > today:
             raise InvalidValue(f"a sweep cannot run as of {day}, after today ({today})")
         supervisor = self.supervisor
-        with supervisor.lock:
+        with self.runner.lock:
             before = replace(supervisor.tally)
-            supervisor.catch_up()  # what the process had still to record counts as this run's
+            self.runner.catch_up()  # what the process had still to record counts as this run's
             tally = supervisor.tally.since(before)
             upto = supervisor.position()
             touched = [(upto, key, module) for key, module in self._subjects(day)]

@@ -107,7 +107,7 @@ def test_the_views_hold_the_county_and_are_caught_up(platform: Platform) -> None
     assert count("SELECT COUNT(*) AS n FROM complaints") >= 15
     assert count("SELECT COUNT(*) AS n FROM secondments WHERE end_date IS NOT NULL") >= 20
     assert count("SELECT COUNT(DISTINCT cadre_id) AS n FROM holdings") >= 400
-    assert all(figures["lag"] == 0 for figures in platform.follower.lag().values())
+    assert all(figures["lag"] == 0 for figures in platform.projector.lag().values())
 
 
 def _secondment(platform: Platform, key: str) -> dict[str, object]:

@@ -29,9 +29,9 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Pla
     loaded = CliRunner().invoke(demo.app, ["load"], env=env)
     assert loaded.exit_code == 0, loaded.output
     platform = build(Settings(env="test", store="sqlite", data_dir=data_dir, today=TODAY))
-    platform.follower.catch_up()
+    platform.projector.catch_up()
     platform.supervision.sweep()
-    platform.follower.catch_up()
+    platform.projector.catch_up()
     yield data_dir, platform
     platform.close()
 

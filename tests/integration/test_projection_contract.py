@@ -25,7 +25,8 @@ from domain.importing import PersonnelBatch
 from projections import time_travel
 from projections.careers import Careers as CareersProjection
 from projections.complaint_queue import ComplaintQueue
-from projections.framework import EventSource, Follower, Projection
+from projections.following import EventSource, Poisoned, Runner
+from projections.framework import Projection, Projector
 from projections.organisation import Organisation
 from projections.queries import cadre_doc
 from projections.rebuild import rebuild
@@ -514,10 +515,9 @@ class ProjectionContract:
         # A follower of our own, beside the platform's: the same projections writing tables
         # suffixed "__mine", and a hand-written one that fails when told to.
         log = ApplyLog()
-        follower = Follower(
-            StoreSource(platform.store), views,
-            [Organisation("__mine"), CareersProjection("__mine"), log], batch_size=10,
-        )  # fmt: skip
+        source = StoreSource(platform.store)
+        mine = [Organisation("__mine"), CareersProjection("__mine"), log]
+        follower = Runner(source, Projector(views, mine, source), batch_size=10)
         views_of_mine = [
             f"{t}__mine" for p in (Organisation, CareersProjection) for t in p().table_map()
         ]
@@ -532,8 +532,9 @@ class ProjectionContract:
         # Position 15 is in the next batch; the log fails on it after the other two
         # projections applied the whole batch to their unit of work.
         log.fail_at = 15
-        with pytest.raises(RuntimeError, match="position 15"):
+        with pytest.raises(Poisoned, match="position 15") as failed:
             follower.run_once()
+        assert isinstance(failed.value.error, RuntimeError)
         assert snapshot() == before
 
         log.fail_at = None

@@ -22,14 +22,15 @@ import pytest
 
 from consumers.envelope import encode as encode_envelope
 from consumers.envelope import parse
-from consumers.indexer import EnvelopeFeed
 from domain.errors import InvalidValue
 from domain.ids import cadre_id
 from domain.store import Store
+from projections.following import Mark
 from projections.search.basic import BasicIndex
 from projections.search.clients import ClientEngine, ElasticsearchEngine, OpenSearchEngine
 from projections.search.documents import SearchDocuments
 from projections.search.engine_index import EngineIndex
+from projections.search.follower import SearchIndexer
 from projections.search.port import SearchIndex
 from projections.search.query import FACET_SIZE, FACETS, SearchRequest, SecondmentQuery
 from projections.search.schema import COMMON, FIELDS, KINDS, IndexNames
@@ -481,7 +482,7 @@ def test_the_kafka_indexer_group_writes_the_same_documents(
     feed(direct, store)
     sunk = BasicIndex(SqliteViews(str(folder / "sunk.sqlite3")), StoreSource(store))
     sunk.ensure()
-    sink = EnvelopeFeed(sunk)
+    indexer = SearchIndexer(sunk)
     notifications = store.recorder.select_notifications(start=1, limit=100_000)
     envelopes = [parse(encode_envelope(n, store.mapper)) for n in notifications]
     partitions: dict[int, list[Any]] = {}
@@ -489,5 +490,9 @@ def test_the_kafka_indexer_group_writes_the_same_documents(
         partitions.setdefault(hash(envelope.originator_id) % 3, []).append(envelope)
     for part in [*partitions.values(), envelopes[:20]]:  # the last: a redelivery
         for start in range(0, len(part), 6):
-            assert sink.apply(part[start : start + 6]) == {}
+            items = [(e.position, e.event()) for e in part[start : start + 6]]
+            assert indexer.process(indexer.prepare(items), Mark(None)) == {}
     assert snapshot(sunk) == snapshot(direct)
+    assert sunk.position() == 0, "from Kafka the transport records the position, not the batch"
+    indexer.record(store.position())
+    assert sunk.position() == store.position()

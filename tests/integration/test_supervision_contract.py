@@ -24,8 +24,8 @@ from api.vault import AesGcmVault
 from domain.clock import FixedClock
 from domain.services import Services
 from domain.store import Store
-from projections.framework import Follower
-from projections.registry import all_projections
+from projections.following import Runner
+from projections.registry import read_models
 from projections.rules_config import load_parameters
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqliteViews, SqlViews
@@ -42,12 +42,12 @@ class Replica:
     store: Store
     services: Services
     views: SqlViews
-    follower: Follower
+    follower: Runner
     supervision: Supervision
 
     def settle(self) -> None:
         self.follower.catch_up()
-        self.supervision.supervisor.catch_up()
+        self.supervision.runner.catch_up()
         self.follower.catch_up()
 
     def raised(self) -> Counter[str]:
@@ -104,8 +104,8 @@ class SupervisionContract:
         replica.follower.catch_up()
         others = [open_replica(), open_replica()]
         for other in others:
-            other.supervision.supervisor.batch_size = 4
-        threads = [threading.Thread(target=o.supervision.supervisor.catch_up) for o in others]
+            other.supervision.runner.batch_size = 4
+        threads = [threading.Thread(target=o.supervision.runner.catch_up) for o in others]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -125,7 +125,7 @@ def _replica(store_env: dict[str, str], views: Callable[[], SqlViews]) -> Replic
     store = Store(env=dict(store_env))
     services = Services.over(store, clock, AesGcmVault.from_secret("supervision-contract"))
     built = views()
-    follower = Follower(StoreSource(store), built, all_projections())
+    follower = read_models(StoreSource(store), built)
     supervision = Supervision.build(store, built, clock, load_parameters())
     return Replica(store, services, built, follower, supervision)
 

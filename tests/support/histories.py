@@ -14,9 +14,9 @@ from api.vault import AesGcmVault
 from domain.clock import FixedClock
 from domain.services import Services
 from domain.store import Store
-from projections.framework import Follower
+from projections.following import Runner
 from projections.queries import ReadModels
-from projections.registry import TABLES, all_projections
+from projections.registry import TABLES, read_models
 from projections.source import StoreSource
 from projections.sql import SqliteViews, SqlViews
 
@@ -34,7 +34,7 @@ class Rig:
 
     folder: Path
     services: Services
-    follower: Follower
+    follower: Runner
     reads: ReadModels
     views: SqlViews
     store: Store
@@ -49,7 +49,7 @@ def open_rig(folder: Path, batch_size: int) -> Rig:
     store = Store(env=env)
     services = Services.over(store, clock, AesGcmVault.from_secret("histories"))
     views = SqliteViews(str(folder / "views.sqlite3"))
-    follower = Follower(StoreSource(store), views, all_projections(), batch_size=batch_size)
+    follower = read_models(StoreSource(store), views, batch_size=batch_size)
     return Rig(folder, services, follower, ReadModels(views, store), views, store, clock)
 
 
@@ -74,7 +74,7 @@ def record_organisation(rig: Rig) -> None:
 def rebuilt_views(rig: Rig) -> SqlViews:
     """Fresh views in the same folder, built by a new follower from position 0."""
     views = SqliteViews(str(rig.folder / "rebuilt.sqlite3"))
-    Follower(StoreSource(rig.store), views, all_projections(), batch_size=1000).catch_up()
+    read_models(StoreSource(rig.store), views, batch_size=1000).catch_up()
     return views
 
 

@@ -21,16 +21,16 @@ from kafka.structs import TopicPartition
 from api.settings import Settings
 from api.vault import AesGcmVault
 from consumers.deadletter import DeadLetters
+from consumers.following import FollowerSink
 from consumers.loop import GroupConsumer
-from consumers.projector import ProjectorSink
 from consumers.relay import Relay, RelayLog, new_producer
 from consumers.topics import create_topics
 from domain.clock import FixedClock
 from domain.importing import PersonnelBatch
 from domain.services import Services
 from domain.store import Store
-from projections.framework import Follower
-from projections.registry import TABLES, all_projections
+from projections.framework import Projector
+from projections.registry import TABLES, all_projections, read_models
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqlViews
 
@@ -208,7 +208,7 @@ def table_contents(views: SqlViews) -> dict[str, list[tuple[Any, ...]]]:
 
 def in_process(store: Store, views: SqlViews) -> dict[str, list[tuple[Any, ...]]]:
     """The read models the in-process follower builds from the store."""
-    Follower(StoreSource(store), views, all_projections(), batch_size=500).catch_up()
+    read_models(StoreSource(store), views, batch_size=500).catch_up()
     return table_contents(views)
 
 
@@ -255,7 +255,8 @@ def projector(
     d: Deployment, store: Store, views: SqlViews, batch_size: int = 200
 ) -> Iterator[GroupConsumer]:
     """A projector group member consuming in a thread until the block ends."""
-    sink = ProjectorSink(views, store, all_projections(), group=d.group)
+    source = StoreSource(store)
+    sink = FollowerSink(Projector(views, all_projections(), source), views, store, d.group)
     dead = DeadLetters(lambda: new_producer(d.bootstrap), d.topic, d.group)
     member = GroupConsumer(d.bootstrap, d.topic, sink, dead, batch_size=batch_size, poll_ms=200)
     stop = threading.Event()

@@ -14,9 +14,9 @@ from domain.clock import FixedClock
 from domain.services import Services
 from domain.store import Store, Written
 from domain.values import Approval, Level
-from projections.framework import Follower
+from projections.following import Runner
 from projections.queries import ReadModels
-from projections.registry import TABLES, all_projections
+from projections.registry import TABLES, read_models
 from projections.source import StoreSource
 from projections.sql import SqlViews
 
@@ -33,7 +33,7 @@ class Platform:
     """The parts a projection test drives: commands, the follower, reads, views and the clock."""
 
     services: Services
-    follower: Follower
+    follower: Runner
     reads: ReadModels
     views: SqlViews
     store: Store
@@ -55,7 +55,7 @@ def open_platform(store_env: dict[str, str], views: SqlViews) -> Platform:
     clock = FixedClock.on(TODAY)
     store = Store(env=dict(store_env))
     services = Services.over(store, clock, AesGcmVault.from_secret("projection-contract"))
-    follower = Follower(StoreSource(store), views, all_projections(), batch_size=BATCH_SIZE)
+    follower = read_models(StoreSource(store), views, batch_size=BATCH_SIZE)
     return Platform(services, follower, ReadModels(views, store), views, store, clock)
 
 

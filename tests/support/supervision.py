@@ -18,8 +18,8 @@ from domain.rules import RuleParameters
 from domain.services import Services
 from domain.store import Store
 from domain.values import Approval, Level
-from projections.framework import Follower
-from projections.registry import all_projections
+from projections.following import Runner
+from projections.registry import read_models
 from projections.rules_config import load_parameters
 from projections.source import StoreSource
 from projections.sql import SqliteViews
@@ -43,7 +43,7 @@ class World:
     """Commands, read models and supervision over one folder's store and views."""
 
     services: Services
-    follower: Follower
+    follower: Runner
     supervision: Supervision
     store: Store
     views: SqliteViews
@@ -58,14 +58,14 @@ class World:
         store = Store(env=sqlite_env(folder / "events.sqlite3"))
         services = Services.over(store, clock, AesGcmVault.from_secret("supervision"))
         views = SqliteViews(str(folder / "views.sqlite3"))
-        follower = Follower(StoreSource(store), views, all_projections(), batch_size=50)
+        follower = read_models(StoreSource(store), views, batch_size=50)
         supervision = Supervision.build(store, views, clock, params or load_parameters())
         return cls(services, follower, supervision, store, views, clock)
 
     def settle(self) -> World:
         """Build the read models, run the process to the end, and project its findings."""
         self.follower.catch_up()
-        self.supervision.supervisor.catch_up()
+        self.supervision.runner.catch_up()
         self.follower.catch_up()
         return self
 

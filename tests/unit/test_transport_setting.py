@@ -14,8 +14,7 @@ from api.vault import AesGcmVault
 from domain.clock import FixedClock
 from domain.services import Services
 from domain.store import Store
-from projections.framework import Follower
-from projections.registry import all_projections
+from projections.registry import read_models
 from projections.source import StoreSource
 from projections.sql import SqliteViews
 
@@ -41,11 +40,11 @@ def test_a_passive_follower_waits_without_applying(tmp_path: Path) -> None:
         "clerk", code="C1", name="县委组织部", level="county", kind="department"
     )
     views = SqliteViews(str(tmp_path / "views.db"))
-    passive = Follower(StoreSource(store), views, all_projections(), passive=True)
+    passive = read_models(StoreSource(store), views, passive=True)
     passive.start()  # does nothing: another process applies the events
 
     assert passive.wait_for(written.position, timeout=0.3) is False
     assert set(passive.positions().values()) == {0}
 
-    Follower(StoreSource(store), views, all_projections()).catch_up()  # "the projector group"
+    read_models(StoreSource(store), views).catch_up()  # "the projector group"
     assert passive.wait_for(written.position, timeout=0.3) is True

@@ -8,12 +8,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import Tracking
 
-from domain.errors import ConcurrentWrite, InvariantViolated
+from domain.errors import InvariantViolated
 from domain.values import Approval, Level
-from projections.supervision import SUPERVISOR
-from projections.supervision.register import FindingWork
+from projections.following import Mark, Raced
+from projections.source import StoreSource
 from tests.support.supervision import CITY, CLERK, INSPECTOR, World
 
 
@@ -37,7 +36,7 @@ def test_findings_cite_positions_and_the_process_tracks_the_store_head(world: Wo
     assert {"R-SEC-01", "R-SEC-04", "R-SEC-05", "R-SEC-07"} <= rules
     seconded = world.store.position() - len(world.finding_events())
     assert world.finding("R-SEC-01")["evidence"] == [seconded]
-    world.supervision.supervisor.catch_up()
+    world.supervision.runner.catch_up()
     assert world.supervision.supervisor.position() == world.store.position()
 
 
@@ -62,15 +61,14 @@ def test_a_batch_whose_position_another_process_recorded_first_writes_nothing(
     illegal_secondment(world)
     world.follower.catch_up()
     slow = world.supervision.supervisor
-    batch = world.store.recorder.select_notifications(start=1, limit=1000)
-    work = FindingWork(world.store, slow.index, world.clock)
-    slow.evaluate(work, batch, world.clock.today())
+    batch = StoreSource(world.store).read(0, 1000)
+    work = slow.judge(batch, Mark(batch[-1][0]))
     assert work.changed()
     rival = World.open(tmp_path)  # another replica, its own connection to the same store
-    rival.supervision.supervisor.catch_up()
+    rival.supervision.runner.catch_up()
     written = world.store.position()
-    with pytest.raises(ConcurrentWrite):
-        world.store.commit_processed(*work.changed(), tracking=Tracking(SUPERVISOR, batch[-1].id))
+    with pytest.raises(Raced):
+        slow.save(work, Mark(batch[-1][0]))
     assert world.store.position() == written
     assert set(raised_counts(world).values()) == {1}
     rival.store.close()
@@ -80,10 +78,8 @@ def test_a_crash_before_the_commit_leaves_neither_findings_nor_position(world: W
     illegal_secondment(world)
     world.follower.catch_up()
     supervisor = world.supervision.supervisor
-    supervisor.index.refresh()
-    batch = world.store.recorder.select_notifications(start=1, limit=1000)
-    work = FindingWork(world.store, supervisor.index, world.clock)
-    supervisor.evaluate(work, batch, world.clock.today())
+    batch = StoreSource(world.store).read(0, 1000)
+    work = supervisor.judge(batch, Mark(batch[-1][0]))
     # the process dies here: the work is lost, nothing was saved
     assert (supervisor.position(), world.finding_events()) == (0, [])
     world.settle()
@@ -102,8 +98,8 @@ def test_two_supervisors_racing_over_one_store_record_each_finding_once(
     world.follower.catch_up()
     replicas = [World.open(tmp_path) for _ in range(2)]
     for replica in replicas:
-        replica.supervision.supervisor.batch_size = 3
-    threads = [threading.Thread(target=r.supervision.supervisor.catch_up) for r in replicas]
+        replica.supervision.runner.batch_size = 3
+    threads = [threading.Thread(target=r.supervision.runner.catch_up) for r in replicas]
     for t in threads:
         t.start()
     for t in threads:
@@ -208,11 +204,15 @@ def test_kafka_deliveries_are_observed_idempotently(world: World) -> None:
     notifications = world.store.recorder.select_notifications(start=1, limit=1000)
     events = [(n.id, world.store.decode(n)) for n in notifications]
     supervisor = world.supervision.supervisor
-    supervisor.observe(events)
+    delivered = Mark(None)  # from Kafka: the transport records the position
+    supervisor.process(events, delivered)
     once = world.store.position()
-    supervisor.observe(events)
-    supervisor.observe(events[-1:])
+    supervisor.process(events, delivered)
+    supervisor.process(events[-1:], delivered)
     assert world.store.position() == once
+    assert supervisor.position() == 0
+    supervisor.record(once)
+    assert supervisor.position() == once
     assert set(raised_counts(world).values()) == {1}
 
 

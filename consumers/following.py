@@ -1,0 +1,148 @@
+"""A consumer group that feeds a follower: the same followers the in-process runner feeds.
+
+Every group (``projector``: the read models, ``indexer``: the search index, ``supervisor``: the
+supervision process) stores, per source partition, the next offset and the highest position it
+applied, in the views database. A follower that is ``transactional`` stores them in its
+effect's transaction (compare-and-set: a member that lost its partitions in a rebalance cannot
+commit); the others apply idempotently and the offsets are stored right after. A message at or
+below its partition's highest applied position was published twice by the relay and is skipped.
+
+After each batch the group computes its watermark (``consumers.watermark``) from every
+partition's highest position and the follower records it: that is the follower's position, the
+one ``?min_position=`` waits on and the status page reports, as in process. Members compute it
+after their commits and the record never moves back, so the last member to compute it sees
+every commit before its own.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from consumers.loop import TRANSIENT, Batch, Delivery, Reject
+from consumers.watermark import store_keys, watermark
+from domain.store import Store
+from projections.following import Follower, Mark, Poisoned
+from projections.sql import SqlViews
+from projections.view import OffsetMove
+
+IDLE_WATERMARK_S = 1.0  # how often an idle member checks whether the watermark moved
+
+
+class RefusedItem(Exception):
+    """The follower left an event out for good (the search engine refused its document...)."""
+
+
+class FollowerSink:
+    """Hands a consumer group's batches to a follower and records its watermark."""
+
+    def __init__(self, follower: Follower, views: SqlViews, store: Store, group: str) -> None:
+        if follower.ordered:
+            raise ValueError(f"{follower.name} needs the log in order: it follows the store")
+        self.follower = follower
+        self.views = views
+        self.store = store
+        self.group = group
+        self.keys = store_keys(store)
+        self.skipped = 0
+        self._recorded = 0
+        self._checked = 0.0
+
+    def stored_offsets(self, topic: str) -> dict[int, int]:
+        return {p: offset for p, (offset, _) in self.views.offsets(self.group, topic).items()}
+
+    def apply(self, batch: Batch, reject: Reject) -> None:
+        stored = self.views.offsets(self.group, batch.topic)
+        events: list[tuple[Delivery, Any]] = []
+        rejected: list[Delivery] = []
+        for d in self._fresh(batch, stored):
+            try:
+                events.append((d, d.envelope.event()))
+            except Exception as error:  # undecodable state or a failed upcast: poison
+                rejected.append(d)
+                reject(d, error)
+        while True:
+            moves = self._moves(batch, stored, rejected)
+            offsets = tuple(moves) if self.follower.transactional else ()
+            items = [(d.envelope.position, event) for d, event in events]
+            try:
+                refused = self.follower.process(self.follower.prepare(items), Mark(None, offsets))
+                break
+            except Poisoned as poisoned:
+                if isinstance(poisoned.error, TRANSIENT):
+                    raise poisoned.error from None
+                poison = next(d for d, _ in events if d.envelope.position == poisoned.position)
+                events = [(d, e) for d, e in events if d is not poison]
+                rejected.append(poison)
+                reject(poison, poisoned.error)
+        for d, _ in events:
+            if d.envelope.position in refused:
+                reject(d, RefusedItem(refused[d.envelope.position]))
+        if not offsets and moves:
+            self.views.write({}, {}, {}, offsets=moves)
+        self.advance(batch.topic, batch.partitions)
+
+    def advance(self, topic: str, partitions: int) -> None:
+        """Compute the group's watermark from what every member committed, and record it."""
+        if partitions <= 0:
+            return
+        highs = {p: high for p, (_, high) in self.views.offsets(self.group, topic).items()}
+        reached = watermark(highs, partitions, self.keys)
+        if reached > self._recorded:
+            self.follower.record(reached)
+            self._recorded = reached
+        self._checked = time.monotonic()
+
+    def idle(self, topic: str, partitions: int) -> None:
+        """Nothing arrived: see now and then whether other members moved the watermark."""
+        if time.monotonic() - self._checked >= IDLE_WATERMARK_S:
+            self.advance(topic, partitions)
+
+    def _fresh(self, batch: Batch, stored: dict[int, tuple[int, int]]) -> list[Delivery]:
+        """The messages not applied yet: past the stored offset, and not a second copy of an
+        event (at or below the highest position applied from the partition, or seen twice)."""
+        fresh, seen = [], set()
+        for d in batch.deliveries:
+            next_offset, high = stored.get(d.partition, (0, 0))
+            if d.offset < next_offset:
+                continue  # applied by an earlier batch
+            if d.envelope.position <= high or d.envelope.position in seen:
+                self.skipped += 1  # published twice by the relay
+                continue
+            seen.add(d.envelope.position)
+            fresh.append(d)
+        return fresh
+
+    def _moves(
+        self, batch: Batch, stored: dict[int, tuple[int, int]], rejected: list[Delivery]
+    ) -> list[OffsetMove]:
+        """The batch's offset moves. A dead-lettered message raises its partition's highest
+        position only when it is a stored event (the watermark then passes it: it will never
+        be applied); a forged or corrupt one might name any position."""
+        high = {p: h for p, (_, h) in stored.items()}
+        for d in batch.deliveries:
+            if d in rejected and not self._stored(d):
+                continue
+            high[d.partition] = max(high.get(d.partition, 0), d.envelope.position)
+        moves = []
+        for partition, next_offset in batch.next_offsets.items():
+            expected = stored[partition][0] if partition in stored else None
+            if expected is None or next_offset > expected:
+                moves.append(
+                    OffsetMove(
+                        self.group, batch.topic, partition, expected, next_offset,
+                        high.get(partition, 0),
+                    )
+                )  # fmt: skip
+        return moves
+
+    def _stored(self, delivery: Delivery) -> bool:
+        """Whether a message is the envelope of the stored event at its position."""
+        found = self.keys(delivery.envelope.position - 1, 1)
+        if not found or found[0][0] != delivery.envelope.position:
+            return False
+        return str(found[0][1]) == str(delivery.envelope.originator_id)
+
+    def discard(self) -> None:
+        """Forget what the follower holds in memory (a failed batch, partitions moved)."""
+        self.follower.reset()
