@@ -144,6 +144,7 @@ class GroupConsumer:
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set; the batch in hand is finished and committed first."""
         self.consumer = KafkaConsumer(**self.config)
+        self._await_topic(stop)
         self.consumer.subscribe([self.topic], listener=_Rebalance(self))
         try:
             with fewer_collections():  # a member allocates a batch's objects at a time
@@ -180,6 +181,15 @@ class GroupConsumer:
         self._failures = 0
         self.applied += len(batch.deliveries)
         self._commit(batch)
+
+    def _await_topic(self, stop: threading.Event) -> None:
+        # Join the group only once the topic's partitions are known here: a member that joins
+        # before is assigned nothing until its next metadata refresh, minutes later.
+        assert self.consumer is not None
+        if not self.consumer.partitions_for_topic(self.topic):
+            log.info("%s: waiting for topic %s", self.sink.group, self.topic)
+            while not stop.is_set() and not self.consumer.partitions_for_topic(self.topic):
+                stop.wait(0.2)
 
     def _partitions(self) -> int:
         assert self.consumer is not None

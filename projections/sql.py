@@ -97,9 +97,15 @@ class SqlViews:
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        """A cursor inside one transaction (committed on success, rolled back on error)."""
+        """A cursor inside one write transaction (committed on success, rolled back on error)."""
         raise NotImplementedError
         yield
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A cursor for reads only (never upgraded to a write)."""
+        with self.transaction() as cur:
+            yield cur
 
     def existing_tables(self) -> set[str]:
         """Names of the tables present."""
@@ -166,7 +172,7 @@ class SqlViews:
         """Run a read query written with '?' placeholders; rows as dicts."""
 
         def run() -> list[Row]:
-            with self.transaction() as cur:
+            with self.reading() as cur:
                 cur.execute(self._sql(sql), [_encode(p) for p in params])
                 names = [d[0] for d in cur.description]
                 return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
@@ -334,11 +340,22 @@ WRITE_CACHE_KIB = 64 * 1024
 
 
 class SqliteViews(SqlViews):
-    """Views in a SQLite file (embedded mode)."""
+    """Views in a SQLite file (embedded mode).
+
+    One writer connection, shared by the process's threads under a lock, and one reader
+    connection per thread. A write transaction begins IMMEDIATE: it takes the database's write
+    lock before its first read, waiting (the busy timeout) while another process holds it. A
+    deferred transaction that reads first and writes later would have to upgrade its read
+    snapshot, and SQLite refuses that at once ("database is locked", no waiting) when another
+    connection wrote since the snapshot was taken.
+    """
+
+    busy_timeout_s = 30.0
 
     def __init__(self, path: str) -> None:
         super().__init__()
         self._local = threading.local()
+        self._writer: sqlite3.Connection | None = None
         self.path = path
 
     def ddl_type(self, column_type: str) -> str:
@@ -348,42 +365,49 @@ class SqliteViews(SqlViews):
     def _connection(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(
-                self.path, isolation_level=None, timeout=30, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            # A reading thread keeps SQLite's default page cache (2 MiB): the API reads from
-            # many threads at once, and the operating system caches the file for all of them.
-            conn.execute(f"PRAGMA cache_size=-{READ_CACHE_KIB}")
-            # Checkpoint the write-ahead log every ~80 MiB instead of every 4 MiB: a rebuild
-            # commits a batch every few thousand events, and each early checkpoint cost a sync
-            # (measured: +10% rebuild throughput). The log is cut back after a checkpoint.
-            conn.execute("PRAGMA wal_autocheckpoint=20000")
-            conn.execute("PRAGMA journal_size_limit=67108864")
-            self._local.conn = conn
+            conn = self._local.conn = self._connect(READ_CACHE_KIB)
         return conn
 
-    def write(self, *args: Any, **kwargs: Any) -> None:
-        """As SqlViews.write; the writing thread's connection keeps a large page cache."""
-        if not getattr(self._local, "writer", False):
-            # Index pages of large views stay in memory (64 MiB): rebuilds write them densely.
-            self._connection().execute(f"PRAGMA cache_size=-{WRITE_CACHE_KIB}")
-            self._local.writer = True
-        super().write(*args, **kwargs)
+    def _connect(self, cache_kib: int) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self.path, isolation_level=None, timeout=self.busy_timeout_s, check_same_thread=False
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        # Reading threads keep SQLite's default page cache (2 MiB): the API reads from many
+        # threads at once, and the operating system caches the file for all of them. The one
+        # writer keeps index pages of large views in memory (64 MiB): rebuilds write them densely.
+        conn.execute(f"PRAGMA cache_size=-{cache_kib}")
+        # Checkpoint the write-ahead log every ~80 MiB instead of every 4 MiB: a rebuild
+        # commits a batch every few thousand events, and each early checkpoint cost a sync
+        # (measured: +10% rebuild throughput). The log is cut back after a checkpoint.
+        conn.execute("PRAGMA wal_autocheckpoint=20000")
+        conn.execute("PRAGMA journal_size_limit=67108864")
+        return conn
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
-        conn = self._connection()
-        cur = conn.cursor()
-        cur.execute("BEGIN")
+        with self._lock:
+            if self._writer is None:
+                self._writer = self._connect(WRITE_CACHE_KIB)
+            conn = self._writer
+            cur = conn.cursor()
+            try:
+                cur.execute("BEGIN IMMEDIATE")
+                yield cur
+            except BaseException:
+                conn.rollback()
+                raise
+            else:
+                conn.commit()
+            finally:
+                cur.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        cur = self._connection().cursor()
         try:
             yield cur
-        except BaseException:
-            conn.rollback()
-            raise
-        else:
-            conn.commit()
         finally:
             cur.close()
 
