@@ -70,7 +70,7 @@ def compare_read_models(
     """Rebuild every projection up to the live read models' position in a scratch database
     and compare the tables; the live projections pause only for the last stretch and the
     comparison (in-process transport)."""
-    follower = platform.follower
+    follower = platform.projector
     with scratch_views(platform) as scratch:
         rebuilt = Rebuilt(follower.source, scratch)
         if platform.settings.transport == "kafka":

@@ -42,9 +42,9 @@ def _county(data_dir: Path, today: date) -> Settings:
     settings = Settings(env="test", store="sqlite", data_dir=data_dir, today=today)
     platform = build(settings)
     try:
-        platform.follower.catch_up()
+        platform.projector.catch_up()
         platform.supervision.sweep()
-        platform.follower.catch_up()
+        platform.projector.catch_up()
         if platform.search is not None:
             platform.search.catch_up()
         if platform.ledger is not None:

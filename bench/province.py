@@ -188,14 +188,15 @@ def phase_rebuild(kind: str, where: str) -> dict[str, float]:
 
 def phase_index(kind: str, where: str) -> dict[str, float]:
     """The basic search's documents built from every event."""
+    from projections.following import Runner
     from projections.search.basic import BasicIndex
-    from projections.search.follower import SearchFollower
+    from projections.search.follower import SearchIndexer
     from projections.source import StoreSource
 
     store = Store(env=store_env(kind, where))
     index = BasicIndex(views_for(kind, where, "search"), StoreSource(store))
     started = time.perf_counter()
-    SearchFollower(StoreSource(store), index, 2000).catch_up()
+    Runner(StoreSource(store), SearchIndexer(index), 2000).catch_up()
     return {"events": index.position(), "seconds": time.perf_counter() - started}
 
 

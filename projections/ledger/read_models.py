@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from projections.framework import EventSource, Follower, Progress
+from projections.following import EventSource, Progress, Runner
+from projections.framework import Projector
 from projections.registry import all_projections
 from projections.sql import SqlViews
 from projections.view import Table
@@ -49,10 +50,11 @@ class UpTo:
     def position(self) -> int:
         return min(self.source.position(), self.limit)
 
-    def read(self, after: int, limit: int) -> list[tuple[int, Any]]:
+    def read(self, after: int, limit: int, upto: int | None = None) -> list[tuple[int, Any]]:
         if after >= self.limit:
             return []
-        return [e for e in self.source.read(after, limit) if e[0] <= self.limit]
+        stop = self.limit if upto is None else min(upto, self.limit)
+        return self.source.read(after, limit, stop)
 
     def history(self, originator_id: UUID, upto_version: int) -> list[Any]:
         return self.source.history(originator_id, upto_version)
@@ -70,7 +72,8 @@ class Rebuilt:
 
     def advance(self, position: int, on_progress: Callable[[Progress], None] | None = None) -> None:
         """Apply the events up to ``position``."""
-        follower = Follower(UpTo(self.source, position), self.scratch, self.projections, 5000)
+        source = UpTo(self.source, position)
+        follower = Runner(source, Projector(self.scratch, self.projections, source), 5000)
         follower.catch_up(on_progress)
         self.position = min(follower.positions().values(), default=position)
 

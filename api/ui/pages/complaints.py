@@ -97,7 +97,7 @@ async def file_complaint(request: Request, staff: IntakeClerk, p: PlatformDep) -
     except DomainError as error:
         values = context(p, staff, "intake", posted=posted, errors={"form": str(error)})
         return render(request, "complaint_new.html", values, status=error.status)
-    await run_in_threadpool(p.follower.wait_for, written.position, MIN_POSITION_WAIT)
+    await p.followers.until(written.position, MIN_POSITION_WAIT, ["read_models"])
     values = context(p, staff, "intake", receipt=written.ids["receipt"],
                      complaint_id=written.ids["complaint_id"])  # fmt: skip
     return render(request, "complaint_filed.html", values, status=201)
@@ -165,7 +165,7 @@ async def handle(
             raise
         return _again(request, p, staff, complaint_id, step, {"form": str(error)}, form,
                       status=error.status)  # fmt: skip
-    await run_in_threadpool(p.follower.wait_for, written.position, MIN_POSITION_WAIT)
+    await p.followers.until(written.position, MIN_POSITION_WAIT, ["read_models"])
     if is_htmx(request):
         values = _doc(p, complaint_id)
         values["done"] = step

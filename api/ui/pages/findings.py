@@ -154,7 +154,7 @@ async def _work(request: Request, finding_id: str, staff: Any, p: Any, step: str
             raise
         return _again(request, p, staff, finding_id, step, {"form": str(error)}, form,
                       status=error.status)  # fmt: skip
-    await run_in_threadpool(p.follower.wait_for, written.position, MIN_POSITION_WAIT)
+    await p.followers.until(written.position, MIN_POSITION_WAIT, ["read_models"])
     done = "acknowledged" if step == "acknowledge" else "resolved"
     if is_htmx(request):
         values = _detail(p, finding_id)

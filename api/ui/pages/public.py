@@ -57,7 +57,7 @@ async def report(request: Request, p: PlatformDep) -> Response:
         values = {"posted": posted, "errors": {"form": str(error)}}
         return _page(request, "report.html", values, error.status)
     # Officers see it in the queue before the reporter has even copied the receipt down.
-    await run_in_threadpool(p.follower.wait_for, result.position, MIN_POSITION_WAIT)
+    await p.followers.until(result.position, MIN_POSITION_WAIT, ["read_models"])
     return _page(request, "report_receipt.html",
                  {"receipt": result.ids["receipt"], "named": model.named}, 201)  # fmt: skip
 

@@ -100,6 +100,6 @@ async def record(
         values.update(errors={"form": str(error)}, action=action, posted=posted)
         return render(request, "record.html", context(p, staff, "cadres", **values),
                       status=error.status)  # fmt: skip
-    await run_in_threadpool(p.follower.wait_for, written.position, MIN_POSITION_WAIT)
+    await p.followers.until(written.position, MIN_POSITION_WAIT, ["read_models"])
     return RedirectResponse(f"/ui/cadres/{quote(code)}?recorded={action}#e{written.position}",
                             status_code=303)  # fmt: skip

@@ -28,9 +28,9 @@ def county_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert loaded.exit_code == 0, loaded.output
     platform = build(county_settings(data_dir))
     try:
-        platform.follower.catch_up()
+        platform.projector.catch_up()
         platform.supervision.sweep()
-        platform.follower.catch_up()
+        platform.projector.catch_up()
         assert platform.search is not None
         platform.search.catch_up()
         assert platform.ledger is not None
