@@ -90,15 +90,16 @@ def encode_entries(leaves: Sequence[bytes]) -> bytes:
 
 def decode_entries(data: bytes) -> list[bytes]:
     """The leaves of an entry bundle."""
-    leaves, at = [], 0
-    while at < len(data):
-        if at + 2 > len(data):
+    leaves: list[bytes] = []
+    at, end = 0, len(data)
+    append = leaves.append
+    while at < end:
+        length = (data[at] << 8) | data[at + 1] if at + 1 < end else end
+        at += 2
+        if at + length > end:
             raise ValueError("truncated entry bundle")
-        length = int.from_bytes(data[at : at + 2], "big")
-        leaves.append(data[at + 2 : at + 2 + length])
-        at += 2 + length
-        if at > len(data):
-            raise ValueError("truncated entry bundle")
+        append(data[at : at + length])
+        at += length
     return leaves
 
 
