@@ -8,7 +8,6 @@ from uuid import UUID
 
 from api.bootstrap import Platform
 from projections.ledger.service import Reach
-from projections.supervision.histories import Histories
 
 
 def reach(p: Platform) -> Reach | None:
@@ -29,13 +28,13 @@ def complaint_standing(p: Platform, complaint_id: str, version: int) -> dict[str
     """The complaint's events up to ``version`` with their positions, each marked."""
     found = reach(p)
     events = []
-    for entry in Histories(p.store).entries(UUID(complaint_id))[:version]:
+    for position, event in p.store.positioned(UUID(complaint_id))[:version]:
         events.append(
             {
-                "position": entry.position,
-                "version": entry.version,
-                "type": type(entry.event).__name__,
-                "included_in_checkpoint": found is not None and found.includes(entry.position),
+                "position": position,
+                "version": event.originator_version,
+                "type": type(event).__name__,
+                "included_in_checkpoint": found is not None and found.includes(position),
             }
         )
     return {"checkpoint": _reach_doc(found), "events": events}

@@ -161,14 +161,15 @@ class Settings(BaseSettings):
         return hmac.new(secret, b"jiandu seal key v1", hashlib.sha256).digest()
 
     def eventsourcing_env(self) -> dict[str, str]:
-        """The environment variables that select and configure eventsourcing's recorder."""
+        """The environment variables that select and configure eventsourcing's recorder (the
+        library's, with the query the supervision process needs: ``projections.recorders``)."""
         if self.store == "sqlite":
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory",
                 "SQLITE_DBNAME": str(self.data_dir / "events.sqlite3"),
             }
         assert self.postgres_url is not None  # guaranteed by _postgres_store_has_url
-        env = {"PERSISTENCE_MODULE": "eventsourcing.postgres"}
+        env = {"PERSISTENCE_MODULE": "projections.recorders:PostgresFactory"}
         env.update(parse_postgres_url(self.postgres_url))
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema

@@ -17,9 +17,10 @@ every commit before its own.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
-from consumers.loop import TRANSIENT, Batch, Delivery, Reject
+from consumers.loop import TRANSIENT, Batch, Behind, Delivery, Reject
 from consumers.watermark import store_keys, watermark
 from domain.store import Store
 from projections.following import Follower, Mark, Poisoned
@@ -36,13 +37,24 @@ class RefusedItem(Exception):
 class FollowerSink:
     """Hands a consumer group's batches to a follower and records its watermark."""
 
-    def __init__(self, follower: Follower, views: SqlViews, store: Store, group: str) -> None:
+    def __init__(
+        self,
+        follower: Follower,
+        views: SqlViews,
+        store: Store,
+        group: str,
+        gate: Callable[[], int] | None = None,
+    ) -> None:
+        """``gate``: how far the follower may apply (the supervision process waits for the
+        read models it consults, as its in-process runner does)."""
         if follower.ordered:
             raise ValueError(f"{follower.name} needs the log in order: it follows the store")
         self.follower = follower
         self.views = views
+        views.ensure([])  # the offsets and positions tables
         self.store = store
         self.group = group
+        self.gate = gate
         self.keys = store_keys(store)
         self.skipped = 0
         self._recorded = 0
@@ -61,6 +73,10 @@ class FollowerSink:
             except Exception as error:  # undecodable state or a failed upcast: poison
                 rejected.append(d)
                 reject(d, error)
+        if self.gate is not None and events:
+            needed = max(d.envelope.position for d, _ in events)
+            if self.gate() < needed:
+                raise Behind(f"{self.group} waits for what it consults to reach {needed}")
         while True:
             moves = self._moves(batch, stored, rejected)
             offsets = tuple(moves) if self.follower.transactional else ()

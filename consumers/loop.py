@@ -42,6 +42,11 @@ TRANSIENT = (
 )
 
 
+class Behind(Exception):
+    """A sink cannot apply a batch yet (what it consults has not caught up): the member
+    rewinds and polls the same messages again a little later; not a failure."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     """One valid message of a batch."""
@@ -169,6 +174,11 @@ class GroupConsumer:
         except OffsetConflict as error:
             log.warning("%s: %s; rewinding to the stored offsets", self.sink.group, error)
             self._rewind()
+            return
+        except Behind as waiting:
+            log.debug("%s", waiting)
+            self._rewind()
+            stop.wait(self.backoff / 4)
             return
         except Exception:
             self._failures += 1

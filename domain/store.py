@@ -6,10 +6,10 @@ by the environment the composition root passes in, never by code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
@@ -29,6 +29,15 @@ from eventsourcing.persistence import (
 from domain.errors import ConcurrentWrite, HistoryBroken, NotFound
 
 A = TypeVar("A", bound=Aggregate)
+
+
+@runtime_checkable
+class PositionedRecorder(Protocol):
+    """A recorder that selects one aggregate's events with their notification ids."""
+
+    def select_positioned(self, originator_id: UUID) -> Sequence[Notification]:
+        """Every event of one aggregate, in version order, each with its notification id."""
+        ...
 
 
 class DateAsISO(Transcoding):
@@ -156,3 +165,28 @@ class Store(Application[UUID]):
     def decode(self, notification: Notification) -> Any:
         """The domain event of a stored notification (upcast to the current version)."""
         return self.mapper.to_domain_event(notification)
+
+    def positioned(self, originator_id: UUID) -> list[tuple[int, Any]]:
+        """Every event of one aggregate, in version order, with its global position
+        (HistoryBroken names the first version missing).
+
+        The store's recorder answers this with one indexed query when it can (a
+        :class:`PositionedRecorder`, as the composition root configures); otherwise the
+        notification log is scanned, which only suits small stores (tests in memory)."""
+        recorder: Any = self.recorder
+        if isinstance(recorder, PositionedRecorder):
+            found: Sequence[Notification] = recorder.select_positioned(originator_id)
+        else:
+            found = self._scan(originator_id)
+        for expected, n in enumerate(found, start=1):
+            if n.originator_version != expected:
+                raise HistoryBroken(originator_id, expected)
+        decode = self.mapper.to_domain_event
+        return [(n.id, decode(n)) for n in found]
+
+    def _scan(self, originator_id: UUID) -> list[Notification]:
+        found, start = [], 1
+        while batch := self.recorder.select_notifications(start=start, limit=1000):
+            found += [n for n in batch if n.originator_id == originator_id]
+            start = batch[-1].id + 1
+        return found

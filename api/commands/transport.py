@@ -128,9 +128,9 @@ def consume(role: str, batch_size: int) -> None:
     try:
         follower = platform.followers[GROUPS[role]].follower
         group = f"{settings.kafka_group_prefix}-{role}"
-        run_group(
-            settings, FollowerSink(follower, platform.views, platform.store, group), batch_size
-        )
+        gate = platform.supervision.gate if role == "supervisor" else None
+        sink = FollowerSink(follower, platform.views, platform.store, group, gate)
+        run_group(settings, sink, batch_size)
     finally:
         platform.close()
 

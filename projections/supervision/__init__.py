@@ -1,5 +1,6 @@
-"""Supervision: the rules over the store's histories, the process that records findings,
-the sweep, back-testing, and the findings register's reads and commands, wired together."""
+"""Supervision wired together: the process (on the write side, ``domain.supervision``) as a
+follower of the log, gated by the read models it consults, the sweep, back-testing, and the
+findings register's reads and commands."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from domain.clock import Clock
 from domain.findings import FindingsRegister
 from domain.rules import RuleParameters, WorkingCalendar, describe
 from domain.store import Store
+from domain.supervision.evaluation import Evaluator, candidate_id
+from domain.supervision.histories import Histories
+from domain.supervision.process import Supervisor
+from domain.supervision.register import SUPERVISOR, Tally
 from projections.finding_reads import FindingReads
 from projections.following import Runner
 from projections.source import StoreSource
 from projections.sql import SqlViews
-from projections.supervision.evaluation import Evaluator, candidate_id
-from projections.supervision.histories import Histories
-from projections.supervision.process import Supervisor
-from projections.supervision.register import SUPERVISOR, Tally
+from projections.supervision.follower import SupervisionFollower
+from projections.supervision.histories import linked_by_views
 from projections.supervision.sweep import DailySweep, Sweeper
 from projections.working_calendar import ChinaCalendar
 
@@ -35,7 +38,11 @@ class Supervision:
     params: RuleParameters
     evaluator: Evaluator
     supervisor: Supervisor
+    follower: SupervisionFollower
     runner: Runner
+    gate: Callable[[], int]
+    """How far the process may judge: as far as the read models it consults have applied (so a
+    unit's cadres are known), in process and fed from Kafka alike."""
     sweeper: Sweeper
     daily: DailySweep
     register: FindingsRegister
@@ -62,11 +69,13 @@ class Supervision:
         cal = calendar or ChinaCalendar(
             params.calendar.extra_holidays, params.calendar.extra_workdays
         )
-        evaluator = Evaluator(Histories(store, views), params, cal)
+        evaluator = Evaluator(Histories(store, linked_by_views(views)), params, cal)
         supervisor = Supervisor(store, evaluator, clock)
+        follower = SupervisionFollower(supervisor)
+        gate = horizon or _read_models(views)
         runner = Runner(
-            StoreSource(store), supervisor, batch_size=500, passive=passive,
-            horizon=horizon or _read_models(views), interval=0.5,
+            StoreSource(store), follower, batch_size=500, passive=passive, horizon=gate,
+            interval=0.5,
         )  # fmt: skip
         sweeper = Sweeper(runner, supervisor, views, clock)
         supervisor.floor = sweeper.last
@@ -74,7 +83,9 @@ class Supervision:
             params=params,
             evaluator=evaluator,
             supervisor=supervisor,
+            follower=follower,
             runner=runner,
+            gate=gate,
             sweeper=sweeper,
             daily=DailySweep(sweeper, clock),
             register=FindingsRegister(store, clock),

@@ -21,11 +21,11 @@ from uuid import UUID
 from domain.clock import Clock
 from domain.errors import ConcurrentWrite, InvalidValue
 from domain.ids import cadre_id, unit_id
+from domain.supervision.process import CADRE, COMPLAINT, UNIT, Supervisor, Touch
+from domain.supervision.register import FindingWork, Tally
 from projections.background import Background
 from projections.following import Runner
 from projections.sql import SqlViews
-from projections.supervision.process import CADRE, COMPLAINT, UNIT, Supervisor
-from projections.supervision.register import FindingWork, Tally
 from projections.view import Table
 
 log = logging.getLogger("jiandu.supervision")
@@ -70,7 +70,7 @@ class Sweeper:
             self.runner.catch_up()  # what the process had still to record counts as this run's
             tally = supervisor.tally.since(before)
             upto = supervisor.position()
-            touched = [(upto, key, module) for key, module in self._subjects(day)]
+            touched = [Touch(upto, key, module) for key, module in self._subjects(day)]
             for chunk in _chunks(touched, CHUNK):
                 tally.add(self._reconcile(chunk, day))
             row = {"as_of": day, "swept_at": self.clock.now(), "position": upto}
@@ -78,7 +78,7 @@ class Sweeper:
         log.info("rules swept", extra={"as_of": day.isoformat(), **tally.as_dict()})
         return tally
 
-    def _reconcile(self, chunk: Sequence[tuple[int, UUID, str]], day: date) -> Tally:
+    def _reconcile(self, chunk: Sequence[Touch], day: date) -> Tally:
         supervisor = self.supervisor
         for attempt in range(5):
             supervisor.index.refresh()
@@ -138,9 +138,7 @@ def _subject(kind: str, code: str) -> tuple[UUID, str]:
     return UUID(code), COMPLAINT
 
 
-def _chunks(
-    items: Sequence[tuple[int, UUID, str]], size: int
-) -> Iterator[Sequence[tuple[int, UUID, str]]]:
+def _chunks(items: Sequence[Touch], size: int) -> Iterator[Sequence[Touch]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

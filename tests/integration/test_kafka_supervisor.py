@@ -29,7 +29,7 @@ pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 def supervise(d: Deployment, platform: Platform, group: str, messages: int) -> int:
     """Run a supervisor group member until it has taken every message; returns dead letters."""
-    sink = FollowerSink(platform.supervision.supervisor, platform.views, platform.store, group)
+    sink = FollowerSink(platform.supervision.follower, platform.views, platform.store, group)
     dead = DeadLetters(lambda: new_producer(d.bootstrap), d.topic, group)
     member = GroupConsumer(d.bootstrap, d.topic, sink, dead, batch_size=200, poll_ms=200)
     stop = threading.Event()

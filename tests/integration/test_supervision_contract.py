@@ -136,7 +136,7 @@ class TestSQLiteSupervision(SupervisionContract):
     @pytest.fixture
     def open_replica(self, tmp_path: Path) -> Iterator[Callable[[], Replica]]:
         opened: list[Replica] = []
-        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        env = {"PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory",
                "SQLITE_DBNAME": str(tmp_path / "events.sqlite3")}  # fmt: skip
 
         def make() -> Replica:
@@ -159,7 +159,7 @@ class TestPostgresSupervision(SupervisionContract):
             conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(name)))
         parts = urlsplit(postgres_url)
         env = {
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "projections.recorders:PostgresFactory",
             "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")),
             "POSTGRES_HOST": parts.hostname or "127.0.0.1",
             "POSTGRES_PORT": str(parts.port or 5432),

@@ -35,7 +35,7 @@ STEPS = ("preview_notice", "democratic_evaluation", "individual_talks", "records
 
 def sqlite_env(path: Path) -> dict[str, str]:
     """The eventsourcing environment of an embedded SQLite store."""
-    return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(path)}
+    return {"PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory", "SQLITE_DBNAME": str(path)}
 
 
 @dataclass

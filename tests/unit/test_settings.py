@@ -45,7 +45,7 @@ def test_environment_variables_are_read_with_the_jiandu_prefix(
 
 def test_sqlite_store_maps_to_a_file_under_the_data_dir(tmp_path: Path) -> None:
     assert Settings(data_dir=tmp_path).eventsourcing_env() == {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory",
         "SQLITE_DBNAME": str(tmp_path / "events.sqlite3"),
     }
 
@@ -57,7 +57,7 @@ def test_postgres_store_maps_the_url_to_eventsourcing_variables() -> None:
         postgres_schema="audit",
     )
     assert settings.eventsourcing_env() == {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": "projections.recorders:PostgresFactory",
         "POSTGRES_DBNAME": "events",
         "POSTGRES_HOST": "db.internal",
         "POSTGRES_PORT": "6543",

@@ -8,10 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from eventsourcing.persistence import Tracking
 
-from domain.errors import InvariantViolated
+from domain.errors import ConcurrentWrite, InvariantViolated
+from domain.supervision.register import SUPERVISOR
 from domain.values import Approval, Level
-from projections.following import Mark, Raced
+from projections.following import Mark
 from projections.source import StoreSource
 from tests.support.supervision import CITY, CLERK, INSPECTOR, World
 
@@ -62,13 +64,13 @@ def test_a_batch_whose_position_another_process_recorded_first_writes_nothing(
     world.follower.catch_up()
     slow = world.supervision.supervisor
     batch = StoreSource(world.store).read(0, 1000)
-    work = slow.judge(batch, Mark(batch[-1][0]))
+    work = slow.judge(batch, in_order=True)
     assert work.changed()
     rival = World.open(tmp_path)  # another replica, its own connection to the same store
     rival.supervision.runner.catch_up()
     written = world.store.position()
-    with pytest.raises(Raced):
-        slow.save(work, Mark(batch[-1][0]))
+    with pytest.raises(ConcurrentWrite):
+        slow.save(work, Tracking(SUPERVISOR, batch[-1][0]))
     assert world.store.position() == written
     assert set(raised_counts(world).values()) == {1}
     rival.store.close()
@@ -79,7 +81,7 @@ def test_a_crash_before_the_commit_leaves_neither_findings_nor_position(world: W
     world.follower.catch_up()
     supervisor = world.supervision.supervisor
     batch = StoreSource(world.store).read(0, 1000)
-    work = supervisor.judge(batch, Mark(batch[-1][0]))
+    work = supervisor.judge(batch, in_order=True)
     # the process dies here: the work is lost, nothing was saved
     assert (supervisor.position(), world.finding_events()) == (0, [])
     world.settle()
@@ -203,16 +205,16 @@ def test_kafka_deliveries_are_observed_idempotently(world: World) -> None:
     world.follower.catch_up()
     notifications = world.store.recorder.select_notifications(start=1, limit=1000)
     events = [(n.id, world.store.decode(n)) for n in notifications]
-    supervisor = world.supervision.supervisor
+    follower = world.supervision.follower
     delivered = Mark(None)  # from Kafka: the transport records the position
-    supervisor.process(events, delivered)
+    follower.process(events, delivered)
     once = world.store.position()
-    supervisor.process(events, delivered)
-    supervisor.process(events[-1:], delivered)
+    follower.process(events, delivered)
+    follower.process(events[-1:], delivered)
     assert world.store.position() == once
-    assert supervisor.position() == 0
-    supervisor.record(once)
-    assert supervisor.position() == once
+    assert follower.positions() == {"supervision": 0}
+    follower.record(once)
+    assert follower.positions() == {"supervision": once}
     assert set(raised_counts(world).values()) == {1}
 
 

@@ -155,7 +155,7 @@ def test_evaluating_the_same_history_twice_yields_the_same_findings(career: Any)
         w.supervision.sweep()
         assert w.store.position() == settled
         holding = {f["finding_id"] for f in w.findings() if f["status"] == "open"}
-        from projections.supervision.evaluation import candidate_id
+        from domain.supervision.evaluation import candidate_id
 
         assert holding == {str(candidate_id(c)) for c in first}
         w.store.close()

@@ -21,7 +21,7 @@ from domain.rules import (
     evaluate_complaint,
     evaluate_unit,
 )
-from projections.supervision.histories import Histories
+from domain.supervision.histories import Histories
 
 SUBJECT_KINDS = ("cadre", "unit", "complaint")
 

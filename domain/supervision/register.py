@@ -20,8 +20,8 @@ from domain.clock import Clock
 from domain.finding import Finding, FindingRaised
 from domain.rules import Candidate
 from domain.store import Store
+from domain.supervision.evaluation import candidate_id
 from domain.values import Recording
-from projections.supervision.evaluation import candidate_id
 
 SUPERVISOR = "jiandu-supervisor"
 """Who records the supervision process's events, and its tracking name."""

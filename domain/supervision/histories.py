@@ -1,0 +1,145 @@
+"""Positioned histories: each event of a cadre, unit or complaint with its global position.
+
+The rules cite positions as evidence, so the supervision process reads each aggregate's events
+with them through the store (``Store.positioned``). Which cadres belong to a unit is a question
+the event store cannot answer without reading everything; it is asked of a port (``Linked``),
+which the careers read model answers.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from typing import Any
+from uuid import UUID
+
+from domain.ids import cadre_id, unit_id
+from domain.rules import CadreHistory, ComplaintHistory, Entry, UnitHistory
+from domain.store import Store
+
+Linked = Callable[[str], list[UUID]]
+"""The cadres any of whose events names a unit (by unit code), in id order."""
+
+
+def nobody(unit_code: str) -> list[UUID]:
+    """No cadre is known to belong to any unit (unit rules then judge the unit alone)."""
+    return []
+
+
+class Histories:
+    """Cadre, unit and complaint histories with positions; cadres linked to a unit."""
+
+    def __init__(self, store: Store, linked: Linked = nobody) -> None:
+        self.store = store
+        self.linked = linked
+
+    def entries(self, originator_id: UUID) -> tuple[Entry, ...]:
+        """Every event of one aggregate, in version order, with its position."""
+        return tuple(Entry(p, e) for p, e in self.store.positioned(originator_id))
+
+    def cadre_by_id(self, originator_id: UUID) -> CadreHistory:
+        """A cadre's history by aggregate id (empty when unknown)."""
+        entries = self.entries(originator_id)
+        code = getattr(entries[0].event, "code", "") if entries else ""
+        return CadreHistory(code, entries)
+
+    def cadre(self, code: str) -> CadreHistory:
+        """A cadre's history by personnel code (empty when unknown)."""
+        history = self.cadre_by_id(cadre_id(code))
+        return history if history.code == code else CadreHistory(code, ())
+
+    def unit_by_id(self, originator_id: UUID) -> UnitHistory:
+        """A unit's history by aggregate id (empty when unknown)."""
+        entries = self.entries(originator_id)
+        code = getattr(entries[0].event, "code", "") if entries else ""
+        return UnitHistory(code, entries)
+
+    def unit(self, code: str) -> UnitHistory:
+        """A unit's history by unit code (empty when unknown)."""
+        history = self.unit_by_id(unit_id(code))
+        return history if history.code == code else UnitHistory(code, ())
+
+    def complaint(self, complaint_id: str) -> ComplaintHistory:
+        """A complaint's history by id (empty when unknown or not a complaint id)."""
+        try:
+            key = UUID(complaint_id)
+        except ValueError:
+            return ComplaintHistory(complaint_id, ())
+        entries = self.entries(key)
+        if entries and not hasattr(entries[0].event, "receipt_fingerprint"):
+            entries = ()
+        return ComplaintHistory(str(key), entries)
+
+    def cadres_linked_to(self, unit_code: str) -> list[UUID]:
+        """Cadres any of whose events names the unit."""
+        return self.linked(unit_code)
+
+
+class KnownHistories:
+    """Histories an in-order process keeps between its batches: each aggregate's entries are
+    read once, then extended by the events of every batch, so a batch reads from the store
+    only the aggregates it meets for the first time. Least recently used first out, past
+    ``capacity`` entries in all."""
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        self.capacity = capacity
+        self.through = 0  # the log is known up to this position for every history kept
+        self._kept: OrderedDict[UUID, tuple[Entry, ...]] = OrderedDict()
+        self._size = 0
+
+    def get(self, originator_id: UUID) -> tuple[Entry, ...] | None:
+        """The entries kept for an aggregate, if any."""
+        found = self._kept.get(originator_id)
+        if found is not None:
+            self._kept.move_to_end(originator_id)
+        return found
+
+    def put(self, originator_id: UUID, entries: tuple[Entry, ...]) -> None:
+        """Keep an aggregate's entries (read from the store)."""
+        self._size += len(entries) - len(self._kept.pop(originator_id, ()))
+        self._kept[originator_id] = entries
+        while self._size > self.capacity and self._kept:
+            _, dropped = self._kept.popitem(last=False)
+            self._size -= len(dropped)
+
+    def extend(self, batch: Iterable[tuple[int, Any]]) -> None:
+        """Add a batch's events to the histories kept (those after their last entry)."""
+        for position, event in batch:
+            oid = UUID(str(event.originator_id))
+            kept = self._kept.get(oid)
+            if kept is not None and (not kept or kept[-1].position < position):
+                self._kept[oid] = (*kept, Entry(position, event))
+                self._size += 1
+
+    def forget(self) -> None:
+        """Drop everything (the log moved on without this process seeing it)."""
+        self._kept.clear()
+        self._size = 0
+        self.through = 0
+
+
+class CachedHistories(Histories):
+    """Histories read once (for one batch): each evaluation then cuts them at its position.
+    With ``known``, what earlier batches read is reused and kept for later ones."""
+
+    def __init__(self, base: Histories, known: KnownHistories | None = None) -> None:
+        super().__init__(base.store, base.linked)
+        self.known = known
+        self._entries: dict[UUID, tuple[Entry, ...]] = {}
+        self._linked: dict[str, list[UUID]] = {}
+
+    def entries(self, originator_id: UUID) -> tuple[Entry, ...]:
+        found = self._entries.get(originator_id)
+        if found is None:
+            found = self.known.get(originator_id) if self.known is not None else None
+            if found is None:
+                found = super().entries(originator_id)
+                if self.known is not None:
+                    self.known.put(originator_id, found)
+            self._entries[originator_id] = found
+        return found
+
+    def cadres_linked_to(self, unit_code: str) -> list[UUID]:
+        if unit_code not in self._linked:
+            self._linked[unit_code] = super().cadres_linked_to(unit_code)
+        return self._linked[unit_code]

@@ -1,0 +1,72 @@
+"""The event store's recorders, with one query added: an aggregate's events with their positions.
+
+The library's recorders select one aggregate's events without their notification ids (their
+global positions), which the rules cite as evidence. As the library's own examples do to add a
+query, these subclass its SQLite and PostgreSQL process recorders and add
+``select_positioned(originator_id)`` over the table they own; the factories make the store use
+them (``PERSISTENCE_MODULE=projections.recorders:SQLiteFactory`` or
+``projections.recorders:PostgresFactory``, set by the composition root).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+from eventsourcing.postgres import PostgresFactory as LibraryPostgresFactory
+from eventsourcing.postgres import PostgresProcessRecorder
+from eventsourcing.sqlite import SQLiteFactory as LibrarySQLiteFactory
+from eventsourcing.sqlite import SQLiteProcessRecorder
+from psycopg.sql import SQL, Identifier
+
+
+class PositionedSQLiteRecorder(SQLiteProcessRecorder):
+    """The SQLite process recorder, and one aggregate's events with their positions."""
+
+    def select_positioned(self, originator_id: UUID) -> Sequence[Notification]:
+        """Every event of one aggregate, in version order, each with its notification id."""
+        statement = (
+            f"SELECT rowid, * FROM {self.events_table_name} "
+            "WHERE originator_id=? ORDER BY originator_version"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, [originator_id.hex])
+            return [_notification(row, "rowid", originator_id) for row in c.fetchall()]
+
+
+class PositionedPostgresRecorder(PostgresProcessRecorder):
+    """The PostgreSQL process recorder, and one aggregate's events with their positions."""
+
+    def select_positioned(self, originator_id: UUID) -> Sequence[Notification]:
+        """Every event of one aggregate, in version order, each with its notification id."""
+        statement = SQL(
+            "SELECT notification_id, originator_version, topic, state FROM {schema}.{table} "
+            "WHERE originator_id = %s ORDER BY originator_version"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [originator_id], prepare=True)
+            return [_notification(row, "notification_id", originator_id) for row in curs.fetchall()]
+
+
+class SQLiteFactory(LibrarySQLiteFactory):
+    """The library's SQLite infrastructure with the positioned recorder."""
+
+    process_recorder_class = PositionedSQLiteRecorder
+
+
+class PostgresFactory(LibraryPostgresFactory):
+    """The library's PostgreSQL infrastructure with the positioned recorder."""
+
+    process_recorder_class = PositionedPostgresRecorder
+
+
+def _notification(row: Any, id_column: str, originator_id: UUID) -> Notification:
+    return Notification(
+        id=int(row[id_column]),
+        originator_id=originator_id,
+        originator_version=int(row["originator_version"]),
+        topic=row["topic"],
+        state=bytes(row["state"]),
+    )
