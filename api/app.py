@@ -45,9 +45,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.platform = platform
         if settings.transport == "inprocess":
             # Otherwise the Kafka consumer groups keep views, index and findings current.
-            platform.followers.start(["read_models", "search"])
-            if platform.ledger is not None:
-                platform.ledger.integrator.start()  # appends every event to the audit ledger
+            # The read models, the search index and the audit ledger, each in its thread.
+            platform.followers.start(["read_models", "search", "ledger"])
             if settings.supervising():
                 platform.supervision.start()  # findings as events arrive; the daily sweep
         log.info("jiandu starting", extra={"env": settings.env, "store": settings.store})

@@ -18,6 +18,7 @@ from domain.services import Services
 from domain.store import Store
 from projections.following import Followers, Runner
 from projections.ledger.events import StoreLog
+from projections.ledger.follower import LedgerFollower, StoredEvents
 from projections.ledger.integrator import CheckpointPolicy, Integrator
 from projections.ledger.service import AuditLedger
 from projections.ledger.storage import LedgerTables
@@ -59,8 +60,6 @@ class Platform:
 
     def close(self) -> None:
         """Stop the followers and release connections."""
-        if self.ledger is not None:
-            self.ledger.integrator.stop()
         self.supervision.stop()
         self.followers.stop()
         if self.transport is not None:
@@ -154,7 +153,11 @@ def build(settings: Settings) -> Platform:
     projector = read_models(source, views, passive=kafka)
     supervision = Supervision.build(store, views, clock, rules, passive=kafka)
     search = build_search(settings, store, views)
+    ledger = build_ledger(settings, store, views)
     followers = Followers([projector, search.runner, supervision.runner])
+    if ledger is not None:  # ordered: it follows the store itself in either mode
+        integrating = LedgerFollower(ledger.integrator)
+        followers.add(Runner(StoredEvents(store), integrating, batch_size=5000, passive=kafka))
     return Platform(
         settings=settings,
         clock=clock,
@@ -166,5 +169,5 @@ def build(settings: Settings) -> Platform:
         supervision=supervision,
         transport=build_transport(settings, store, views),
         search=search,
-        ledger=build_ledger(settings, store, views),
+        ledger=ledger,
     )

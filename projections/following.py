@@ -131,6 +131,10 @@ class Follower(Protocol):
         partitions moved to another process)."""
         ...
 
+    def idle(self) -> None:
+        """A run found nothing to apply (a chance for work that falls due with time)."""
+        ...
+
 
 class FollowerBase:
     """Defaults for a follower: not transactional, not ordered, batches prepared as they are,
@@ -145,6 +149,9 @@ class FollowerBase:
 
     def reset(self) -> None:
         """Nothing is held between batches."""
+
+    def idle(self) -> None:
+        """Nothing falls due with time."""
 
 
 def lowest(positions: Mapping[str, int]) -> int:
@@ -224,6 +231,7 @@ class Runner:
                 return 0
             batch = self.source.read(after, self.batch_size, upto)
             if not batch:
+                self.follower.idle()
                 return 0
             try:
                 prepared = self.follower.prepare(batch)

@@ -49,8 +49,6 @@ def status(request: Request) -> dict[str, Any]:
     head = platform.store.position()
     projections = platform.followers.status()
     ledger = platform.ledger.status(head) if platform.ledger is not None else None
-    if ledger is not None:
-        projections["ledger"] = {"position": ledger["position"], "lag": ledger["lag"]}
     return {
         "position": head,
         "projections": projections,

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from projections.background import Background
+from eventsourcing.persistence import Notification
+
 from projections.ledger.events import StoredLog, leaf_of
 from projections.ledger.keys import NoteSigner
 from projections.ledger.offline import Checkpoint, LedgerError, verify_consistency
@@ -77,7 +78,6 @@ class Integrator:
         self._edge: _Edge | None = None
         self._last: StoredCheckpoint | None = None
         self._last_at = 0.0
-        self._worker: Background | None = None
 
     def position(self) -> int:
         """The position of the last event appended."""
@@ -89,19 +89,28 @@ class Integrator:
         with self.lock:
             edge = self._edge or self._load()
             batch = self.events.read(edge.head.position, self.batch_size)
-            if batch:
-                try:
-                    self._append(edge, [(e.id, leaf_of(e)) for e in batch])
-                except HeadMoved:
-                    log.info("another integrator appended first; reloading the ledger's head")
-                    self._edge = None
-                    return 0
-                except BaseException:
-                    self._edge = None  # reload what the database holds before going on
-                    raise
+            try:
+                self.append(batch)
+            except HeadMoved:
+                log.info("another integrator appended first; reloading the ledger's head")
+                return 0
             if sign:
                 self.sign_if_due()
             return len(batch)
+
+    def append(self, batch: Sequence[Notification]) -> None:
+        """Append stored events, in position order, after the ledger's head (those at or
+        before it are skipped); HeadMoved when another integrator moved the head first."""
+        with self.lock:
+            edge = self._edge or self._load()
+            fresh = [e for e in batch if e.id > edge.head.position]
+            if not fresh:
+                return
+            try:
+                self._append(edge, [(e.id, leaf_of(e)) for e in fresh])
+            except BaseException:
+                self._edge = None  # reload what the database holds before going on
+                raise
 
     def catch_up(
         self, on_progress: Callable[[int, int], None] | None = None, sign: bool = True
@@ -116,20 +125,6 @@ class Integrator:
             if on_progress:
                 on_progress(self.position(), target)
         return done
-
-    def start(self, interval: float = 0.2) -> None:
-        """Follow the store in a background thread (polling every ``interval`` when idle)."""
-        if self._worker is None:
-            self._worker = Background(
-                "jiandu-ledger", lambda: self.run_once() > 0, interval=interval
-            )
-            self._worker.start()
-
-    def stop(self) -> None:
-        """Stop following; returns once the batch in hand is stored."""
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
 
     def _load(self) -> _Edge:
         head = self.tables.head()
