@@ -41,20 +41,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.check_safe()
-        platform = build(settings)
-        app.state.platform = platform
-        if settings.transport == "inprocess":
-            # Otherwise the Kafka consumer groups keep views, index and findings current.
-            # The read models, the search index and the audit ledger, each in its thread.
-            platform.followers.start(["read_models", "search", "ledger"])
-            if settings.supervising():
-                platform.supervision.start()  # findings as events arrive; the daily sweep
-        log.info("jiandu starting", extra={"env": settings.env, "store": settings.store})
-        try:
+        with build(settings) as platform:
+            app.state.platform = platform
+            if settings.transport == "inprocess":
+                # Otherwise the Kafka consumer groups keep views, index and findings current.
+                # The read models, the search index and the audit ledger, each in its thread.
+                platform.followers.start(["read_models", "search", "ledger"])
+                if settings.supervising():
+                    platform.supervision.start()  # findings as events arrive; the daily sweep
+            log.info("jiandu starting", extra={"env": settings.env, "store": settings.store})
             yield
-        finally:
-            platform.close()
-            log.info("jiandu stopped")
+        log.info("jiandu stopped")
 
     app = FastAPI(title="Jiandu", version=__version__, lifespan=lifespan)
     app.state.settings = settings

@@ -1,9 +1,17 @@
-"""The composition root: builds every adapter from one Settings object, once."""
+"""The composition root: builds every adapter from one Settings object, once.
+
+Every entry point wires its parts here: `jiandu serve` and the CLI commands get a
+:class:`Platform`; `jiandu relay` a relay (:func:`build_relay`); each `jiandu consume` group a
+member around one of the platform's followers (:func:`build_member`). Whatever they open is
+registered on an exit stack as it is made and closed in reverse order, on success or failure.
+"""
 
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 from api.clock import SystemClock
 from api.ledger_keys import ledger_keys
@@ -11,9 +19,12 @@ from api.middleware import IDEMPOTENCY
 from api.settings import Settings
 from api.ui.links import SIGN_INS
 from api.vault import AesGcmVault
+from consumers.deadletter import DeadLetters
+from consumers.following import FollowerSink
 from consumers.lag import TransportLag
 from consumers.lease import FileLease, Lease, PostgresLease
-from consumers.relay import RelayLog
+from consumers.loop import GroupConsumer
+from consumers.relay import Relay, RelayLog, new_producer
 from domain.services import Services
 from domain.store import Store
 from projections.following import Followers, Runner
@@ -43,7 +54,7 @@ class Platform:
     followers: Followers  # everything that follows the log here, with its position record
     reads: ReadModels
     supervision: Supervision
-    closers: list[object] = field(default_factory=list)
+    resources: ExitStack = field(default_factory=ExitStack)  # closed in reverse order of opening
     transport: TransportLag | None = None  # the Kafka transport's lag, when a broker is set
     search: Search | None = None  # an engine at JIANDU_SEARCH_URL, else the basic search
     ledger: AuditLedger | None = None  # the audit ledger (docs/ledger.md)
@@ -59,18 +70,14 @@ class Platform:
         return "embedded" if self.settings.store == "sqlite" else "distributed"
 
     def close(self) -> None:
-        """Stop the followers and release connections."""
-        self.supervision.stop()
-        self.followers.stop()
-        if self.transport is not None:
-            self.transport.close()
-            if isinstance(self.transport.relay_log.db, PostgresViews):
-                self.transport.relay_log.db.close()
-        if self.search is not None:
-            self.search.close()
-        if isinstance(self.views, PostgresViews):
-            self.views.close()
-        self.store.close()
+        """Stop the followers and release every connection, the last opened first."""
+        self.resources.close()
+
+    def __enter__(self) -> Platform:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 def build_views(settings: Settings) -> SqlViews:
@@ -101,17 +108,22 @@ def build_lease(settings: Settings, name: str) -> Lease:
     return PostgresLease(settings.postgres_url, f"jiandu {scope} {name}")
 
 
-def build_transport(settings: Settings, store: Store, views: SqlViews) -> TransportLag | None:
+def build_transport(
+    settings: Settings, store: Store, views: SqlViews, resources: ExitStack
+) -> TransportLag | None:
     """Lag of the relay and the consumer groups (connects to the broker only when asked)."""
     if not settings.kafka_bootstrap:
         return None
     prefix = settings.kafka_group_prefix
     roles = ("projector", "indexer", "supervisor", "integrator")
     groups = {role: f"{prefix}-{role}" for role in roles}
-    return TransportLag(
-        settings.kafka_bootstrap, settings.kafka_topic, groups, store, views,
-        build_relay_log(settings),
-    )  # fmt: skip
+    relay_log = build_relay_log(settings)
+    resources.callback(relay_log.close)
+    transport = TransportLag(
+        settings.kafka_bootstrap, settings.kafka_topic, groups, store, views, relay_log
+    )
+    resources.callback(transport.close)
+    return transport
 
 
 def build_search(settings: Settings, store: Store, views: SqlViews) -> Search:
@@ -138,26 +150,42 @@ def build_ledger(settings: Settings, store: Store, views: SqlViews) -> AuditLedg
 
 
 def build(settings: Settings) -> Platform:
-    """Wire the platform (connects to the store and the views)."""
+    """Wire the platform (connects to the store and the views); close it, or use it in a
+    ``with`` block."""
+    resources = ExitStack()
+    try:
+        return _build(settings, resources)
+    except BaseException:
+        resources.close()
+        raise
+
+
+def _build(settings: Settings, resources: ExitStack) -> Platform:
     if settings.store == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     clock = SystemClock(settings.today)
     rules = load_parameters(settings.rules_file)  # fails fast on a bad rules file
     vault = AesGcmVault(settings.seal_key_bytes())
     store = Store(env=settings.eventsourcing_env())
+    resources.callback(store.close)
     services = Services.over(store, clock, vault)
     views = build_views(settings)
+    resources.callback(views.close)
     views.ensure([IDEMPOTENCY, SIGN_INS])  # SIGN_INS: one-time sign-in links of the pages
     kafka = settings.transport == "kafka"  # then consumer groups apply, this process waits
     source = StoreSource(store)
     projector = read_models(source, views, passive=kafka)
     supervision = Supervision.build(store, views, clock, rules, passive=kafka)
     search = build_search(settings, store, views)
+    resources.callback(search.close)
     ledger = build_ledger(settings, store, views)
     followers = Followers([projector, search.runner, supervision.runner])
     if ledger is not None:  # ordered: it follows the store itself in either mode
         integrating = LedgerFollower(ledger.integrator)
         followers.add(Runner(StoredEvents(store), integrating, batch_size=5000, passive=kafka))
+    transport = build_transport(settings, store, views, resources)
+    resources.callback(followers.stop)  # pushed last: stopped first, before what they use
+    resources.callback(supervision.stop)
     return Platform(
         settings=settings,
         clock=clock,
@@ -167,7 +195,46 @@ def build(settings: Settings) -> Platform:
         followers=followers,
         reads=ReadModels(views, store),
         supervision=supervision,
-        transport=build_transport(settings, store, views),
+        resources=resources,
+        transport=transport,
         search=search,
         ledger=ledger,
     )
+
+
+def build_relay(settings: Settings, resources: ExitStack, batch_size: int = 2000) -> Relay:
+    """`jiandu relay`: the store, the relay's position log and a producer, registered on
+    ``resources`` to be closed."""
+    assert settings.kafka_bootstrap is not None
+    bootstrap = settings.kafka_bootstrap
+    if settings.store == "sqlite":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(env=settings.eventsourcing_env())
+    resources.callback(store.close)
+    relay_log = build_relay_log(settings)
+    resources.callback(relay_log.close)
+    relay = Relay(
+        store, lambda: new_producer(bootstrap), relay_log, topic=settings.kafka_topic,
+        batch_size=batch_size,
+    )  # fmt: skip
+    resources.callback(relay.close)
+    return relay
+
+
+GROUPS = {"projector": "read_models", "indexer": "search", "supervisor": "supervision"}
+"""Each consumer group and the follower it feeds (the same follower `jiandu serve` runs in
+process with JIANDU_TRANSPORT=inprocess)."""
+
+
+def build_member(platform: Platform, role: str, batch_size: int) -> GroupConsumer:
+    """One member of a consumer group feeding one of the platform's followers (its dead
+    letters are closed when the member stops)."""
+    settings = platform.settings
+    assert settings.kafka_bootstrap is not None
+    bootstrap = settings.kafka_bootstrap
+    follower = platform.followers[GROUPS[role]].follower
+    group = f"{settings.kafka_group_prefix}-{role}"
+    gate = platform.supervision.gate if role == "supervisor" else None
+    sink = FollowerSink(follower, platform.views, platform.store, group, gate)
+    dead_letters = DeadLetters(lambda: new_producer(bootstrap), settings.kafka_topic, group)
+    return GroupConsumer(bootstrap, settings.kafka_topic, sink, dead_letters, batch_size=batch_size)

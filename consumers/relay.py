@@ -83,6 +83,10 @@ class RelayLog:
         )
         return int(rows[0]["position"]) if rows else 0
 
+    def close(self) -> None:
+        """Release the database connections."""
+        self.db.close()
+
     def record(self, topic: str, position: int) -> None:
         """Remember an acknowledged position."""
         self.db.write({RELAY_POSITIONS: [{"topic": topic, "position": position}]}, {}, {})

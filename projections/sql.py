@@ -112,7 +112,7 @@ class SqlViews:
         raise NotImplementedError
 
     def close(self) -> None:
-        """Release the connections (a dialect without a pool has none to release)."""
+        """Release the connections (the views cannot be used afterwards)."""
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -356,6 +356,7 @@ class SqliteViews(SqlViews):
         super().__init__()
         self._local = threading.local()
         self._writer: sqlite3.Connection | None = None
+        self._opened: list[sqlite3.Connection] = []  # every connection, to close them all
         self.path = path
 
     def ddl_type(self, column_type: str) -> str:
@@ -372,6 +373,8 @@ class SqliteViews(SqlViews):
         conn = sqlite3.connect(
             self.path, isolation_level=None, timeout=self.busy_timeout_s, check_same_thread=False
         )
+        with self._lock:
+            self._opened.append(conn)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         # Reading threads keep SQLite's default page cache (2 MiB): the API reads from many
@@ -415,6 +418,15 @@ class SqliteViews(SqlViews):
         return {
             r["name"] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
+
+    def close(self) -> None:
+        """Close the writer and every thread's reader connection."""
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+            self._writer = None
+            self._local = threading.local()
 
 
 class PostgresViews(SqlViews):

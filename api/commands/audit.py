@@ -79,8 +79,7 @@ def verify(
     """Recompute every leaf from the event store, check the tiles and every checkpoint, and
     compare the read models with a rebuild. Exit 0 when all holds, 1 naming the first bad
     position otherwise."""
-    platform = build(settings_or_exit())
-    try:
+    with build(settings_or_exit()) as platform:
         ledger_of(platform)
         with Progress(
             TextColumn("rebuilding read models to compare"),
@@ -96,8 +95,6 @@ def verify(
 
             console.print("verifying the audit ledger against the event store ...")
             report = run_verification(platform, read_models=read_models, on_progress=advance)
-    finally:
-        platform.close()
     document = report.document()
     if as_json:
         typer.echo(json.dumps(document, ensure_ascii=False, indent=1))
@@ -154,17 +151,15 @@ def checkpoint(
     ] = None,
 ) -> None:
     """Append what the store holds, sign a checkpoint now if the tree grew, print the latest."""
-    platform = build(settings_or_exit())
-    try:
+    with build(settings_or_exit()) as platform:
         ledger = ledger_of(platform, signing=True)
         also = [read_key(also_sign)] if also_sign else []
-        signed = ledger.sign_now(also)
+        try:
+            signed = ledger.sign_now(also)
+        except LedgerError as error:
+            typer.echo(f"jiandu: {error}", err=True)
+            raise typer.Exit(code=1) from None
         latest = ledger.checkpoint_note()
-    except LedgerError as error:
-        typer.echo(f"jiandu: {error}", err=True)
-        raise typer.Exit(code=1) from None
-    finally:
-        platform.close()
     if signed is None:
         console.print("nothing new to sign; the latest checkpoint:")
     typer.echo(latest, nl=False)
@@ -173,8 +168,7 @@ def checkpoint(
 @app.command()
 def integrate() -> None:
     """Append every stored event to the ledger now, with progress (serve does it continuously)."""
-    platform = build(settings_or_exit())
-    try:
+    with build(settings_or_exit()) as platform:
         ledger = ledger_of(platform, signing=True)
         integrator = ledger.integrator
         with Progress(
@@ -184,8 +178,6 @@ def integrate() -> None:
             integrator.catch_up(lambda done, target: bar.update(task, completed=done, total=target))
         integrator.sign_if_due(force=True)
         head = ledger.tables.head()
-    finally:
-        platform.close()
     typer.echo(f"ledger at {head.size} leaves (position {head.position})")
 
 

@@ -122,8 +122,7 @@ def restore(
 
 def rebuild_read_models(settings: Settings) -> None:
     """Apply every restored event to fresh read models (and the search index), with progress."""
-    platform = build(settings)
-    try:
+    with build(settings) as platform:
         target = platform.store.position()
         with Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
@@ -139,5 +138,3 @@ def rebuild_read_models(settings: Settings) -> None:
 
                 follower.catch_up(advance)
                 bar.update(task, completed=target)
-    finally:
-        platform.close()

@@ -34,8 +34,7 @@ def load(
     ] = False,
 ) -> None:
     """Load the demo county into the configured store (once), then catch the views up."""
-    platform = build(settings_or_exit())
-    try:
+    with build(settings_or_exit()) as platform:
         held = platform.store.position()
         if platform.store.exists(unit_id(COUNTY)):
             console.print(f"The demo county is loaded already ({held} events); nothing written.")
@@ -47,8 +46,6 @@ def load(
             )
             return
         _load(platform)
-    finally:
-        platform.close()
 
 
 def _load(platform: Platform) -> None:

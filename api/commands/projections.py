@@ -28,16 +28,13 @@ console = Console(stderr=True)
 @app.command()
 def status() -> None:
     """Each projection's position and lag behind the event store."""
-    platform = build(settings_or_exit())
-    try:
+    with build(settings_or_exit()) as platform:
         table = Table(
             "projection", "position", "lag", title=f"store at {platform.store.position()}"
         )
         for name, figures in platform.projector.lag().items():
             table.add_row(name, str(figures["position"]), str(figures["lag"]))
         Console().print(table)
-    finally:
-        platform.close()
 
 
 @app.command()
@@ -52,9 +49,8 @@ def rebuild(
     if unknown:
         console.print(f"unknown projection {unknown[0]!r}; known: {', '.join(PROJECTIONS)}")
         raise typer.Exit(code=2)
-    platform = build(settings_or_exit())
     label = ", ".join(names)
-    try:
+    with build(settings_or_exit()) as platform:
         with Progress(
             TextColumn(f"rebuilding {label}"), BarColumn(), MofNCompleteColumn(),
             TimeRemainingColumn(), console=console,
@@ -68,5 +64,3 @@ def rebuild(
                 names, platform.projector.source, platform.views, platform.projector, advance
             )
         console.print(f"{label}: rebuilt in one pass and swapped in at position {position}")
-    finally:
-        platform.close()

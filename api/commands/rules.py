@@ -35,7 +35,7 @@ def sweep(
     except RulesFileError as error:
         typer.echo(f"jiandu: {error}", err=True)
         raise typer.Exit(code=2) from error
-    try:
+    with platform:
         platform.projector.catch_up()
         day: date = as_of.date() if as_of else platform.clock.today()
         try:
@@ -45,8 +45,6 @@ def sweep(
             raise typer.Exit(code=2) from error
         platform.projector.catch_up()
         typer.echo(json.dumps({"as_of": day.isoformat(), **tally.as_dict()}))
-    finally:
-        platform.close()
 
 
 @app.command()

@@ -18,8 +18,7 @@ console = Console(stderr=True)
 @app.command()
 def status() -> None:
     """Which search answers, its live generation and how far it has caught up."""
-    platform = build(settings_or_exit())
-    try:
+    with build(settings_or_exit()) as platform:
         search = platform.search
         assert search is not None
         head = platform.store.position()
@@ -30,8 +29,6 @@ def status() -> None:
             search.engine, str(generation or "-"), str(figures["position"]), str(figures["lag"])
         )
         Console().print(table)
-    finally:
-        platform.close()
 
 
 @app.command()
@@ -40,8 +37,7 @@ def reindex() -> None:
 
     Searches keep answering from the live index until the new one has caught up; the swap
     moves every alias in one request (engine) or replaces the tables in one transaction."""
-    platform = build(settings_or_exit())
-    try:
+    with build(settings_or_exit()) as platform:
         search = platform.search
         assert search is not None
         with Progress(
@@ -55,5 +51,3 @@ def reindex() -> None:
 
             position = search.reindex(advance)
         console.print(f"search ({search.engine}): reindexed and swapped in at position {position}")
-    finally:
-        platform.close()

@@ -70,14 +70,11 @@ def set_up(settings: Settings) -> list[str]:
         assert settings.postgres_url is not None
         with psycopg.connect(settings.postgres_url, autocommit=True) as connection:
             connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{settings.postgres_schema}"')
-    platform = build(settings)  # the store's tables, the read models', the supervision's
-    try:
+    with build(settings) as platform:  # the store's tables, the read models', the supervision's
         done.append(f"event store and read models ready at position {platform.store.position()}")
         if platform.search is not None:
             platform.search.index.ensure()
             done.append(f"search index ready ({platform.search.engine})")
-    finally:
-        platform.close()
     relay_log = build_relay_log(settings)
     try:
         relay_log.db.ensure([SETUP])
@@ -92,7 +89,7 @@ def set_up(settings: Settings) -> list[str]:
         relay_log.db.write({SETUP: [{"name": "jiandu", "version": __version__}]}, {}, {})
         done.append(f"setup recorded for release {__version__}")
     finally:
-        relay_log.db.close()
+        relay_log.close()
     return done
 
 
@@ -130,7 +127,7 @@ def await_setup(settings: Settings, wait: float) -> bool:
             try:
                 found = recorded_version(relay_log.db)
             finally:
-                relay_log.db.close()
+                relay_log.close()
         except UNREACHABLE as error:
             log.info("migrate --check: the store does not answer yet (%s)", error)
         if found is not None and version_key(found) >= mine:

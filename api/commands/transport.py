@@ -5,23 +5,19 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from contextlib import ExitStack
 from typing import Annotated, Any
 
 import typer
 
-from api.bootstrap import build, build_lease, build_relay_log
+from api.bootstrap import build, build_lease, build_member, build_relay
 from api.commands.audit import ledger_of
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings
-from consumers.deadletter import DeadLetters
-from consumers.following import FollowerSink
 from consumers.integrator import IntegratorMember
 from consumers.lease import acquire, watch
-from consumers.loop import GroupConsumer, Sink
-from consumers.relay import Relay, new_producer
 from consumers.topics import create_topics
-from domain.store import Store
 
 log = logging.getLogger("jiandu.consumers")
 
@@ -40,13 +36,6 @@ def kafka_settings() -> Settings:
         raise typer.Exit(code=2)
     configure_logging(settings.log_level)
     return settings
-
-
-def open_store(settings: Settings) -> Store:
-    """The event store the settings name."""
-    if settings.store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-    return Store(env=settings.eventsourcing_env())
 
 
 def stop_on_signals() -> threading.Event:
@@ -73,8 +62,6 @@ def relay(
     """Follow the store and publish every event to the topic (key: aggregate id). One relay
     per topic publishes at a time; others stand by until it stops."""
     settings = kafka_settings()
-    bootstrap = settings.kafka_bootstrap
-    assert bootstrap is not None
     # Leader safety: a standby waits here while another relay of this topic holds the lease;
     # a relay that loses it (its database session ended) stops after the current batch.
     stop, lost = stop_on_signals(), threading.Event()
@@ -82,57 +69,26 @@ def relay(
     if not acquire(lease, stop):
         return
     watch(lease, stop, lost, every_s=lease_check)
-    store = open_store(settings)
-    relay = Relay(
-        store,
-        lambda: new_producer(bootstrap),
-        build_relay_log(settings),
-        topic=settings.kafka_topic,
-        batch_size=batch_size,
-    )
-    log.info("relay to %s from position %s", settings.kafka_topic, relay.log.position(relay.topic))
-    try:
+    with ExitStack() as resources:
+        resources.callback(lease.release)
+        relay = build_relay(settings, resources, batch_size)
+        log.info("relay to %s from position %s", relay.topic, relay.log.position(relay.topic))
         relay.run(stop, interval=interval)
-    finally:
-        store.close()
-        lease.release()
     if lost.is_set():
         raise typer.Exit(code=1)
 
 
-def run_group(settings: Settings, sink: Sink, batch_size: int) -> None:
-    """Run one member of a consumer group until SIGTERM; exit 1 if it gives up."""
-    bootstrap = settings.kafka_bootstrap
-    assert bootstrap is not None
-    dead_letters = DeadLetters(lambda: new_producer(bootstrap), settings.kafka_topic, sink.group)
-    member = GroupConsumer(
-        bootstrap, settings.kafka_topic, sink, dead_letters, batch_size=batch_size
-    )
-    try:
-        member.run(stop_on_signals())
-    except Exception as error:
-        log.exception("%s gave up", sink.group)
-        raise typer.Exit(code=1) from error
-    log.info("%s stopped after %d events", sink.group, member.applied)
-
-
-GROUPS = {"projector": "read_models", "indexer": "search", "supervisor": "supervision"}
-"""Each consumer group and the follower it feeds (the same follower `jiandu serve` runs in
-process with JIANDU_TRANSPORT=inprocess)."""
-
-
 def consume(role: str, batch_size: int) -> None:
-    """Run one member of a group: the platform's follower, fed from the topic."""
-    settings = kafka_settings()
-    platform = build(settings)
-    try:
-        follower = platform.followers[GROUPS[role]].follower
-        group = f"{settings.kafka_group_prefix}-{role}"
-        gate = platform.supervision.gate if role == "supervisor" else None
-        sink = FollowerSink(follower, platform.views, platform.store, group, gate)
-        run_group(settings, sink, batch_size)
-    finally:
-        platform.close()
+    """Run one member of a group (the platform's follower, fed from the topic) until SIGTERM;
+    exit 1 if it gives up."""
+    with build(kafka_settings()) as platform:
+        member = build_member(platform, role, batch_size)
+        try:
+            member.run(stop_on_signals())
+        except Exception as error:
+            log.exception("%s gave up", member.sink.group)
+            raise typer.Exit(code=1) from error
+        log.info("%s stopped after %d events", member.sink.group, member.applied)
 
 
 @consume_app.command()
@@ -168,8 +124,9 @@ def integrator(
     if not acquire(lease, stop):
         return
     watch(lease, stop, lost, every_s=lease_check)
-    platform = build(settings)
-    try:
+    with ExitStack() as resources:
+        resources.callback(lease.release)
+        platform = resources.enter_context(build(settings))
         ledger = ledger_of(platform, signing=True)
         member = IntegratorMember(
             settings.kafka_bootstrap, settings.kafka_topic, ledger.integrator,
@@ -177,9 +134,6 @@ def integrator(
         )  # fmt: skip
         member.run(stop)
         log.info("%s stopped after %d events", member.group, member.appended)
-    finally:
-        platform.close()
-        lease.release()
     if lost.is_set():
         raise typer.Exit(code=1)
 
