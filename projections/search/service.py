@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
@@ -97,7 +98,7 @@ class Search:
         """``wait_for`` without holding a thread while waiting."""
         reached = await self.runner.until(position, timeout)
         if reached:
-            self.index.refresh()
+            await asyncio.to_thread(self.index.refresh)  # a request to the engine
         return reached
 
     def start(self) -> None:
