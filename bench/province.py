@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -195,6 +196,7 @@ def phase_index(kind: str, where: str) -> dict[str, float]:
 
     store = Store(env=store_env(kind, where))
     index = BasicIndex(views_for(kind, where, "search"), StoreSource(store))
+    index.ensure()
     started = time.perf_counter()
     Runner(StoreSource(store), SearchIndexer(index), 2000).catch_up()
     return {"events": index.position(), "seconds": time.perf_counter() - started}
@@ -250,7 +252,7 @@ def main() -> None:
                 fresh = not Path(where).exists()
             else:
                 assert args.postgres_url, "--postgres-url (or JIANDU_TEST_POSTGRES_URL) is needed"
-                where = f"{args.postgres_url}#bench_province_{events}_{int(time.time())}"
+                where = f"{args.postgres_url}#bench_province_{events}_{uuid.uuid4().hex[:8]}"
                 dropped.append(where)
                 fresh = True
             figures = {"import": run_phase("import", args.store, where, events)} if fresh else {}
