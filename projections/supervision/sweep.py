@@ -69,7 +69,7 @@ class Sweeper:
             before = replace(supervisor.tally)
             self.runner.catch_up()  # what the process had still to record counts as this run's
             tally = supervisor.tally.since(before)
-            upto = supervisor.position()
+            upto = self._upto()
             touched = [Touch(upto, key, module) for key, module in self._subjects(day)]
             for chunk in _chunks(touched, CHUNK):
                 tally.add(self._reconcile(chunk, day))
@@ -77,6 +77,15 @@ class Sweeper:
             self.views.write({SWEEPS: [{**row, **tally.as_dict()}]}, {}, {})
         log.info("rules swept", extra={"as_of": day.isoformat(), **tally.as_dict()})
         return tally
+
+    def _upto(self) -> int:
+        """Where the sweep judges histories: where the process got to. When a Kafka group runs
+        the process, it judges every subject on the history the store holds now, and so does
+        the sweep: judging a history older than the group already judged would withdraw what
+        the group raised, which the group would then raise again."""
+        if self.runner.passive:
+            return self.supervisor.store.position()
+        return self.supervisor.position()
 
     def _reconcile(self, chunk: Sequence[Touch], day: date) -> Tally:
         supervisor = self.supervisor
