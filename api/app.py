@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import __version__
-from api.bootstrap import build
+from api.bootstrap import Platform, build
 from api.deps import RateLimiter
-from api.middleware import RequestConventions
+from api.middleware import Keeper, RequestConventions
 from api.problems import install_problem_handlers
 from api.routes import (
     audit,
@@ -28,8 +28,6 @@ from api.routes import (
 from api.routes import search as search_routes
 from api.settings import Settings
 from api.ui.site import install as install_pages
-from domain.vault import Vault
-from projections.sql import SqlViews
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +56,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.public_limiter = RateLimiter(settings.public_rate_limit, settings.public_rate_window)
     install_problem_handlers(app)
 
-    def current_views() -> SqlViews | None:
-        built = getattr(app.state, "platform", None)
-        return built.views if built is not None else None
+    def keeper() -> Keeper | None:
+        built: Platform | None = getattr(app.state, "platform", None)
+        if built is None:
+            return None
+        return Keeper(built.store, built.access, built.vault)
 
-    def current_vault() -> Vault | None:
-        built = getattr(app.state, "platform", None)
-        return built.services.complaints.vault if built is not None else None
-
-    app.add_middleware(RequestConventions, views=current_views, vault=current_vault)
+    app.add_middleware(RequestConventions, keeper=keeper)
     app.include_router(health.router)
     app.include_router(status.router)
     app.include_router(metrics.router)

@@ -1,116 +1,58 @@
-"""Signed bearer tokens with roles, and the dependencies routes use to require them.
+"""The FastAPI dependencies that require a role (thin wrappers over :class:`api.access.Access`).
 
-A token is ``base64url(claims JSON) "." base64url(HMAC-SHA256(secret, claims))``; claims hold
-the subject, the role, when it was issued and when it expires.
+Tokens themselves are made and checked in ``api.tokens``; pages and commands call the
+platform's ``access`` directly.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-ROLES = ("clerk", "intake", "inspector", "auditor", "admin")
-READERS = ROLES  # every role may read units and cadres
-WORKERS = ("inspector", "admin")  # works complaints and findings
-OVERSEERS = ("inspector", "auditor")  # read findings and complaints, search
+from api.access import OVERSEERS, READERS, WORKERS, Access, Forbidden, Unauthenticated
+from api.tokens import ROLES, Principal, TokenError, issue_token, verify_token
 
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the token's subject and role."""
-
-    subject: str
-    role: str
-
-
-class TokenError(ValueError):
-    """The token is malformed, forged or expired."""
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _mac(secret: str, payload: bytes) -> bytes:
-    return hmac.new(secret.encode(), b"jiandu-token\x00" + payload, hashlib.sha256).digest()
-
-
-def issue_token(
-    secret: str, *, subject: str, role: str, ttl_seconds: int, now: float | None = None
-) -> str:
-    """A token for ``subject`` with ``role``, valid for ``ttl_seconds``."""
-    if role not in ROLES:
-        raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if not subject or len(subject) > 200:
-        raise ValueError("subject must be 1 to 200 characters")
-    issued = int(now if now is not None else time.time())
-    claims = {"sub": subject, "role": role, "iat": issued, "exp": issued + ttl_seconds}
-    payload = json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
-    return f"{_b64(payload)}.{_b64(_mac(secret, payload))}"
-
-
-def verify_token(secret: str, token: str, now: float | None = None) -> Principal:
-    """The principal of a valid token, or TokenError."""
-    try:
-        head, mac = token.split(".")
-        payload = _unb64(head)
-        given = _unb64(mac)
-    except (ValueError, TypeError) as error:
-        raise TokenError("malformed token") from error
-    if not hmac.compare_digest(given, _mac(secret, payload)):
-        raise TokenError("bad token signature")
-    try:
-        claims = json.loads(payload)
-        subject, role, expires = str(claims["sub"]), str(claims["role"]), float(claims["exp"])
-    except (ValueError, KeyError, TypeError) as error:
-        raise TokenError("malformed token claims") from error
-    if expires < (now if now is not None else time.time()):
-        raise TokenError("token expired")
-    if role not in ROLES:
-        raise TokenError("unknown role")
-    return Principal(subject, role)
-
+__all__ = [
+    "OVERSEERS", "READERS", "ROLES", "WORKERS", "Auditor", "Clerk", "Intake", "Lead", "Overseer",
+    "Principal", "Reader", "TokenError", "Worker", "check_role", "issue_token", "principal",
+    "require", "verify_token",
+]  # fmt: skip
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `jiandu token issue`.")
+
+
+def access_of(request: Request) -> Access:
+    """The access service of this app's platform."""
+    access: Access = request.app.state.platform.access
+    return access
 
 
 def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The authenticated caller (401 without or with a bad token)."""
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(401, "Authentication required", headers={"WWW-Authenticate": "Bearer"})
-    secret = request.app.state.settings.secret.get_secret_value()
+    """The authenticated caller (401 without, or with a bad or revoked token)."""
+    bearer = credentials is not None and credentials.scheme.lower() == "bearer"
+    token = credentials.credentials if credentials is not None and bearer else None
     try:
-        return verify_token(secret, credentials.credentials)
-    except TokenError as error:
+        who = access_of(request).authenticate(token)
+    except Unauthenticated as error:
         raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
+    request.state.principal = who  # the access log and idempotency read it
+    return who
 
 
 def check_role(who: Principal, roles: tuple[str, ...]) -> Principal:
     """``who`` when its role is one of ``roles`` (admin always is); 403 otherwise.
 
     The API's dependencies and the web pages both decide with this one function."""
-    allowed = set(roles) | {"admin"}
-    if who.role not in allowed:
-        raise HTTPException(
-            403, f"role {who.role} may not do this (needs {' or '.join(sorted(allowed))})"
-        )
-    return who
+    try:
+        return Access.require(who, roles)
+    except Forbidden as error:
+        raise HTTPException(403, str(error)) from None
 
 
 def require(*roles: str) -> Callable[[Principal], Principal]:
@@ -128,3 +70,4 @@ Worker = Annotated[Principal, Depends(require(*WORKERS))]
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Overseer = Annotated[Principal, Depends(require(*OVERSEERS))]
 Auditor = Annotated[Principal, Depends(require("auditor"))]
+Lead = Annotated[Principal, Depends(require("lead"))]

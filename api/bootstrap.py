@@ -13,12 +13,13 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
+from api.access import Access, Revocations
 from api.clock import SystemClock
 from api.ledger_keys import ledger_keys
-from api.middleware import IDEMPOTENCY
+from api.secrets import seal_keys, token_secret
 from api.settings import Settings
 from api.ui.links import SIGN_INS
-from api.vault import AesGcmVault
+from api.vault import AesGcmVault, SqlDataKeys
 from consumers.deadletter import DeadLetters
 from consumers.following import FollowerSink
 from consumers.lag import TransportLag
@@ -54,10 +55,13 @@ class Platform:
     followers: Followers  # everything that follows the log here, with its position record
     reads: ReadModels
     supervision: Supervision
+    access: Access  # tokens, roles, revocations
+    vault: AesGcmVault  # sealed identities, receipt fingerprints, kept answers
     resources: ExitStack = field(default_factory=ExitStack)  # closed in reverse order of opening
     transport: TransportLag | None = None  # the Kafka transport's lag, when a broker is set
     search: Search | None = None  # an engine at JIANDU_SEARCH_URL, else the basic search
     ledger: AuditLedger | None = None  # the audit ledger (docs/ledger.md)
+    keys_db: SqlViews | None = None  # wrapped data keys, revocations, shared rate limits
 
     @property
     def projector(self) -> Runner:
@@ -149,6 +153,29 @@ def build_ledger(settings: Settings, store: Store, views: SqlViews) -> AuditLedg
     return AuditLedger(events, tables, keys, integrator, now=time.time)
 
 
+def build_keys_db(settings: Settings) -> SqlViews:
+    """The database of the security tables (wrapped data keys and the like): a SQLite file of
+    its own in embedded mode, the event store's schema in distributed mode."""
+    if settings.store == "sqlite":
+        return SqliteViews(str(settings.data_dir / "keys.sqlite3"))
+    assert settings.postgres_url is not None
+    schema = settings.postgres_schema or "public"
+    return PostgresViews(settings.postgres_url, schema=schema, pool_size=2)
+
+
+def build_vault(settings: Settings, keys_db: SqlViews) -> AesGcmVault:
+    """Reporters' identities sealed under JIANDU_SEAL_KEY (generated in dev), data keys in SQL."""
+    key, previous = seal_keys(settings)
+    return AesGcmVault(key, SqlDataKeys(keys_db), previous)
+
+
+def build_access(settings: Settings, keys_db: SqlViews) -> Access:
+    """Token checks with JIANDU_SECRET (generated in dev), the lifetime bound and revocations."""
+    return Access(
+        token_secret(settings), max_ttl=settings.token_max_ttl, revocations=Revocations(keys_db)
+    )
+
+
 def build(settings: Settings) -> Platform:
     """Wire the platform (connects to the store and the views); close it, or use it in a
     ``with`` block."""
@@ -165,13 +192,15 @@ def _build(settings: Settings, resources: ExitStack) -> Platform:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     clock = SystemClock(settings.today)
     rules = load_parameters(settings.rules_file)  # fails fast on a bad rules file
-    vault = AesGcmVault(settings.seal_key_bytes())
+    keys_db = build_keys_db(settings)
+    resources.callback(keys_db.close)
+    vault = build_vault(settings, keys_db)
     store = Store(env=settings.eventsourcing_env())
     resources.callback(store.close)
     services = Services.over(store, clock, vault)
     views = build_views(settings)
     resources.callback(views.close)
-    views.ensure([IDEMPOTENCY, SIGN_INS])  # SIGN_INS: one-time sign-in links of the pages
+    views.ensure([SIGN_INS])  # one-time sign-in links of the pages
     kafka = settings.transport == "kafka"  # then consumer groups apply, this process waits
     source = StoreSource(store)
     projector = read_models(source, views, passive=kafka)
@@ -199,6 +228,9 @@ def _build(settings: Settings, resources: ExitStack) -> Platform:
         transport=transport,
         search=search,
         ledger=ledger,
+        keys_db=keys_db,
+        access=build_access(settings, keys_db),
+        vault=vault,
     )
 
 

@@ -13,6 +13,7 @@ from api.commands import (
     audit,
     backup,
     demo,
+    keys,
     probe,
     projections,
     rules,
@@ -35,6 +36,7 @@ app = typer.Typer(
 )
 app.add_typer(projections.app, name="projections")
 app.add_typer(token.app, name="token")
+app.add_typer(keys.app, name="keys")
 app.add_typer(rules.app, name="rules")
 app.add_typer(demo.app, name="demo")
 app.add_typer(transport.relay_app, name="relay")

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from api.access import Forbidden, Unauthenticated
 from api.schemas import LINE, NON_BLANK_LINE
 from domain.errors import DomainError
 from domain.values import CODE_PATTERN as CODE
@@ -75,9 +76,19 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status, str(exc), title=exc.title)
 
 
+async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
+    return problem(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _forbidden(request: Request, exc: Exception) -> JSONResponse:
+    return problem(403, str(exc))
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Answer HTTP errors, validation errors, domain errors and crashes with problem+json."""
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(Unauthenticated, _unauthenticated)
+    app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(Exception, _unexpected_error)

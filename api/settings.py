@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
+import re
 from datetime import date
 from pathlib import Path
 from typing import Literal
@@ -14,13 +11,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.secrets import decode_seal_key, secret_weakness
 from projections.ledger.offline import LedgerError, VerifierKey
 
-DEV_SECRET = "jiandu-dev-secret-not-for-production"
-"""The built-in secret: fine for `dev` and `test`, refused anywhere else."""
-
 SAFE_ENVS = ("dev", "test")
-MIN_SECRET_LENGTH = 16
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 
 
@@ -33,8 +27,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="JIANDU_", extra="ignore")
 
-    env: Literal["dev", "test", "prod"] = "dev"
-    secret: SecretStr = SecretStr(DEV_SECRET)
+    # Unset means production: a strong secret and a seal key are required. `dev` and `test`
+    # generate what is unset into the data folder instead.
+    env: Literal["dev", "test", "prod"] = "prod"
+    secret: SecretStr | None = None
     data_dir: Path = Path(".data")
     store: Literal["sqlite", "postgres"] = "sqlite"
     postgres_url: str | None = None
@@ -54,6 +50,10 @@ class Settings(BaseSettings):
     search_index_prefix: str = Field(default="jiandu", pattern=r"^[a-z][a-z0-9_-]{0,30}$")
     today: date | None = None
     seal_key: SecretStr | None = None
+    # Earlier seal keys (comma-separated), still accepted for unwrapping while
+    # `jiandu keys rotate-seal` re-wraps every data key under `seal_key`.
+    seal_key_previous: SecretStr | None = None
+    token_max_ttl: int = Field(default=7 * 86400, ge=60, le=366 * 86400)
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "info"
@@ -92,11 +92,20 @@ class Settings(BaseSettings):
                 raise ValueError(str(error)) from None
         return value
 
-    @field_validator("seal_key")
+    @field_validator("seal_key", "seal_key_previous")
     @classmethod
     def _seal_key_is_aes256(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            _decode_seal_key(value.get_secret_value())
+            for part in value.get_secret_value().split(","):
+                if part.strip():
+                    decode_seal_key(part.strip())
+        return value
+
+    @field_validator("token_max_ttl", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        if isinstance(value, str) and (match := _DURATION.fullmatch(value.strip())):
+            return int(match.group(1)) * _SECONDS[match.group(2)]
         return value
 
     @model_validator(mode="after")
@@ -116,20 +125,23 @@ class Settings(BaseSettings):
         return self
 
     def check_safe(self) -> None:
-        """Refuse to serve outside dev/test with an unset, short or built-in secret, or without
+        """Refuse to serve outside dev/test without a strong secret, a seal key of its own, or
         the audit ledger's key."""
         if self.env in SAFE_ENVS:
             return
-        secret = self.secret.get_secret_value()
-        if not secret or secret == DEV_SECRET:
+        hint = "(set JIANDU_ENV=dev for development: both are then generated in the data folder)"
+        if self.secret is None:
+            raise UnsafeSettingsError(f"JIANDU_ENV={self.env} needs JIANDU_SECRET {hint}")
+        weakness = secret_weakness(self.secret.get_secret_value())
+        if weakness is not None:
             raise UnsafeSettingsError(
-                f"JIANDU_ENV={self.env} needs JIANDU_SECRET set to a private value "
-                "(it is unset or the built-in development secret)"
+                f"JIANDU_SECRET is not strong enough for JIANDU_ENV={self.env}: {weakness}; "
+                "use at least 32 random bytes, e.g. `openssl rand -base64 32`"
             )
-        if len(secret) < MIN_SECRET_LENGTH:
+        if self.seal_key is None:
             raise UnsafeSettingsError(
-                f"JIANDU_SECRET is too short for JIANDU_ENV={self.env} "
-                f"(at least {MIN_SECRET_LENGTH} characters)"
+                f"JIANDU_ENV={self.env} needs JIANDU_SEAL_KEY, a key of its own that seals "
+                f"reporters' identities (`openssl rand -base64 32`) {hint}"
             )
         self.ledger_keys_needed()
 
@@ -145,6 +157,10 @@ class Settings(BaseSettings):
             "key; `jiandu audit keygen` writes one)"
         )
 
+    def development(self) -> bool:
+        """Whether unset secrets may be generated into the data folder (dev and test)."""
+        return self.env in SAFE_ENVS
+
     def supervising(self) -> bool:
         """Whether `serve` runs the supervision process and the daily rules sweep."""
         return self.supervise if self.supervise is not None else self.env != "test"
@@ -153,13 +169,6 @@ class Settings(BaseSettings):
         """The injectable clock: `today` when set, else the system date."""
         return self.today or date.today()
 
-    def seal_key_bytes(self) -> bytes:
-        """The 32-byte AES key that seals reporter identities (derived from the secret if unset)."""
-        if self.seal_key is not None:
-            return _decode_seal_key(self.seal_key.get_secret_value())
-        secret = self.secret.get_secret_value().encode()
-        return hmac.new(secret, b"jiandu seal key v1", hashlib.sha256).digest()
-
     def eventsourcing_env(self) -> dict[str, str]:
         """The environment variables that select and configure eventsourcing's recorder (the
         library's, with the query the supervision process needs: ``projections.recorders``)."""
@@ -167,9 +176,13 @@ class Settings(BaseSettings):
             return {
                 "PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory",
                 "SQLITE_DBNAME": str(self.data_dir / "events.sqlite3"),
+                "PROCESS_RECORDER_TOPIC": "api.recorders:IdempotentSQLiteRecorder",
             }
         assert self.postgres_url is not None  # guaranteed by _postgres_store_has_url
-        env = {"PERSISTENCE_MODULE": "projections.recorders:PostgresFactory"}
+        env = {
+            "PERSISTENCE_MODULE": "projections.recorders:PostgresFactory",
+            "PROCESS_RECORDER_TOPIC": "api.recorders:IdempotentPostgresRecorder",
+        }
         env.update(parse_postgres_url(self.postgres_url))
         if self.postgres_schema:
             env["POSTGRES_SCHEMA"] = self.postgres_schema
@@ -204,11 +217,5 @@ def parse_postgres_url(url: str) -> dict[str, str]:
     }
 
 
-def _decode_seal_key(text: str) -> bytes:
-    try:
-        key = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as error:
-        raise ValueError("seal_key must be base64 (e.g. `openssl rand -base64 32`)") from error
-    if len(key) != 32:
-        raise ValueError(f"seal_key must decode to 32 bytes (AES-256), got {len(key)}")
-    return key
+_DURATION = re.compile(r"^(\d+)([smhd])$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
 )
 
 from domain.errors import ConcurrentWrite, HistoryBroken, NotFound
+from domain.idempotency import KeyTaken, current_claim
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -120,14 +121,34 @@ class Store(Application[UUID]):
                 raise ConcurrentWrite(
                     f"expected version {expected_version}, but the record is at version {before}"
                 )
+        claim = current_claim()
+        extra: dict[str, Any] = {}
+        if claim is not None and not claim.recorded:
+            if not getattr(self.recorder, "records_idempotency", False):
+                raise RuntimeError("this store's recorder does not record idempotency keys")
+            extra["idempotency"] = claim.record(main.version, ids)
         try:
-            recordings = self.save(*aggregates)
+            recordings = self.save(*aggregates, **extra)
         except IntegrityError:
+            if claim is not None and extra and self.idempotent_answer(claim.scope, claim.key):
+                raise KeyTaken("another request recorded a write under this key") from None
             raise ConcurrentWrite(
                 "another change to the same record was saved first; reload and retry"
             ) from None
+        if claim is not None and extra:
+            claim.recorded = True
         position = max((r.notification.id for r in recordings), default=self.position())
         return Written(position=position, version=main.version, ids=ids)
+
+    def idempotent_answer(self, scope: str, key: str) -> dict[str, Any] | None:
+        """The record kept for an idempotency key (None when unused or not recorded here)."""
+        lookup = getattr(self.recorder, "idempotent_answer", None)
+        found: dict[str, Any] | None = lookup(scope, key) if lookup is not None else None
+        return found
+
+    def keep_answer_body(self, scope: str, key: str, body: str) -> None:
+        """Keep a keyed command's answer as sent, beside the record made with its write."""
+        self.recorder.keep_body(scope, key, body)  # type: ignore[attr-defined]
 
     def commit_processed(self, *aggregates: Aggregate, tracking: Tracking | None) -> None:
         """Append the aggregates' new events and a tracking record in one transaction.

@@ -10,6 +10,7 @@ import typer
 from api.auth import ROLES
 from api.commands.common import settings_or_exit
 from api.commands.token import parse_ttl
+from api.secrets import token_secret
 from api.ui.links import LINK_TTL_SECONDS, make_code
 
 app = typer.Typer(help="The web pages.", no_args_is_help=True)
@@ -31,8 +32,12 @@ def link(
     if role not in ROLES:
         raise typer.BadParameter(f"role must be one of {', '.join(ROLES)}", param_hint="--role")
     settings = settings_or_exit()
+    if parse_ttl(session) > settings.token_max_ttl:
+        raise typer.BadParameter(
+            f"longer than JIANDU_TOKEN_MAX_TTL ({settings.token_max_ttl} s)", param_hint="--session"
+        )
     try:
-        code = make_code(settings.secret.get_secret_value(), subject=subject, role=role,
+        code = make_code(token_secret(settings).decode(), subject=subject, role=role,
                          session_seconds=parse_ttl(session))  # fmt: skip
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None

@@ -2,7 +2,8 @@
 
 A session cookie holds the signed token the officer signed in with (from `jiandu token issue`, or
 one made for a one-time sign-in link), so a page decides who may see it with exactly the
-functions the API uses (``verify_token``, ``check_role``): same roles, same expiry, same claims.
+functions the API uses (``Access.authenticate``, ``check_role``): same roles, same expiry, same
+claims, same revocations.
 The cookie is HttpOnly, SameSite=Strict, and Secure outside ``JIANDU_ENV=dev``.
 
 CSRF: a staff form carries ``HMAC(secret, "csrf" + session)``; a public form carries
@@ -21,7 +22,9 @@ from urllib.parse import quote
 
 from fastapi import HTTPException, Request, Response
 
-from api.auth import Principal, TokenError, check_role, verify_token
+from api.access import Unauthenticated
+from api.auth import Principal, check_role
+from api.secrets import token_secret
 from api.settings import Settings
 
 SESSION_COOKIE = "jiandu_session"
@@ -38,7 +41,7 @@ class SignInRequired(Exception):
 
 
 def _mac(settings: Settings, purpose: str, value: str) -> str:
-    key = settings.secret.get_secret_value().encode()
+    key = token_secret(settings)
     digest = hmac.new(key, f"jiandu-{purpose}\x00{value}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
@@ -78,9 +81,10 @@ def authenticate(request: Request, token: str) -> Principal | None:
     if not token or len(token) > 4096:
         return None
     try:
-        return verify_token(settings_of(request).secret.get_secret_value(), token)
-    except TokenError:
+        who: Principal = request.app.state.platform.access.authenticate(token)
+    except Unauthenticated:
         return None
+    return who
 
 
 def staff_of(request: Request) -> Staff | None:

@@ -7,6 +7,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 JIANDU=${JIANDU:-.venv/bin/jiandu}
+# Development unless said otherwise: the token secret and the seal key are then generated into
+# the data folder on first use (an unset JIANDU_ENV means production, which needs both set).
+export JIANDU_ENV=${JIANDU_ENV:-dev}
 HOST=${JIANDU_HOST:-127.0.0.1}
 PORT=${JIANDU_PORT:-8000}
 [ "$HOST" = 0.0.0.0 ] && HOST=127.0.0.1

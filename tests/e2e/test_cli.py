@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import verify_token
-from api.settings import DEV_SECRET, Settings
+from api.secrets import token_secret
+from api.settings import Settings
 
 JIANDU = Path(sys.executable).parent / "jiandu"
 TODAY = date(2026, 11, 26)
@@ -76,7 +77,7 @@ def token(data_dir: Path, role: str, subject: str, ttl: str = "1h") -> str:
 
 def test_token_issue_prints_a_token_the_server_accepts(tmp_data_dir: Path) -> None:
     issued = token(tmp_data_dir, "inspector", "某人")
-    who = verify_token(DEV_SECRET, issued)
+    who = verify_token(token_secret(Settings(env="test", data_dir=tmp_data_dir)), issued)
     assert (who.subject, who.role) == ("某人", "inspector")
     seed(tmp_data_dir)
     with app(tmp_data_dir) as client:

@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import AcceptedNegativeData
 from schemathesis.python import asgi
@@ -34,10 +35,11 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from api.auth import issue_token
-from api.settings import DEV_SECRET, Settings
+from api.settings import Settings
+from tests.support.http import TEST_SECRET
 
 TODAY = date(2026, 11, 26)
-ADMIN_TOKEN = issue_token(DEV_SECRET, subject="schemathesis", role="admin", ttl_seconds=86_400)
+ADMIN_TOKEN = issue_token(TEST_SECRET, subject="schemathesis", role="admin", ttl_seconds=86_400)
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 CODE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 KNOWN = {"units": ["C1", "T1", "V1"], "cadres": ["A1", "B1"]}
@@ -104,7 +106,10 @@ schema.app = SEEDED
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The app over a seeded data folder; schemathesis runs its lifespan and we end it."""
     data_dir: Path = tmp_path_factory.mktemp("schemathesis")
-    settings_ = Settings(env="test", data_dir=data_dir, today=TODAY, public_rate_limit=1_000_000)
+    settings_ = Settings(
+        env="test", data_dir=data_dir, today=TODAY, public_rate_limit=1_000_000,
+        secret=SecretStr(TEST_SECRET),
+    )  # fmt: skip
     with TestClient(create_app(settings_)) as client:
         _seed(client)
         _REACHED["position"] = client.get("/api/v1/status").json()["position"]

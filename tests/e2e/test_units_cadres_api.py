@@ -13,8 +13,7 @@ from fastapi.testclient import TestClient
 
 from api import deps
 from api.auth import issue_token
-from api.settings import DEV_SECRET
-from tests.support.http import assert_problem, bearer, position, serve
+from tests.support.http import TEST_SECRET, assert_problem, bearer, position, serve
 
 TODAY = date(2026, 11, 26)
 CLERK = "王科员"
@@ -443,7 +442,7 @@ def forged() -> dict[str, str]:
 
 def expired() -> dict[str, str]:
     an_hour_ago = time.time() - 3600
-    token = issue_token(DEV_SECRET, subject=CLERK, role="clerk", ttl_seconds=60, now=an_hour_ago)
+    token = issue_token(TEST_SECRET, subject=CLERK, role="clerk", ttl_seconds=60, now=an_hour_ago)
     return {"Authorization": f"Bearer {token}"}
 
 

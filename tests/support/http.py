@@ -9,27 +9,34 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.app import create_app
 from api.auth import issue_token
-from api.settings import DEV_SECRET, Settings
+from api.settings import Settings
 
 TODAY = date(2024, 5, 10)
 """The pinned date of the app the tests talk to (JIANDU_TODAY)."""
 
 Headers = dict[str, str]
 
+TEST_SECRET = "k7Qz-4vR1_xYp9LmN2bW8cT5eJ0hG3sD6fA-uKiOqZyXw"
+"""The token secret of the apps the tests serve (a test's constant, never the product's)."""
+
 
 def bearer(role: str, subject: str | None = None) -> Headers:
     """An Authorization header with a fresh token of ``role``."""
-    token = issue_token(DEV_SECRET, subject=subject or f"{role}-1", role=role, ttl_seconds=3600)
+    token = issue_token(TEST_SECRET, subject=subject or f"{role}-1", role=role, ttl_seconds=3600)
     return {"Authorization": f"Bearer {token}"}
 
 
 def app_settings(data_dir: Path, **settings: Any) -> Settings:
     """The settings of a test platform over ``data_dir`` (tokens from ``bearer`` are valid on
     it); ``settings`` override the test defaults."""
-    options: dict[str, Any] = {"env": "test", "today": TODAY, "public_rate_limit": 10_000}
+    options: dict[str, Any] = {
+        "env": "test", "today": TODAY, "public_rate_limit": 10_000,
+        "secret": SecretStr(TEST_SECRET),
+    }  # fmt: skip
     return Settings(data_dir=data_dir, **(options | settings))
 
 

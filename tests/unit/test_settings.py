@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from api.settings import DEV_SECRET, Settings, UnsafeSettingsError, parse_postgres_url
+from api.settings import Settings, UnsafeSettingsError, parse_postgres_url
 
-PRIVATE_SECRET = "a-private-secret-of-enough-length"
+STRONG_SECRET = "Tq3v9XbL0_wzR7mKp2sNcY8hJ4fD1gA6-eUiOxZ5yWq"
+SEAL_KEY = base64.b64encode(bytes(range(7, 39))).decode()
+LEDGER_KEY = Path("ledger.key")  # the check asks only that one is configured
 
 
 @pytest.fixture(autouse=True)
@@ -23,12 +25,13 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
 
 
-def test_defaults_are_the_embedded_development_setup() -> None:
+def test_defaults_are_the_embedded_setup_under_production_rules() -> None:
     settings = Settings()
-    assert (settings.env, settings.store, settings.data_dir) == ("dev", "sqlite", Path(".data"))
+    assert (settings.env, settings.store, settings.data_dir) == ("prod", "sqlite", Path(".data"))
     assert (settings.host, settings.port, settings.log_level) == ("127.0.0.1", 8000, "info")
-    assert settings.secret.get_secret_value() == DEV_SECRET
+    assert settings.secret is None and settings.seal_key is None
     assert settings.search_engine == "opensearch"
+    assert settings.token_max_ttl == 7 * 86400
 
 
 def test_environment_variables_are_read_with_the_jiandu_prefix(
@@ -47,6 +50,7 @@ def test_sqlite_store_maps_to_a_file_under_the_data_dir(tmp_path: Path) -> None:
     assert Settings(data_dir=tmp_path).eventsourcing_env() == {
         "PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory",
         "SQLITE_DBNAME": str(tmp_path / "events.sqlite3"),
+        "PROCESS_RECORDER_TOPIC": "api.recorders:IdempotentSQLiteRecorder",
     }
 
 
@@ -58,6 +62,7 @@ def test_postgres_store_maps_the_url_to_eventsourcing_variables() -> None:
     )
     assert settings.eventsourcing_env() == {
         "PERSISTENCE_MODULE": "projections.recorders:PostgresFactory",
+        "PROCESS_RECORDER_TOPIC": "api.recorders:IdempotentPostgresRecorder",
         "POSTGRES_DBNAME": "events",
         "POSTGRES_HOST": "db.internal",
         "POSTGRES_PORT": "6543",
@@ -86,24 +91,59 @@ def test_postgres_store_needs_a_url() -> None:
 
 
 @pytest.mark.parametrize("env", ["dev", "test"])
-def test_dev_and_test_accept_the_built_in_secret(env: str) -> None:
+def test_dev_and_test_start_without_secrets(env: str) -> None:
     Settings(env=env).check_safe()  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("secret", [DEV_SECRET, "", "short"])
-def test_prod_refuses_an_unset_default_or_short_secret(secret: str) -> None:
-    settings = Settings(env="prod", secret=SecretStr(secret))
+def test_an_unset_environment_is_production_and_needs_a_secret() -> None:
+    with pytest.raises(UnsafeSettingsError, match=r"JIANDU_SECRET.*JIANDU_ENV=dev"):
+        Settings().check_safe()
+
+
+def test_production_needs_a_seal_key_of_its_own() -> None:
+    with pytest.raises(UnsafeSettingsError, match="JIANDU_SEAL_KEY"):
+        Settings(secret=SecretStr(STRONG_SECRET)).check_safe()
+    Settings(
+        secret=SecretStr(STRONG_SECRET), seal_key=SecretStr(SEAL_KEY), ledger_key_file=LEDGER_KEY
+    ).check_safe()
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "",
+        "short",
+        "jiandu-dev-secret-not-for-production",
+        "jiandu-dev-secret-not-for-production-but-longer-now-x",
+        "x" + "jiandu-dev-secret-not-for-production".upper() + "Qz81",
+        "a" * 64,
+        "ab" * 32,
+        "Tq3v9XbL0_wzR7mKp2sNcY8hJ4f D1gA6-eUiOxZ5yWq",
+        " " + STRONG_SECRET,
+        STRONG_SECRET + "\n",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTU",
+        "my-production-password-is-long-enough-I-think-9",
+        "0123456789" * 5,
+    ],
+)
+def test_production_refuses_a_weak_secret(secret: str) -> None:
+    settings = Settings(env="prod", secret=SecretStr(secret), seal_key=SecretStr(SEAL_KEY))
     with pytest.raises(UnsafeSettingsError, match="JIANDU_SECRET"):
         settings.check_safe()
 
 
 def test_prod_accepts_a_private_secret_and_a_ledger_key(tmp_path: Path) -> None:
     key = tmp_path / "ledger.key"
-    Settings(env="prod", secret=SecretStr(PRIVATE_SECRET), ledger_key_file=key).check_safe()
+    Settings(
+        env="prod",
+        secret=SecretStr(STRONG_SECRET),
+        seal_key=SecretStr(SEAL_KEY),
+        ledger_key_file=key,
+    ).check_safe()
 
 
 def test_prod_refuses_to_serve_without_the_ledger_key() -> None:
-    settings = Settings(env="prod", secret=SecretStr(PRIVATE_SECRET))
+    settings = Settings(env="prod", secret=SecretStr(STRONG_SECRET), seal_key=SecretStr(SEAL_KEY))
     with pytest.raises(UnsafeSettingsError, match="JIANDU_LEDGER_KEY_FILE"):
         settings.check_safe()
 
@@ -111,7 +151,8 @@ def test_prod_refuses_to_serve_without_the_ledger_key() -> None:
 def test_a_kafka_api_replica_may_serve_with_the_verifier_key_only() -> None:
     vkey = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
     Settings(
-        env="prod", secret=SecretStr(PRIVATE_SECRET), store="postgres", transport="kafka",
+        env="prod", secret=SecretStr(STRONG_SECRET), seal_key=SecretStr(SEAL_KEY),
+        store="postgres", transport="kafka",
         postgres_url="postgresql://u@h/db", kafka_bootstrap="h:9092", ledger_vkey=vkey,
     ).check_safe()  # fmt: skip
 
@@ -122,20 +163,30 @@ def test_malformed_ledger_verifier_keys_are_rejected(field: str) -> None:
         Settings(**{field: "example.com/foo+530d903a+notakey"})
 
 
-def test_seal_key_is_derived_from_the_secret_unless_given() -> None:
-    derived = Settings(secret=SecretStr(PRIVATE_SECRET)).seal_key_bytes()
-    assert len(derived) == 32
-    assert derived == Settings(secret=SecretStr(PRIVATE_SECRET)).seal_key_bytes()
-    assert derived != Settings().seal_key_bytes()
-    key = bytes(range(32))
-    given = Settings(seal_key=SecretStr(base64.b64encode(key).decode()))
-    assert given.seal_key_bytes() == key
+def test_production_accepts_random_secrets() -> None:
+    import secrets as random
+
+    for _ in range(200):
+        for secret in (random.token_urlsafe(32), random.token_hex(32), STRONG_SECRET):
+            Settings(
+                secret=SecretStr(secret), seal_key=SecretStr(SEAL_KEY), ledger_key_file=LEDGER_KEY
+            ).check_safe()
 
 
-@pytest.mark.parametrize("bad", ["not base64!", base64.b64encode(b"too short").decode()])
-def test_a_seal_key_that_is_not_32_base64_bytes_is_rejected(bad: str) -> None:
-    with pytest.raises(ValidationError, match="seal_key"):
-        Settings(seal_key=SecretStr(bad))
+@pytest.mark.parametrize(
+    "bad", ["not base64!", base64.b64encode(b"too short").decode(), base64.b64encode(bytes(32))]
+)
+def test_a_seal_key_that_is_not_32_random_base64_bytes_is_rejected(bad: str | bytes) -> None:
+    text = bad.decode() if isinstance(bad, bytes) else bad
+    with pytest.raises(ValidationError, match="seal"):
+        Settings(seal_key=SecretStr(text))
+    with pytest.raises(ValidationError, match="seal"):
+        Settings(seal_key=SecretStr(SEAL_KEY), seal_key_previous=SecretStr(text))
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("90s", 90), ("8h", 28800), ("30d", 2592000)])
+def test_the_token_lifetime_bound_takes_durations(text: str, seconds: int) -> None:
+    assert Settings(token_max_ttl=text).token_max_ttl == seconds  # type: ignore[arg-type]
 
 
 def test_an_unknown_log_level_is_rejected() -> None:

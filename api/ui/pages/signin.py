@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from api.deps import PlatformDep
+from api.secrets import token_secret
 from api.ui.forms import form_text, read_form
 from api.ui.links import LinkError, read_code, redeem
 from api.ui.session import (
@@ -81,7 +82,7 @@ def link_page(request: Request, code: str = "") -> Response:
     settings = settings_of(request)
     context: dict[str, Any] = {"staff": None, "code": code, "claims": None, "error": None}
     try:
-        context["claims"] = read_code(settings.secret.get_secret_value(), code[:2000])
+        context["claims"] = read_code(token_secret(settings).decode(), code[:2000])
     except LinkError as error:
         context["error"] = str(error)
     form = public_form(request)
@@ -97,7 +98,7 @@ async def use_link(request: Request, p: PlatformDep) -> Response:
     check_public_csrf(request, form_text(form, "csrf"))
     settings = settings_of(request)
     try:
-        claims, token = redeem(p.views, settings.secret.get_secret_value(),
+        claims, token = redeem(p.views, token_secret(settings).decode(),
                                (form_text(form, "code") or "")[:2000])  # fmt: skip
     except LinkError as error:
         context = {"staff": None, "code": "", "claims": None, "error": str(error), "csrf": ""}
