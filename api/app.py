@@ -10,7 +10,6 @@ from fastapi import FastAPI
 
 from api import __version__
 from api.bootstrap import Platform, build
-from api.deps import RateLimiter
 from api.middleware import Keeper, RequestConventions
 from api.problems import install_problem_handlers
 from api.routes import (
@@ -53,7 +52,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Jiandu", version=__version__, lifespan=lifespan)
     app.state.settings = settings
-    app.state.public_limiter = RateLimiter(settings.public_rate_limit, settings.public_rate_window)
     install_problem_handlers(app)
 
     def keeper() -> Keeper | None:

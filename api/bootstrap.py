@@ -15,7 +15,9 @@ from typing import Any
 
 from api.access import Access, Revocations
 from api.clock import SystemClock
+from api.cursors import Cursors
 from api.ledger_keys import ledger_keys
+from api.ratelimit import RateLimits
 from api.secrets import seal_keys, token_secret
 from api.settings import Settings
 from api.ui.links import SIGN_INS
@@ -57,6 +59,8 @@ class Platform:
     supervision: Supervision
     access: Access  # tokens, roles, revocations
     vault: AesGcmVault  # sealed identities, receipt fingerprints, kept answers
+    cursors: Cursors  # signed list cursors
+    rate_limits: RateLimits  # the public intake's allowance per client, shared by processes
     resources: ExitStack = field(default_factory=ExitStack)  # closed in reverse order of opening
     transport: TransportLag | None = None  # the Kafka transport's lag, when a broker is set
     search: Search | None = None  # an engine at JIANDU_SEARCH_URL, else the basic search
@@ -231,6 +235,8 @@ def _build(settings: Settings, resources: ExitStack) -> Platform:
         keys_db=keys_db,
         access=build_access(settings, keys_db),
         vault=vault,
+        cursors=Cursors(token_secret(settings)),
+        rate_limits=RateLimits(keys_db, settings.public_rate_limit, settings.public_rate_window),
     )
 
 

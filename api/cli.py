@@ -70,6 +70,8 @@ def serve(
         port=settings.port,
         log_config=None,
         log_level=settings.log_level,
+        # Forwarding headers are read by the app, and only from JIANDU_TRUSTED_PROXIES.
+        proxy_headers=False,
     )
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections import deque
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
@@ -11,6 +9,7 @@ from fastapi import Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import Platform
+from api.ratelimit import client_of
 from projections.sql import SqliteViews
 
 MIN_POSITION_WAIT = 5.0
@@ -83,32 +82,8 @@ async def short_read(p: Platform, read: Callable[[], T]) -> T:
     return await run_in_threadpool(read)
 
 
-class RateLimiter:
-    """A sliding window per client address (public intake)."""
-
-    def __init__(self, limit: int, window_seconds: float) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._hits: dict[str, deque[float]] = {}
-
-    def check(self, client: str) -> None:
-        """Count a request; 429 with Retry-After past the limit."""
-        now = time.monotonic()
-        hits = self._hits.setdefault(client, deque())
-        while hits and hits[0] <= now - self.window:
-            hits.popleft()
-        if len(hits) >= self.limit:
-            retry = max(1, int(hits[0] + self.window - now) + 1)
-            raise HTTPException(
-                429,
-                "Too many requests from this address; try again later.",
-                headers={"Retry-After": str(retry)},
-            )
-        hits.append(now)
-        if len(self._hits) > 100_000:  # forget idle addresses so memory stays bounded
-            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.window}
-
-
 def client_address(request: Request) -> str:
-    """The caller's address (the socket peer; proxies are configured in front of uvicorn)."""
-    return request.client.host if request.client else "unknown"
+    """The caller's address: the socket peer, or the client a trusted proxy forwarded for."""
+    peer = request.client.host if request.client else "unknown"
+    proxies = request.app.state.settings.proxy_networks()
+    return client_of(peer, request.headers.getlist("x-forwarded-for"), proxies)

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from api.access import Forbidden, Unauthenticated
+from api.cursors import BadCursor
 from api.schemas import LINE, NON_BLANK_LINE
 from domain.errors import DomainError
 from domain.values import CODE_PATTERN as CODE
@@ -80,6 +81,10 @@ async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
     return problem(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
 
 
+async def _bad_cursor(request: Request, exc: Exception) -> JSONResponse:
+    return problem(400, str(exc))
+
+
 async def _forbidden(request: Request, exc: Exception) -> JSONResponse:
     return problem(403, str(exc))
 
@@ -91,4 +96,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(Unauthenticated, _unauthenticated)
     app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(BadCursor, _bad_cursor)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -154,7 +154,7 @@ PROBLEMS: dict[int | str, dict[str, Any]] = {
         "description": text,
     }
     for status, text in (
-        (400, "Malformed JSON"),
+        (400, "Malformed JSON, or a cursor this server did not give out"),
         (401, "Missing or bad token"),
         (403, "Role may not do this"),
         (404, "Unknown resource"),

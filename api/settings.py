@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from api.ratelimit import Network, parse_networks
 from api.secrets import decode_seal_key, secret_weakness
 from projections.ledger.offline import LedgerError, VerifierKey
 
@@ -73,6 +74,9 @@ class Settings(BaseSettings):
     ledger_witness_keys: str = ""
     ledger_checkpoint_every: int = Field(default=1000, ge=1)  # sign after this many events
     ledger_checkpoint_seconds: float = Field(default=60.0, gt=0)  # or after this long
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR ranges);
+    # anyone else's forwarding headers are ignored.
+    trusted_proxies: str = ""
 
     @field_validator("log_level")
     @classmethod
@@ -100,6 +104,19 @@ class Settings(BaseSettings):
                 if part.strip():
                     decode_seal_key(part.strip())
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ValueError as error:
+            raise ValueError(f"trusted_proxies: {error}") from None
+        return value
+
+    def proxy_networks(self) -> tuple[Network, ...]:
+        """The trusted proxies as networks."""
+        return parse_networks(self.trusted_proxies)
 
     @field_validator("token_max_ttl", mode="before")
     @classmethod

@@ -6,18 +6,17 @@ receipt itself: a named complaint shows ``"reporter": "sealed"``.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from api.auth import Intake, Overseer, Worker
 from api.bootstrap import Platform
+from api.cursors import CursorParam, PagerDep
 from api.deps import Fresh, PlatformDep
 from api.ledger_marks import complaint_standing
 from api.responses import Instant as InstantText
@@ -242,20 +241,14 @@ def complaint_doc(p: Platform, complaint_id: str) -> dict[str, Any]:
 
 
 def _cursor(row: dict[str, Any]) -> str:
-    key = json.dumps([row["received_at"], row["complaint_id"]]).encode()
-    return base64.urlsafe_b64encode(key).decode()
+    return json.dumps([row["received_at"], row["complaint_id"]])
 
 
-def _after(cursor: str | None) -> tuple[str, str] | None:
-    if cursor is None:
+def _after(inner: str | None) -> tuple[str, str] | None:
+    if inner is None:
         return None
-    try:
-        received_at, complaint_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if isinstance(received_at, str) and isinstance(complaint_id, str):
-            return received_at, complaint_id
-    except (binascii.Error, ValueError, TypeError, UnicodeError):
-        pass
-    raise HTTPException(422, "cursor is not one this endpoint gave out")
+    received_at, complaint_id = json.loads(inner)  # a signed cursor holds what _cursor made
+    return str(received_at), str(complaint_id)
 
 
 @router.post("", status_code=201, response_model=Filed)
@@ -268,20 +261,19 @@ def file_complaint(body: ComplaintIntake, who: Intake, p: PlatformDep) -> dict[s
 def list_complaints(
     who: Overseer,
     p: PlatformDep,
+    pages: PagerDep,
     status: Status | None = None,
     category: Annotated[str | None, Query(max_length=100)] = None,
     overdue: bool | None = None,
     cadre: Annotated[Code | None, Query(description="Complaints naming this cadre.")] = None,
     unit: Annotated[Code | None, Query(description="Complaints naming this unit.")] = None,
-    cursor: Annotated[
-        str | None, Query(max_length=1000, description="next_cursor of the previous page.")
-    ] = None,
+    cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """The complaint queue, oldest first; ``overdue`` is judged against today's date."""
     rows = p.reads.complaints(
         today=p.clock.today(), status=status, category=category, overdue=overdue, cadre=cadre,
-        unit=unit, after=_after(cursor), limit=limit + 1,
+        unit=unit, after=_after(pages.open(cursor)), limit=limit + 1,
     )  # fmt: skip
     page = rows[:limit]
     return {
@@ -293,7 +285,7 @@ def list_complaints(
             }
             for r in page
         ],
-        "next_cursor": _cursor(page[-1]) if len(rows) > limit else None,
+        "next_cursor": pages.seal(_cursor(page[-1]) if len(rows) > limit else None),
     }  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from api.auth import Overseer, Worker
+from api.cursors import CursorParam, PagerDep
 from api.deps import Fresh, PlatformDep
 from api.schemas import (
     PROBLEMS,
@@ -96,6 +97,7 @@ class Resolve(Command):
 def list_findings(
     who: Overseer,
     p: PlatformDep,
+    pages: PagerDep,
     rule: RuleFilter = None,
     status: Status | None = None,
     severity: Severity | None = None,
@@ -104,15 +106,15 @@ def list_findings(
         Code | None, Query(description="Findings about this unit or naming it in their details.")
     ] = None,
     complaint: Annotated[str | None, Query(max_length=64)] = None,
-    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
     """The findings register, oldest first, filtered; ``next_cursor`` pages on."""
     findings, next_cursor = p.supervision.reads.list(
         rule=rule, status=status, severity=severity, cadre=cadre, unit=unit,
-        complaint=complaint, after=cursor, limit=limit,
+        complaint=complaint, after=pages.open(cursor), limit=limit,
     )  # fmt: skip
-    return {"findings": findings, "next_cursor": next_cursor}
+    return {"findings": findings, "next_cursor": pages.seal(next_cursor)}
 
 
 @router.get("/{finding_id}", dependencies=[Fresh], response_model=FindingDetail)

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import PlatformDep, RateLimiter, client_address
+from api.deps import PlatformDep, client_address
 from api.schemas import PROBLEMS, Body, ComplaintReport, ComplaintText
 from domain.complaint import Complaint
 from domain.complaints import PUBLIC
@@ -22,11 +23,16 @@ from domain.complaints import PUBLIC
 async def rate_limited(request: Request) -> None:
     """Count the request against the caller's address (429 with Retry-After past the limit).
 
-    Async, so that every check runs on the event loop, one at a time: no two requests race
-    past the limit together.
+    The count is shared by every API process (it lives in the keys database).
     """
-    limiter: RateLimiter = request.app.state.public_limiter
-    limiter.check(client_address(request))
+    limits = request.app.state.platform.rate_limits
+    wait = await run_in_threadpool(limits.check, client_address(request))
+    if wait is not None:
+        raise HTTPException(
+            429,
+            "Too many requests from this address; try again later.",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Overseer
 from api.bootstrap import Platform
+from api.cursors import CursorParam, PagerDep
 from api.deps import FreshSearch, PlatformDep
 from api.schemas import PROBLEMS, Day
 from projections.search.query import SearchRequest, SecondmentQuery
@@ -20,9 +21,6 @@ router = APIRouter(prefix="/api/v1/search", tags=["search"], responses=PROBLEMS)
 LEVELS = ("province", "city", "county", "township", "village")
 Kind = Literal["events", "cadres", "complaints", "findings", "secondments"]
 Filter = Annotated[str | None, Query(max_length=200)]
-Cursor = Annotated[
-    str | None, Query(max_length=2000, description="`next_cursor` of the previous page.")
-]
 Levels = Annotated[
     list[str] | None,
     Query(description="One or more of province, city, county, township, village (repeat the "
@@ -106,6 +104,7 @@ def _levels(values: list[str] | None, name: str) -> tuple[str, ...]:
 def search(
     p: PlatformDep,
     _: Overseer,
+    pages: PagerDep,
     q: Annotated[
         str, Query(max_length=1000, description="Free text; every word must occur (Chinese too).")
     ] = "",
@@ -117,21 +116,23 @@ def search(
     from_: Annotated[Day | None, Query(alias="from")] = None,
     to: Day | None = None,
     size: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Cursor = None,
+    cursor: CursorParam = None,
     include_retracted: bool = False,
 ) -> dict[str, Any]:
     """Events, cadres, complaints, findings and secondments by free text and filters."""
     request = SearchRequest(
         q=q, kind=kind, unit=unit, cadre=cadre, type=type, rule=rule, date_from=from_,
-        date_to=to, size=size, cursor=cursor, include_retracted=include_retracted,
+        date_to=to, size=size, cursor=pages.open(cursor), include_retracted=include_retracted,
     )  # fmt: skip
-    return _search(p).search(request).as_json()
+    found = _search(p).search(request).as_json()
+    return {**found, "next_cursor": pages.seal(found["next_cursor"])}
 
 
 @router.get("/secondments", dependencies=[FreshSearch], response_model=SecondmentPage)
 def secondments(
     p: PlatformDep,
     _: Overseer,
+    pages: PagerDep,
     home_level: Levels = None,
     host_level: Levels = None,
     active: bool | None = None,
@@ -141,7 +142,7 @@ def secondments(
     cadre: Filter = None,
     as_of: Day | None = None,
     size: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Cursor = None,
+    cursor: CursorParam = None,
 ) -> dict[str, Any]:
     """The secondment register by levels, state and duration; the headline inspector query is
     ``?home_level=township&host_level=county,city,province&active=true&approved=false
@@ -149,7 +150,7 @@ def secondments(
     query = SecondmentQuery(
         as_of=as_of or p.clock.today(), home_levels=_levels(home_level, "home_level"),
         host_levels=_levels(host_level, "host_level"), active=active, approved=approved,
-        min_days=min_days, unit=unit, cadre=cadre, size=size, cursor=cursor,
+        min_days=min_days, unit=unit, cadre=cadre, size=size, cursor=pages.open(cursor),
     )  # fmt: skip
-    result = _search(p).secondments(query)
-    return {**result.as_json(), "as_of": query.as_of}
+    found = _search(p).secondments(query).as_json()
+    return {**found, "next_cursor": pages.seal(found["next_cursor"]), "as_of": query.as_of}

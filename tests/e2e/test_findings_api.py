@@ -118,8 +118,9 @@ def test_filters_combine_and_pages_follow_the_cursor(
         if cursor is None:
             break
     assert [f["finding_id"] for f in pages] == [f["finding_id"] for f in everything]
-    for bad in ({"rule": "R-SEC-*-x*"}, {"cursor": "not-a-cursor"}, {"status": "closed"}):
+    for bad in ({"rule": "R-SEC-*-x*"}, {"status": "closed"}):
         assert_problem(api.get(FINDINGS, params=bad, headers=INSPECTOR), 422)
+    assert_problem(api.get(FINDINGS, params={"cursor": "not-a-cursor"}, headers=INSPECTOR), 400)
 
 
 def test_a_finding_shows_its_lifecycle_and_unknown_ids_are_404(

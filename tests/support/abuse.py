@@ -7,7 +7,12 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import psycopg
+from psycopg import sql
 
 JIANDU = Path(sys.executable).parent / "jiandu"
 
@@ -35,3 +40,17 @@ def jiandu(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
         timeout=120,
         check=False,
     )
+
+
+@contextmanager
+def postgres_schemas(url: str) -> Iterator[str]:
+    """A fresh event-store schema (its read models go to ``<schema>_views``), dropped after."""
+    name = f"abuse_{secrets.token_hex(6)}"
+    try:
+        yield name
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for schema in (name, f"{name}_views"):
+                conn.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
+                )
