@@ -6,12 +6,16 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from fastapi.responses import JSONResponse
 
 from api import __version__
+from api.access import READERS
+from api.auth import require
 from api.bootstrap import Platform, build
 from api.middleware import Keeper, RequestConventions
 from api.problems import install_problem_handlers
+from api.request_log import RequestLog
 from api.routes import (
     audit,
     cadres,
@@ -26,6 +30,7 @@ from api.routes import (
 )
 from api.routes import search as search_routes
 from api.settings import Settings
+from api.shown import ShowFormatControls
 from api.ui.site import install as install_pages
 
 log = logging.getLogger(__name__)
@@ -50,7 +55,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         log.info("jiandu stopped")
 
-    app = FastAPI(title="Jiandu", version=__version__, lifespan=lifespan)
+    if settings.docs_public():
+        app = FastAPI(title="Jiandu", version=__version__, lifespan=lifespan)
+    else:  # the document needs a token here; the interactive pages live on JIANDU_OPS_PORT
+        app = FastAPI(
+            title="Jiandu", version=__version__, lifespan=lifespan,
+            openapi_url=None, docs_url=None, redoc_url=None,
+        )  # fmt: skip
+
+        @app.get(
+            "/openapi.json", include_in_schema=False, dependencies=[Depends(require(*READERS))]
+        )
+        def openapi() -> JSONResponse:
+            return JSONResponse(app.openapi())
+
     app.state.settings = settings
     install_problem_handlers(app)
 
@@ -61,6 +79,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Keeper(built.store, built.access, built.vault)
 
     app.add_middleware(RequestConventions, keeper=keeper)
+    app.add_middleware(ShowFormatControls)  # free text shown with invisible controls written out
+    app.add_middleware(RequestLog, proxies=settings.proxy_networks)  # outermost: logs all
     app.include_router(health.router)
     app.include_router(status.router)
     app.include_router(metrics.router)

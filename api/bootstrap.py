@@ -18,7 +18,7 @@ from api.clock import SystemClock
 from api.cursors import Cursors
 from api.ledger_keys import ledger_keys
 from api.ratelimit import RateLimits
-from api.secrets import seal_keys, token_secret
+from api.secrets import private_folder, seal_keys, token_secret
 from api.settings import Settings
 from api.ui.links import SIGN_INS
 from api.vault import AesGcmVault, SqlDataKeys
@@ -193,7 +193,7 @@ def build(settings: Settings) -> Platform:
 
 def _build(settings: Settings, resources: ExitStack) -> Platform:
     if settings.store == "sqlite":
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(settings.data_dir)
     clock = SystemClock(settings.today)
     rules = load_parameters(settings.rules_file)  # fails fast on a bad rules file
     keys_db = build_keys_db(settings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from typing import Annotated
 
 import typer
@@ -25,6 +27,7 @@ from api.commands import (
 )
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
+from api.ops import create_ops_app
 from api.settings import Settings, UnsafeSettingsError
 from domain.errors import HistoryBroken
 
@@ -64,15 +67,39 @@ def serve(
         typer.echo(f"jiandu: refusing to serve: {error}", err=True)
         raise typer.Exit(code=2) from error
     configure_logging(settings.log_level)
-    uvicorn.run(
-        create_app(settings),
+    app_ = create_app(settings)
+    api_config = uvicorn.Config(
+        app_,
         host=settings.host,
         port=settings.port,
         log_config=None,
         log_level=settings.log_level,
         # Forwarding headers are read by the app, and only from JIANDU_TRUSTED_PROXIES.
         proxy_headers=False,
+        access_log=False,  # the app logs each request by route (api/request_log.py)
     )
+    if settings.ops_port is None:
+        uvicorn.Server(api_config).run()
+        return
+    ops_config = uvicorn.Config(
+        create_ops_app(app_), host=settings.ops_host, port=settings.ops_port, log_config=None,
+        log_level=settings.log_level, proxy_headers=False, access_log=False, lifespan="off",
+    )  # fmt: skip
+    asyncio.run(_serve_both(uvicorn.Server(api_config), uvicorn.Server(ops_config)))
+
+
+async def _serve_both(api_server: uvicorn.Server, ops_server: uvicorn.Server) -> None:
+    """The API, then (once it started, so the platform is built) the operations listener;
+    when either stops (a signal reaches one of them), both do."""
+    api_task = asyncio.create_task(api_server.serve())
+    while not api_server.started and not api_task.done():
+        await asyncio.sleep(0.05)
+    tasks = {api_task}
+    if api_server.started:
+        tasks.add(asyncio.create_task(ops_server.serve()))
+    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    api_server.should_exit = ops_server.should_exit = True
+    await asyncio.gather(*tasks)
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -88,6 +115,7 @@ def version() -> None:
 
 def main() -> None:
     """Entry point of the `jiandu` console script."""
+    os.umask(0o077)  # whatever jiandu writes (databases, keys, exports) is its owner's only
     try:
         app()
     except HistoryBroken as error:

@@ -14,14 +14,18 @@ from starlette.exceptions import HTTPException
 
 from api.access import Forbidden, Unauthenticated
 from api.cursors import BadCursor
+from api.request_log import route_of
 from api.schemas import LINE, NON_BLANK_LINE
 from domain.errors import DomainError
 from domain.values import CODE_PATTERN as CODE
 
 PROBLEM_JSON = "application/problem+json"
 _PATTERN_MESSAGES = {
-    LINE: "must be printable text on one line (no control characters)",
-    NON_BLANK_LINE: "must be printable text on one line (no control characters), not blank",
+    LINE: "must be printable text on one line (no control, direction or zero-width characters)",
+    NON_BLANK_LINE: (
+        "must be printable text on one line (no control, direction or zero-width characters), "
+        "not blank"
+    ),
     CODE.pattern: "must be 1-64 letters, digits, '-', '_' or '.'",
 }
 
@@ -68,7 +72,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.error("unhandled error", exc_info=exc, extra={"path": request.url.path})
+    log.error("unhandled error", exc_info=exc, extra={"route": route_of(request.scope)})
     return problem(500, "An unexpected error occurred.")
 
 

@@ -17,13 +17,15 @@ from pydantic import (
     model_validator,
 )
 
+from domain.values import FORMAT_CONTROLS, Level
 from domain.values import Approval as ApprovalValue
-from domain.values import Level
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,64}$", max_length=64)]
-LINE = r"^[^\x00-\x08\x0a-\x1f\x7f]*$"
-"""Printable single-line text (tab allowed): what ``domain.values.check_text`` accepts."""
-NON_BLANK_LINE = r"^[^\x00-\x08\x0a-\x1f\x7f]*[^\s\x00-\x1f\x7f][^\x00-\x08\x0a-\x1f\x7f]*$"
+_NOT_LINE = "\\x00-\\x08\\x0a-\\x1f\\x7f" + FORMAT_CONTROLS
+LINE = f"^[^{_NOT_LINE}]*$"
+"""Printable single-line text (tab allowed), without invisible direction or zero-width
+characters: what ``domain.values.check_text`` accepts."""
+NON_BLANK_LINE = f"^[^{_NOT_LINE}]*[^\\s{_NOT_LINE}][^{_NOT_LINE}]*$"
 """Printable single-line text with at least one character that is not white space."""
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=LINE)]
 Line = Annotated[str, StringConstraints(max_length=500, pattern=LINE)]

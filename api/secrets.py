@@ -131,6 +131,25 @@ def development_file(data_dir: Path, name: str, make: bytes) -> bytes:
     return path.read_bytes().strip()
 
 
+DATABASE_FILES = ("events.sqlite3", "views.sqlite3", "keys.sqlite3")
+
+
+def private_folder(data_dir: Path) -> None:
+    """Make the data folder readable by its owner only: the folder 0700, every file in it 0600,
+    and the databases created empty with 0600 before SQLite opens them (SQLite gives its
+    write-ahead log and shared-memory files the database file's mode)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for name in DATABASE_FILES:
+        os.close(os.open(data_dir / name, os.O_WRONLY | os.O_CREAT, 0o600))
+    for path in [data_dir, *data_dir.iterdir()]:
+        if path.is_symlink() or not (path.is_file() or path == data_dir):
+            continue
+        try:
+            os.chmod(path, 0o700 if path == data_dir else 0o600)
+        except PermissionError:  # a mount owned by someone else: say so, do not stop
+            log.warning("cannot make %s private to its owner (not ours)", path)
+
+
 def random_text(nbytes: int = 32) -> bytes:
     """``nbytes`` random bytes as unpadded base64url text."""
     return base64.urlsafe_b64encode(secrets.token_bytes(nbytes)).rstrip(b"=")

@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     ledger_witness_keys: str = ""
     ledger_checkpoint_every: int = Field(default=1000, ge=1)  # sign after this many events
     ledger_checkpoint_seconds: float = Field(default=60.0, gt=0)  # or after this long
+    # The least time a receipt lookup takes, found or not, so timing tells nothing.
+    public_answer_floor: float = Field(default=0.1, ge=0, le=5)
+    # A second listener for metrics, status, probes and the API docs, without tokens (meant
+    # for the cluster's monitoring only); unset means none.
+    ops_port: int | None = Field(default=None, ge=1, le=65535)
+    ops_host: str = "127.0.0.1"
+    # The API docs (/docs, /redoc, /openapi.json) on the API's listener without a token;
+    # unset means only in dev.
+    public_docs: bool | None = None
     # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR ranges);
     # anyone else's forwarding headers are ignored.
     trusted_proxies: str = ""
@@ -173,6 +182,10 @@ class Settings(BaseSettings):
             f"JIANDU_ENV={self.env} needs JIANDU_LEDGER_KEY_FILE (the audit ledger's signing "
             "key; `jiandu audit keygen` writes one)"
         )
+
+    def docs_public(self) -> bool:
+        """Whether the API's listener serves its docs without a token."""
+        return self.public_docs if self.public_docs is not None else self.env == "dev"
 
     def development(self) -> bool:
         """Whether unset secrets may be generated into the data folder (dev and test)."""

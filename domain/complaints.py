@@ -11,6 +11,7 @@ from domain.clock import Clock
 from domain.complaint import Complaint
 from domain.errors import InvalidValue, NotFound, UnknownReference
 from domain.ids import cadre_id, complaint_id, unit_id
+from domain.retry import on_fresh_state
 from domain.store import Store, Written
 from domain.values import (
     ComplaintChannel,
@@ -154,6 +155,7 @@ class Complaints:
         getattr(complaint, action)(self._ctx(by), **kw)
         return self.store.commit(complaint, expected_version=expected_version)
 
+    @on_fresh_state
     def accept(
         self, by: str, cid: str, *, on: date, handler_unit: str, expected_version: int | None = None
     ) -> Written:
@@ -161,6 +163,7 @@ class Complaints:
         check_text(handler_unit, "handler_unit")
         return self._work(by, cid, expected_version, "accept", on=on, handler_unit=handler_unit)
 
+    @on_fresh_state
     def decline(
         self, by: str, cid: str, *, on: date, reason: str, expected_version: int | None = None
     ) -> Written:
@@ -168,6 +171,7 @@ class Complaints:
         check_text(reason, "reason", max_length=2000)
         return self._work(by, cid, expected_version, "decline", on=on, reason=reason)
 
+    @on_fresh_state
     def forward(
         self, by: str, cid: str, *, on: date, to_authority: str, expected_version: int | None = None
     ) -> Written:
@@ -175,6 +179,7 @@ class Complaints:
         check_text(to_authority, "to_authority")
         return self._work(by, cid, expected_version, "forward", on=on, to_authority=to_authority)
 
+    @on_fresh_state
     def extend(
         self, by: str, cid: str, *, days: int, reason: str, expected_version: int | None = None
     ) -> Written:
@@ -182,6 +187,7 @@ class Complaints:
         check_text(reason, "reason", max_length=2000)
         return self._work(by, cid, expected_version, "extend", days=days, reason=reason)
 
+    @on_fresh_state
     def conclude(
         self,
         by: str,
@@ -199,6 +205,7 @@ class Complaints:
             by, cid, expected_version, "conclude", on=on, finding=finding, summary=summary
         )
 
+    @on_fresh_state
     def notify_reporter(
         self, by: str, cid: str, *, on: date, method: str, expected_version: int | None = None
     ) -> Written:
@@ -206,6 +213,7 @@ class Complaints:
         check_text(method, "method")
         return self._work(by, cid, expected_version, "notify_reporter", on=on, method=method)
 
+    @on_fresh_state
     def add_note(
         self, by: str, cid: str, *, text: str, expected_version: int | None = None
     ) -> Written:
@@ -213,6 +221,7 @@ class Complaints:
         check_text(text, "text", max_length=MAX_BODY, multiline=True)
         return self._work(by, cid, expected_version, "add_note", text=text)
 
+    @on_fresh_state
     def message_reporter(
         self, by: str, cid: str, *, text: str, expected_version: int | None = None
     ) -> Written:
@@ -220,6 +229,7 @@ class Complaints:
         check_text(text, "text", max_length=MAX_BODY, multiline=True)
         return self._work(by, cid, expected_version, "message_reporter", text=text)
 
+    @on_fresh_state
     def message_from_reporter(self, receipt: str, *, text: str) -> Written:
         """A message the reporter sends with the receipt (recorded by 'public')."""
         check_text(text, "text", max_length=MAX_BODY, multiline=True)

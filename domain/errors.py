@@ -24,6 +24,14 @@ class ConcurrentWrite(DomainError):
     title = "Concurrent write"
 
 
+class LostRace(ConcurrentWrite):
+    """Another writer saved the same aggregate between this command's read and its write.
+
+    Commands run again on the fresh state (``domain.retry``); only a command that keeps losing,
+    or whose invariant then fails, reaches the caller.
+    """
+
+
 class AlreadyRegistered(DomainError):
     """A unit, post or cadre code is registered already (HTTP 409)."""
 

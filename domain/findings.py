@@ -10,6 +10,7 @@ from uuid import UUID
 from domain.clock import Clock
 from domain.errors import InvalidValue, NotFound
 from domain.finding import RESOLUTIONS, Finding
+from domain.retry import on_fresh_state
 from domain.store import Store, Written
 from domain.values import Approval, Recording, check_text
 
@@ -32,6 +33,7 @@ class FindingsRegister:
             raise NotFound(f"finding {finding_id!r:.40} not found") from None
         return self.store.load(Finding, key, "finding")
 
+    @on_fresh_state
     def acknowledge(
         self, by: str, finding_id: str, *, note: str, expected_version: int | None = None
     ) -> Written:
@@ -41,6 +43,7 @@ class FindingsRegister:
         finding.acknowledge(self._ctx(by), note=note)
         return self.store.commit(finding, expected_version=expected_version)
 
+    @on_fresh_state
     def resolve(
         self,
         by: str,

@@ -7,6 +7,7 @@ from datetime import date
 from domain.clock import Clock
 from domain.errors import AlreadyRegistered, InvalidValue, UnknownReference
 from domain.ids import unit_id
+from domain.retry import on_fresh_state
 from domain.store import Store, Written
 from domain.unit import Unit
 from domain.values import (
@@ -40,6 +41,7 @@ class OrganisationStructure:
             raise UnknownReference(f"unknown unit {code}")
         return self.unit(code)
 
+    @on_fresh_state
     def register_unit(
         self,
         by: str,
@@ -66,6 +68,7 @@ class OrganisationStructure:
         )
         return self.store.commit(unit)
 
+    @on_fresh_state
     def rename_unit(
         self,
         by: str,
@@ -81,6 +84,7 @@ class OrganisationStructure:
         unit.rename(self._ctx(by), name=name, effective_date=effective_date)
         return self.store.commit(unit, expected_version=expected_version)
 
+    @on_fresh_state
     def establish_post(
         self,
         by: str,
@@ -113,6 +117,7 @@ class OrganisationStructure:
         )
         return self.store.commit(unit, expected_version=expected_version)
 
+    @on_fresh_state
     def abolish_post(
         self,
         by: str,
@@ -127,6 +132,7 @@ class OrganisationStructure:
         unit.abolish_post(self._ctx(by), code=code, effective_date=effective_date)
         return self.store.commit(unit, expected_version=expected_version)
 
+    @on_fresh_state
     def abolish_unit(
         self,
         by: str,

@@ -18,6 +18,7 @@ from domain.errors import (
 )
 from domain.ids import cadre_id
 from domain.organisation import OrganisationStructure
+from domain.retry import on_fresh_state
 from domain.store import Store, Written
 from domain.unit import Unit
 from domain.values import (
@@ -80,6 +81,7 @@ class Personnel:
 
     # -- the record -----------------------------------------------------------------------
 
+    @on_fresh_state
     def register_cadre(
         self,
         by: str,
@@ -109,6 +111,7 @@ class Personnel:
         )
         return self._save(cadre)
 
+    @on_fresh_state
     def recruit(
         self,
         by: str,
@@ -130,6 +133,7 @@ class Personnel:
             channel=channel, probation_months=probation_months,
         )  # fmt: skip
 
+    @on_fresh_state
     def complete_probation(
         self, by: str, code: str, *, effective_date: date, expected_version: int | None = None
     ) -> Written:
@@ -138,6 +142,7 @@ class Personnel:
             by, code, ev.ProbationCompleted, expected_version, effective_date=effective_date
         )
 
+    @on_fresh_state
     def appoint(
         self,
         by: str,
@@ -178,6 +183,7 @@ class Personnel:
             integrity_talk=integrity_talk,
         )  # fmt: skip
 
+    @on_fresh_state
     def remove(
         self,
         by: str,
@@ -196,6 +202,7 @@ class Personnel:
             unit=unit, post=post, effective_date=effective_date, reason=reason,
         )  # fmt: skip
 
+    @on_fresh_state
     def transfer(
         self,
         by: str,
@@ -218,6 +225,7 @@ class Personnel:
         )  # fmt: skip
         return self._save(cadre, expected_version=expected_version)
 
+    @on_fresh_state
     def second(
         self,
         by: str,
@@ -245,6 +253,7 @@ class Personnel:
         )  # fmt: skip
         return self._save(cadre, expected_version=expected_version, secondment_id=secondment_id)
 
+    @on_fresh_state
     def extend_secondment(
         self,
         by: str,
@@ -264,6 +273,7 @@ class Personnel:
             approval=approval.as_dict() if approval else None,
         )  # fmt: skip
 
+    @on_fresh_state
     def end_secondment(
         self,
         by: str,
@@ -281,6 +291,7 @@ class Personnel:
             secondment_id=secondment_id, end_date=end_date, reason=reason,
         )  # fmt: skip
 
+    @on_fresh_state
     def dispatch(
         self,
         by: str,
@@ -305,6 +316,7 @@ class Personnel:
         )  # fmt: skip
         return self._save(cadre, expected_version=expected_version, dispatch_id=dispatch_id)
 
+    @on_fresh_state
     def end_dispatch(
         self,
         by: str,
@@ -324,6 +336,7 @@ class Personnel:
             dispatch_id=dispatch_id, end_date=on, reason=reason,
         )  # fmt: skip
 
+    @on_fresh_state
     def admonish(
         self, by: str, code: str, *, on: date, authority: str, reason: str,
         expected_version: int | None = None,
@@ -335,6 +348,7 @@ class Personnel:
             by, code, ev.Admonished, expected_version, date=on, authority=authority, reason=reason
         )
 
+    @on_fresh_state
     def sanction(
         self, by: str, code: str, *, on: date, kind: str, authority: str, reason: str,
         expected_version: int | None = None,
@@ -348,6 +362,7 @@ class Personnel:
             date=on, kind=kind, authority=authority, reason=reason,
         )  # fmt: skip
 
+    @on_fresh_state
     def open_investigation(
         self, by: str, code: str, *, opened_on: date, authority: str,
         expected_version: int | None = None,
@@ -364,6 +379,7 @@ class Personnel:
             cadre, expected_version=expected_version, investigation_id=investigation_id
         )
 
+    @on_fresh_state
     def close_investigation(
         self, by: str, code: str, investigation_id: str, *, closed_on: date, outcome: str,
         expected_version: int | None = None,
@@ -375,6 +391,7 @@ class Personnel:
             investigation_id=investigation_id, closed_on=closed_on, outcome=outcome,
         )  # fmt: skip
 
+    @on_fresh_state
     def record_review(
         self, by: str, code: str, *, year: int, rating: str, expected_version: int | None = None
     ) -> Written:
@@ -386,6 +403,7 @@ class Personnel:
             by, code, ev.AnnualReviewRecorded, expected_version, year=year, rating=rating
         )
 
+    @on_fresh_state
     def record_training(
         self, by: str, code: str, *, start_date: date, days: int, topic: str,
         expected_version: int | None = None,
@@ -399,6 +417,7 @@ class Personnel:
             start_date=start_date, days=days, topic=topic,
         )  # fmt: skip
 
+    @on_fresh_state
     def depart(
         self, by: str, code: str, *, effective_date: date, reason: str,
         expected_version: int | None = None,
@@ -409,6 +428,7 @@ class Personnel:
             by, code, ev.Departed, expected_version, effective_date=effective_date, reason=reason
         )
 
+    @on_fresh_state
     def retract(
         self, by: str, code: str, *, position: int, reason: str, expected_version: int | None = None
     ) -> Written:

@@ -26,7 +26,7 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from domain.errors import ConcurrentWrite, HistoryBroken, NotFound
+from domain.errors import ConcurrentWrite, HistoryBroken, LostRace, NotFound
 from domain.idempotency import KeyTaken, current_claim
 
 A = TypeVar("A", bound=Aggregate)
@@ -113,7 +113,7 @@ class Store(Application[UUID]):
     def commit(
         self, *aggregates: Aggregate, expected_version: int | None = None, **ids: str
     ) -> Written:
-        """Append the aggregates' new events atomically; a lost race is ConcurrentWrite."""
+        """Append the aggregates' new events atomically; a lost race is LostRace."""
         main = aggregates[0]
         if expected_version is not None:
             before = main.version - len(main.pending_events)
@@ -132,7 +132,7 @@ class Store(Application[UUID]):
         except IntegrityError:
             if claim is not None and extra and self.idempotent_answer(claim.scope, claim.key):
                 raise KeyTaken("another request recorded a write under this key") from None
-            raise ConcurrentWrite(
+            raise LostRace(
                 "another change to the same record was saved first; reload and retry"
             ) from None
         if claim is not None and extra:

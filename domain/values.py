@@ -148,6 +148,20 @@ def parse_enum(cls: type[E], value: str, what: str) -> E:
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+FORMAT_CONTROLS = (
+    "\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+"""Bidirectional overrides, isolates and marks, and zero-width characters: invisible, they make
+a name read differently from what it is (``Trojan Source``), or two names look the same."""
+_FORMAT = re.compile(f"[{FORMAT_CONTROLS}]")
+_VISIBLE = {ord(ch): f"[U+{ord(ch):04X}]" for ch in FORMAT_CONTROLS}
+
+
+def visible(text: str) -> str:
+    """``text`` with every invisible format control written out (``[U+202E]``): how free text
+    that may hold them is shown."""
+    return text.translate(_VISIBLE)
 
 
 def check_code(code: str, what: str = "code") -> str:
@@ -167,6 +181,8 @@ def check_text(text: str, what: str, *, max_length: int = 500, multiline: bool =
     probe = text.replace("\n", "").replace("\r", "").replace("\t", "") if multiline else text
     if _CONTROL.search(probe) or (not multiline and ("\n" in text or "\r" in text)):
         raise InvalidValue(f"{what} contains control characters")
+    if not multiline and _FORMAT.search(text):
+        raise InvalidValue(f"{what} contains invisible direction or zero-width characters")
     return text
 
 

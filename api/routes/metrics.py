@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse
 
+from api.auth import require
 from api.bootstrap import Platform
 
 router = APIRouter(tags=["health"])
@@ -34,7 +35,12 @@ def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
-@router.get("/metrics", response_class=PlainTextResponse, include_in_schema=False)
+@router.get(
+    "/metrics",
+    response_class=PlainTextResponse,
+    include_in_schema=False,
+    dependencies=[Depends(require("auditor"))],  # or unauthenticated on JIANDU_OPS_PORT
+)
 def metrics(request: Request) -> PlainTextResponse:
     """Store position, each projection's position and lag, and the Kafka transport's lag."""
     platform: Platform = request.app.state.platform

@@ -7,6 +7,9 @@ the final "not found", so the answer reveals neither which receipts exist nor th
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -14,6 +17,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from api.bootstrap import Platform
 from api.deps import PlatformDep, client_address
 from api.schemas import PROBLEMS, Body, ComplaintReport, ComplaintText
 from domain.complaint import Complaint
@@ -96,15 +100,35 @@ def report(body: ComplaintReport, p: PlatformDep) -> dict[str, Any]:
     return {"receipt": result.ids["receipt"], "received_at": filed.received_at}
 
 
+async def evenly(p: Platform, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``work`` off the event loop, answering (or failing) no sooner than the floor.
+
+    A known receipt costs a load of the complaint's whole history, an unknown one almost
+    nothing: without a floor, the time of the answer would tell which receipts exist. The wait
+    holds no worker thread.
+    """
+    started = time.monotonic()
+    try:
+        return await run_in_threadpool(work)
+    finally:
+        rest = started + p.settings.public_answer_floor - time.monotonic()
+        if rest > 0:
+            await asyncio.sleep(rest)
+
+
 @router.get("/{receipt}", response_model=Progress)
-def follow(receipt: str, p: PlatformDep) -> dict[str, Any]:
+async def follow(receipt: str, p: PlatformDep) -> dict[str, Any]:
     """The complaint's status and messages (404 for any receipt that follows none)."""
-    return progress(p.services.complaints.by_receipt(receipt))
+    return await evenly(p, lambda: progress(p.services.complaints.by_receipt(receipt)))
 
 
 @router.post("/{receipt}/messages", status_code=201, response_model=Progress)
-def write_back(receipt: str, body: ReporterMessage, p: PlatformDep) -> dict[str, Any]:
+async def write_back(receipt: str, body: ReporterMessage, p: PlatformDep) -> dict[str, Any]:
     """Send the officers a message; the answer is the complaint's progress with it."""
     complaints = p.services.complaints
-    complaints.message_from_reporter(receipt, text=body.text)
-    return progress(complaints.by_receipt(receipt))
+
+    def send() -> dict[str, Any]:
+        complaints.message_from_reporter(receipt, text=body.text)
+        return progress(complaints.by_receipt(receipt))
+
+    return await evenly(p, send)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from api.access import READERS
+from api.auth import require
 from api.bootstrap import Platform
 from api.responses import PlatformStatus, Readiness
+from api.schemas import PROBLEMS
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -42,7 +45,12 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ready"})
 
 
-@router.get("/api/v1/status", response_model=PlatformStatus)
+@router.get(
+    "/api/v1/status",
+    response_model=PlatformStatus,
+    responses={s: PROBLEMS[s] for s in (401, 403)},
+    dependencies=[Depends(require(*READERS))],  # or unauthenticated on JIANDU_OPS_PORT
+)
 def status(request: Request) -> dict[str, Any]:
     """The store's position and every follower's position record and lag."""
     platform = _platform(request)

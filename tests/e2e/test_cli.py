@@ -63,7 +63,7 @@ def seed(data_dir: Path) -> int:
         ):
             response = client.post(path, json=body, headers=clerk)
             assert response.status_code == 201, response.text
-        position: int = client.get("/api/v1/status").json()["position"]
+        position: int = client.get("/api/v1/status", headers=clerk).json()["position"]
         return position
 
 

@@ -112,7 +112,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     )  # fmt: skip
     with TestClient(create_app(settings_)) as client:
         _seed(client)
-        _REACHED["position"] = client.get("/api/v1/status").json()["position"]
+        _REACHED["position"] = client.get("/api/v1/status", headers=ADMIN).json()["position"]
     SEEDED.app = create_app(settings_)
     yield
     asgi.shutdown_lifespans()

@@ -241,7 +241,7 @@ def test_past_the_limit_an_address_gets_429_with_retry_after(tmp_data_dir: Path)
         # Another address has its own allowance; the internal API is not limited.
         elsewhere = TestClient(client.app, client=("203.0.113.7", 40000))
         assert elsewhere.get(f"{PUBLIC}/{receipt}").status_code == 200
-        assert client.get("/api/v1/status").status_code == 200
+        assert client.get("/api/v1/status", headers=bearer("auditor")).status_code == 200
 
 
 def test_the_allowance_comes_back_when_the_window_has_passed(tmp_data_dir: Path) -> None:
@@ -385,8 +385,8 @@ def test_the_reporter_identity_appears_in_no_answer_view_or_log(
             keep(client.get(base, params=fresh, headers=auditor))
             keep(client.get(f"{PUBLIC}/{receipt}"))
         keep(client.get(COMPLAINTS, params={"min_position": position(client)}, headers=auditor))
-        keep(client.get("/api/v1/status"))
-        keep(client.get("/openapi.json"))
+        keep(client.get("/api/v1/status", headers=bearer("auditor")))
+        keep(client.get("/openapi.json", headers=bearer("auditor")))
 
     identity = [REPORTER["name"], REPORTER["phone"]]
     escaped = [json.dumps(REPORTER["name"])[1:-1]]  # as JSON with ensure_ascii would store it

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.bootstrap import build
 from api.settings import Settings
+from tests.support.http import bearer
 from tests.support.kafka import (
     caught_up,
     deployment,
@@ -42,7 +43,7 @@ def test_status_and_metrics_show_the_lag_of_the_relay_and_of_each_group(
         try:
             assert platform.transport is not None
             platform.transport.ttl = 0
-            body = TestClient(app).get("/api/v1/status").json()
+            body = TestClient(app).get("/api/v1/status", headers=bearer("auditor")).json()
             consumers = body["consumers"]
             total = store.position()
             assert consumers["topic"] == d.topic
@@ -69,12 +70,14 @@ def test_status_and_metrics_show_the_lag_of_the_relay_and_of_each_group(
                 services.personnel.record_training(
                     "clerk", "K0000002", start_date=d.settings.current_date(), days=1, topic="b"
                 )
-            later = TestClient(app).get("/api/v1/status").json()["consumers"]
+            later = (
+                TestClient(app).get("/api/v1/status", headers=bearer("auditor")).json()["consumers"]
+            )
             assert later["relay"]["lag"] == 3
-            status = TestClient(app).get("/api/v1/status").json()
+            status = TestClient(app).get("/api/v1/status", headers=bearer("auditor")).json()
             assert status["projections"]["careers"] == {"position": total, "lag": 3}
 
-            metrics = TestClient(app).get("/metrics")
+            metrics = TestClient(app).get("/metrics", headers=bearer("auditor"))
             assert metrics.status_code == 200
             assert metrics.headers["content-type"].startswith("text/plain; version=0.0.4")
             lines = metrics.text.splitlines()

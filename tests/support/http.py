@@ -22,6 +22,8 @@ Headers = dict[str, str]
 
 TEST_SECRET = "k7Qz-4vR1_xYp9LmN2bW8cT5eJ0hG3sD6fA-uKiOqZyXw"
 """The token secret of the apps the tests serve (a test's constant, never the product's)."""
+TEST_SEAL_KEY = "mZ3b8QkR1vT0xY7nL2pW5sJ9cF4hD6gA0eU3iO8qK1M="
+"""A seal key for tests whose processes must share one (several apps over one PostgreSQL)."""
 
 
 def bearer(role: str, subject: str | None = None) -> Headers:
@@ -50,7 +52,7 @@ def serve(data_dir: Path, **settings: Any) -> Iterator[TestClient]:
 
 def position(client: TestClient) -> int:
     """The event store's global position, as `GET /api/v1/status` reports it."""
-    response = client.get("/api/v1/status")
+    response = client.get("/api/v1/status", headers=bearer("auditor"))
     assert response.status_code == 200
     value: int = response.json()["position"]
     return value

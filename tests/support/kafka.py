@@ -17,6 +17,7 @@ from typing import Any
 import psycopg
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
+from pydantic import SecretStr
 
 from api.settings import Settings
 from api.vault import AesGcmVault
@@ -33,6 +34,7 @@ from projections.framework import Projector
 from projections.registry import TABLES, all_projections, read_models
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqlViews
+from tests.support.http import TEST_SEAL_KEY, TEST_SECRET
 
 TODAY = date(2026, 11, 26)
 CLERK = "clerk-kafka"
@@ -58,6 +60,8 @@ class Deployment:
             kafka_bootstrap=self.bootstrap,
             kafka_topic=self.topic,
             kafka_group_prefix=self.group_prefix,
+            secret=SecretStr(TEST_SECRET),
+            seal_key=SecretStr(TEST_SEAL_KEY),
         )
 
     @property
@@ -75,6 +79,8 @@ class Deployment:
             "JIANDU_KAFKA_TOPIC": self.topic,
             "JIANDU_KAFKA_GROUP_PREFIX": self.group_prefix,
             "JIANDU_LOG_LEVEL": "warning",
+            "JIANDU_SECRET": TEST_SECRET,
+            "JIANDU_SEAL_KEY": TEST_SEAL_KEY,
         }
 
     def store(self) -> Store:
