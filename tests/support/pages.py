@@ -7,9 +7,11 @@ from datetime import date
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.auth import issue_token
-from api.settings import DEV_SECRET, Settings
+from api.settings import Settings
+from tests.support.http import TEST_SECRET
 
 TODAY = date(2026, 6, 15)
 """The demo county's date in these tests (screenshots and findings are the same every run)."""
@@ -18,13 +20,14 @@ TODAY = date(2026, 6, 15)
 def county_settings(data_dir: Path, **overrides: object) -> Settings:
     """Settings of an app over the demo county (embedded mode, the basic search)."""
     options: dict[str, object] = {"env": "test", "store": "sqlite", "data_dir": data_dir,
-                                  "today": TODAY, "public_rate_limit": 10_000}  # fmt: skip
+                                  "today": TODAY, "public_rate_limit": 10_000,
+                                  "secret": SecretStr(TEST_SECRET)}  # fmt: skip
     return Settings(**(options | overrides))  # type: ignore[arg-type]
 
 
 def token(role: str, subject: str | None = None) -> str:
     """A signed token of ``role``, as `jiandu token issue` makes it."""
-    return issue_token(DEV_SECRET, subject=subject or f"{role}-1", role=role, ttl_seconds=3600)
+    return issue_token(TEST_SECRET, subject=subject or f"{role}-1", role=role, ttl_seconds=3600)
 
 
 def csrf_of(html: str) -> str:

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from api.app import create_app
-from api.settings import DEV_SECRET, Settings
+from api.settings import Settings
 from api.ui.guard import CSP
 from api.ui.links import make_code
+from tests.support.http import TEST_SECRET
 from tests.support.pages import TODAY, county_settings, csrf_of, sign_in, token
 
 PAGES = (
@@ -28,7 +30,8 @@ THIRD_PARTY = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//"""
 
 
 def position(client: TestClient) -> int:
-    value: int = client.get("/api/v1/status").json()["position"]
+    auditor = {"Authorization": f"Bearer {token('auditor')}"}
+    value: int = client.get("/api/v1/status", headers=auditor).json()["position"]
     return value
 
 
@@ -59,7 +62,9 @@ def test_signing_in_sets_a_strict_httponly_secure_session(pages: TestClient) -> 
 def test_outside_dev_only_the_cookie_is_secure_and_in_dev_it_works_over_http(
     tmp_data_dir: object,
 ) -> None:
-    app = create_app(Settings(env="dev", data_dir=tmp_data_dir, today=TODAY))  # type: ignore[arg-type]
+    app = create_app(
+        Settings(env="dev", data_dir=tmp_data_dir, today=TODAY, secret=SecretStr(TEST_SECRET))
+    )  # type: ignore[arg-type]
     with TestClient(app) as client:  # plain http, as on a developer's machine
         form = client.get("/ui/login")
         answer = client.post(
@@ -377,7 +382,7 @@ def test_an_unknown_receipt_is_not_found(fresh_pages: TestClient) -> None:
 
 
 def test_a_sign_in_link_works_once(fresh_pages: TestClient) -> None:
-    code = make_code(DEV_SECRET, subject="demo-inspector", role="inspector", session_seconds=3600)
+    code = make_code(TEST_SECRET, subject="demo-inspector", role="inspector", session_seconds=3600)
     shown = fresh_pages.get("/ui/link", params={"code": code})
     assert shown.status_code == 200 and "demo-inspector" in shown.text
     assert "jiandu_session" not in shown.headers.get("set-cookie", "")  # a GET signs nobody in
@@ -395,10 +400,10 @@ def test_a_sign_in_link_works_once(fresh_pages: TestClient) -> None:
 
 
 def test_an_altered_or_expired_link_signs_nobody_in(fresh_pages: TestClient) -> None:
-    code = make_code(DEV_SECRET, subject="x", role="admin", session_seconds=3600)
+    code = make_code(TEST_SECRET, subject="x", role="admin", session_seconds=3600)
     altered = code[:-2] + ("AA" if not code.endswith("AA") else "BB")
     assert "改动" in fresh_pages.get("/ui/link", params={"code": altered}).text
-    old = make_code(DEV_SECRET, subject="x", role="admin", session_seconds=3600, now=0)
+    old = make_code(TEST_SECRET, subject="x", role="admin", session_seconds=3600, now=0)
     page = fresh_pages.get("/ui/link", params={"code": old})
     assert page.status_code == 400 and "过期" in page.text
 
