@@ -116,9 +116,10 @@ class Access:
         return who
 
     @staticmethod
-    def require(who: Principal, roles: Iterable[str]) -> Principal:
-        """``who`` if their role is one of ``roles`` (admin always is); Forbidden otherwise."""
-        allowed = set(roles) | {"admin"}
+    def require(who: Principal, roles: Iterable[str], *, admin: bool = True) -> Principal:
+        """``who`` if their role is one of ``roles`` (admin too, unless ``admin`` is False:
+        a second person's approval is a lead's only); Forbidden otherwise."""
+        allowed = set(roles) | ({"admin"} if admin else set())
         if who.role not in allowed:
             raise Forbidden(
                 f"role {who.role} may not do this (needs {' or '.join(sorted(allowed))})"

@@ -17,6 +17,7 @@ from api.middleware import Keeper, RequestConventions
 from api.problems import install_problem_handlers
 from api.request_log import RequestLog
 from api.routes import (
+    access_log,
     audit,
     cadres,
     complaint_handling,
@@ -27,6 +28,7 @@ from api.routes import (
     rules,
     status,
     units,
+    unsealing,
 )
 from api.routes import search as search_routes
 from api.settings import Settings
@@ -92,5 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(rules.router)
     app.include_router(search_routes.router)
     app.include_router(audit.router)
+    app.include_router(unsealing.router)
+    app.include_router(access_log.router)
     install_pages(app)  # the web pages (/ui/, /report)
     return app

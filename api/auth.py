@@ -70,4 +70,14 @@ Worker = Annotated[Principal, Depends(require(*WORKERS))]
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Overseer = Annotated[Principal, Depends(require(*OVERSEERS))]
 Auditor = Annotated[Principal, Depends(require("auditor"))]
-Lead = Annotated[Principal, Depends(require("lead"))]
+
+
+def require_lead(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    """A lead, and nobody else (not even admin): approvals are a second person's."""
+    try:
+        return Access.require(who, ("lead",), admin=False)
+    except Forbidden as error:
+        raise HTTPException(403, str(error)) from None
+
+
+Lead = Annotated[Principal, Depends(require_lead)]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.access import Access, Revocations
+from api.access_log import AccessLog
 from api.clock import SystemClock
 from api.cursors import Cursors
 from api.ledger_keys import ledger_keys
@@ -61,6 +62,7 @@ class Platform:
     vault: AesGcmVault  # sealed identities, receipt fingerprints, kept answers
     cursors: Cursors  # signed list cursors
     rate_limits: RateLimits  # the public intake's allowance per client, shared by processes
+    access_log: AccessLog  # who read which record, when and why
     resources: ExitStack = field(default_factory=ExitStack)  # closed in reverse order of opening
     transport: TransportLag | None = None  # the Kafka transport's lag, when a broker is set
     search: Search | None = None  # an engine at JIANDU_SEARCH_URL, else the basic search
@@ -237,6 +239,7 @@ def _build(settings: Settings, resources: ExitStack) -> Platform:
         vault=vault,
         cursors=Cursors(token_secret(settings)),
         rate_limits=RateLimits(keys_db, settings.public_rate_limit, settings.public_rate_window),
+        access_log=AccessLog(keys_db),
     )
 
 

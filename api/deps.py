@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Annotated, TypeVar
+from urllib.parse import unquote
 
-from fastapi import Depends, HTTPException, Query, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.bootstrap import Platform
 from api.ratelimit import client_of
+from api.schemas import LINE
+from api.tokens import Principal
 from projections.sql import SqliteViews
 
 MIN_POSITION_WAIT = 5.0
@@ -87,3 +91,42 @@ def client_address(request: Request) -> str:
     peer = request.client.host if request.client else "unknown"
     proxies = request.app.state.settings.proxy_networks()
     return client_of(peer, request.headers.getlist("x-forwarded-for"), proxies)
+
+
+async def purpose_header(
+    x_purpose: Annotated[
+        str | None,
+        Header(
+            max_length=1000,
+            description="Why the record is read, kept in the access log auditors read: at "
+            "most 200 characters on one line; UTF-8, percent-encoded (`%E7%BA%A6%E8%B0%88` "
+            "for 约谈).",
+        ),
+    ] = None,
+) -> str:
+    """The purpose a request gives: percent-encoded (or raw) UTF-8; 422 unless one short
+    printable line (checked before anything is read or written)."""
+    if not x_purpose:
+        return ""
+    try:
+        text = x_purpose.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        text = x_purpose
+    try:
+        text = unquote(text, errors="strict") if "%" in text else text
+    except UnicodeDecodeError:
+        raise HTTPException(422, "X-Purpose is not UTF-8") from None
+    if len(text) > 200 or not re.fullmatch(LINE, text):
+        raise HTTPException(422, "X-Purpose must be one printable line of at most 200 characters")
+    return text
+
+
+Purpose = Annotated[str, Depends(purpose_header)]
+
+
+async def record_read(
+    request: Request, p: Platform, who: Principal, resource: str, purpose: str
+) -> None:
+    """Append a reading of ``resource`` to the access log (who, what, when, why, from where)."""
+    client = client_address(request)
+    await short_read(p, lambda: p.access_log.record(who, resource, purpose=purpose, client=client))

@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import cadre_events as ev
 from domain.cadre_state import CadreState, fold, order_key
-from domain.errors import InvariantViolated
+from domain.errors import ApprovalNeeded, InvariantViolated
 from domain.ids import cadre_id
 from domain.values import Recording, check_effective_date
 
@@ -77,7 +77,7 @@ class Cadre(Aggregate):
         else:
             # A back-dated entry (补录): the whole history must still fold with it inserted.
             fold(self._fresh_state(), [*self._live_facts(), event], strict=True)
-        self._commit(event)
+        self._commit(event, ctx)
 
     def state_on(self, day: date) -> CadreState:
         """The state an event effective on ``day`` joins: it folds after that day's events, so
@@ -91,13 +91,24 @@ class Cadre(Aggregate):
         return str(uuid5(NAMESPACE_OID, f"{self.id}/{kind}/{self.version + 1}"))
 
     def retract(
-        self, ctx: Recording, *, position: int, version: int, event_type: str, reason: str
-    ) -> None:
-        """Void the event of ``version`` (global ``position``) without deleting it."""
+        self, ctx: Recording, *, position: int, version: int, event_type: str, reason: str,
+        approved_by: str | None = None,
+    ) -> None:  # fmt: skip
+        """Void the event of ``version`` (global ``position``) without deleting it.
+
+        An entry recorded under another role than the retractor's is retracted only with a
+        lead's approval (``approved_by``, from an approved retraction request)."""
         target = next((f for f in self.facts if f.originator_version == version), None)
         if target is None or isinstance(target, ev.EntryRetracted):
             raise InvariantViolated(
                 f"position {position} is not a retractable event of cadre {self.code}"
+            )
+        recorded_as = ev.role_of(target)
+        if approved_by is None and recorded_as != ctx.role:
+            raise ApprovalNeeded(
+                f"the event at position {position} was recorded under the role "
+                f"{recorded_as or '(not kept)'}, not {ctx.role or '(none)'}: retracting it needs "
+                f"a lead's approval (POST /cadres/{self.code}/retraction-requests)"
             )
         if version in self.retracted:
             raise InvariantViolated(f"the event at position {position} is retracted already")
@@ -117,7 +128,9 @@ class Cadre(Aggregate):
                     retracted_type=event_type,
                     reason=reason,
                 ),
-            )
+            ),
+            ctx,
+            approved_by=approved_by,
         )
 
     # -- evolving state -------------------------------------------------------------------
@@ -148,7 +161,13 @@ class Cadre(Aggregate):
             "recorded_by": ctx.by,
         }
 
-    def _commit(self, event: ev.CadreEvent) -> None:
+    def _commit(
+        self, event: ev.CadreEvent, ctx: Recording | None = None, approved_by: str | None = None
+    ) -> None:
+        if ctx is not None and ctx.role:
+            ev.stamp(event, recorded_role=ctx.role)
+        if approved_by is not None:
+            ev.stamp(event, approved_by=approved_by)
         event.mutate(self)
         self.pending_events.append(event)
 

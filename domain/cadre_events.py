@@ -13,10 +13,17 @@ from domain.errors import InvariantViolated
 
 
 class CadreEvent(Aggregate.Event):
-    """Base of every cadre event: who recorded it (the timestamp says when)."""
+    """Base of every cadre event: who recorded it (the timestamp says when).
+
+    ``recorded_role`` is the role the recorder acted under: kept with the event's data (see
+    :func:`stamp_role`), empty for events recorded before roles were kept. Retracting an entry
+    recorded under another role needs a lead's approval.
+    """
 
     class_version = 1
     recorded_by: str
+    recorded_role = ""  # not a dataclass field: stamped after construction, stored with the data
+    approved_by = ""  # a retraction approved by a lead (EntryRetracted only)
     # Events that leave the fold unchanged (reviews, training, admonishments, sanctions) may
     # arrive in any effective-date order without refolding the history.
     neutral = False
@@ -34,6 +41,19 @@ class CadreEvent(Aggregate.Event):
 
     def apply(self, aggregate: Any) -> None:
         aggregate.absorb(self)
+
+
+def stamp(event: CadreEvent, **kept: str) -> None:
+    """Keep more about a new event with its data: the recorder's role (``recorded_role``), and
+    for an approved retraction who approved it (``approved_by``). Not init fields, so events
+    stored before these were kept decode unchanged."""
+    for name, value in kept.items():
+        object.__setattr__(event, name, value)
+
+
+def role_of(event: object) -> str:
+    """The role an event was recorded under ("" when it was not kept)."""
+    return str(getattr(event, "recorded_role", "") or "")
 
 
 class CadreRegistered(Aggregate.Created):

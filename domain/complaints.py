@@ -6,7 +6,9 @@ import json
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime
+from uuid import uuid4
 
+from domain import unsealing
 from domain.clock import Clock
 from domain.complaint import Complaint
 from domain.errors import InvalidValue, NotFound, UnknownReference
@@ -14,6 +16,7 @@ from domain.ids import cadre_id, complaint_id, unit_id
 from domain.retry import on_fresh_state
 from domain.store import Store, Written
 from domain.values import (
+    By,
     ComplaintChannel,
     ComplaintOutcome,
     Recording,
@@ -48,8 +51,8 @@ class Complaints:
         self.vault = vault
         self.receipts = receipts
 
-    def _ctx(self, by: str) -> Recording:
-        return Recording(by=by, at=self.clock.now(), today=self.clock.today())
+    def _ctx(self, by: By) -> Recording:
+        return Recording.of(by, self.clock.now(), self.clock.today())
 
     def complaint(self, complaint_id_: str) -> Complaint:
         """The complaint of that id, or NotFound."""
@@ -71,7 +74,7 @@ class Complaints:
 
     def file(
         self,
-        by: str,
+        by: By,
         *,
         category: str,
         title: str,
@@ -149,7 +152,7 @@ class Complaints:
     # -- handling -------------------------------------------------------------------------
 
     def _work(
-        self, by: str, complaint_id_: str, expected_version: int | None, action: str, **kw: object
+        self, by: By, complaint_id_: str, expected_version: int | None, action: str, **kw: object
     ) -> Written:
         complaint = self.complaint(complaint_id_)
         getattr(complaint, action)(self._ctx(by), **kw)
@@ -157,7 +160,7 @@ class Complaints:
 
     @on_fresh_state
     def accept(
-        self, by: str, cid: str, *, on: date, handler_unit: str, expected_version: int | None = None
+        self, by: By, cid: str, *, on: date, handler_unit: str, expected_version: int | None = None
     ) -> Written:
         """受理."""
         check_text(handler_unit, "handler_unit")
@@ -165,7 +168,7 @@ class Complaints:
 
     @on_fresh_state
     def decline(
-        self, by: str, cid: str, *, on: date, reason: str, expected_version: int | None = None
+        self, by: By, cid: str, *, on: date, reason: str, expected_version: int | None = None
     ) -> Written:
         """不予受理."""
         check_text(reason, "reason", max_length=2000)
@@ -173,7 +176,7 @@ class Complaints:
 
     @on_fresh_state
     def forward(
-        self, by: str, cid: str, *, on: date, to_authority: str, expected_version: int | None = None
+        self, by: By, cid: str, *, on: date, to_authority: str, expected_version: int | None = None
     ) -> Written:
         """转送."""
         check_text(to_authority, "to_authority")
@@ -181,7 +184,7 @@ class Complaints:
 
     @on_fresh_state
     def extend(
-        self, by: str, cid: str, *, days: int, reason: str, expected_version: int | None = None
+        self, by: By, cid: str, *, days: int, reason: str, expected_version: int | None = None
     ) -> Written:
         """Extend the conclusion deadline (at most 30 days, once)."""
         check_text(reason, "reason", max_length=2000)
@@ -190,7 +193,7 @@ class Complaints:
     @on_fresh_state
     def conclude(
         self,
-        by: str,
+        by: By,
         cid: str,
         *,
         on: date,
@@ -207,7 +210,7 @@ class Complaints:
 
     @on_fresh_state
     def notify_reporter(
-        self, by: str, cid: str, *, on: date, method: str, expected_version: int | None = None
+        self, by: By, cid: str, *, on: date, method: str, expected_version: int | None = None
     ) -> Written:
         """The reporter was told the outcome."""
         check_text(method, "method")
@@ -215,7 +218,7 @@ class Complaints:
 
     @on_fresh_state
     def add_note(
-        self, by: str, cid: str, *, text: str, expected_version: int | None = None
+        self, by: By, cid: str, *, text: str, expected_version: int | None = None
     ) -> Written:
         """An internal note."""
         check_text(text, "text", max_length=MAX_BODY, multiline=True)
@@ -223,7 +226,7 @@ class Complaints:
 
     @on_fresh_state
     def message_reporter(
-        self, by: str, cid: str, *, text: str, expected_version: int | None = None
+        self, by: By, cid: str, *, text: str, expected_version: int | None = None
     ) -> Written:
         """A message the reporter reads with the receipt."""
         check_text(text, "text", max_length=MAX_BODY, multiline=True)
@@ -236,3 +239,30 @@ class Complaints:
         complaint = self.by_receipt(receipt)
         complaint.message_from_reporter(self._ctx(PUBLIC), text=text)
         return self.store.commit(complaint)
+
+    # -- two-person unsealing of a named reporter ---------------------------------------------
+
+    @on_fresh_state
+    def request_unseal(self, by: By, cid: str, *, reason: str) -> Written:
+        """Ask to read a named complaint's reporter, saying why; ``request_id`` names it."""
+        check_text(reason, "reason", max_length=2000)
+        complaint = self.complaint(cid)
+        request_id = str(uuid4())
+        unsealing.request_unseal(complaint, self._ctx(by), request_id=request_id, reason=reason)
+        return self.store.commit(complaint, request_id=request_id)
+
+    @on_fresh_state
+    def approve_unseal(self, by: By, cid: str, request_id: str) -> Written:
+        """A lead, not the asker, approves: the asker may read the reporter for a day."""
+        complaint = self.complaint(cid)
+        unsealing.approve_unseal(complaint, self._ctx(by), request_id=request_id)
+        return self.store.commit(complaint)
+
+    @on_fresh_state
+    def unseal_reporter(self, by: By, cid: str) -> tuple[dict[str, str], Written]:
+        """The reporter's identity, for the asker of an approved request in force; the reading
+        is recorded (an event) before the identity is given."""
+        complaint = self.complaint(cid)
+        request_id = unsealing.record_unsealed(complaint, self._ctx(by))
+        identity = self.reporter_of(complaint) or {}
+        return identity, self.store.commit(complaint, request_id=request_id)

@@ -32,6 +32,13 @@ class LostRace(ConcurrentWrite):
     """
 
 
+class ApprovalNeeded(DomainError):
+    """The command needs a second person's approval first (HTTP 409)."""
+
+    status = 409
+    title = "Approval needed"
+
+
 class AlreadyRegistered(DomainError):
     """A unit, post or cadre code is registered already (HTTP 409)."""
 

@@ -12,7 +12,7 @@ from domain.errors import InvalidValue, NotFound
 from domain.finding import RESOLUTIONS, Finding
 from domain.retry import on_fresh_state
 from domain.store import Store, Written
-from domain.values import Approval, Recording, check_text
+from domain.values import Approval, By, Recording, check_text
 
 
 class FindingsRegister:
@@ -22,8 +22,8 @@ class FindingsRegister:
         self.store = store
         self.clock = clock
 
-    def _ctx(self, by: str) -> Recording:
-        return Recording(by=by, at=self.clock.now(), today=self.clock.today())
+    def _ctx(self, by: By) -> Recording:
+        return Recording.of(by, self.clock.now(), self.clock.today())
 
     def finding(self, finding_id: str) -> Finding:
         """The finding of that id, or NotFound."""
@@ -35,7 +35,7 @@ class FindingsRegister:
 
     @on_fresh_state
     def acknowledge(
-        self, by: str, finding_id: str, *, note: str, expected_version: int | None = None
+        self, by: By, finding_id: str, *, note: str, expected_version: int | None = None
     ) -> Written:
         """An inspector takes an open finding up."""
         check_text(note, "note", max_length=2000, multiline=True)
@@ -46,7 +46,7 @@ class FindingsRegister:
     @on_fresh_state
     def resolve(
         self,
-        by: str,
+        by: By,
         finding_id: str,
         *,
         resolution: str,

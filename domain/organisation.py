@@ -11,6 +11,7 @@ from domain.retry import on_fresh_state
 from domain.store import Store, Written
 from domain.unit import Unit
 from domain.values import (
+    By,
     Level,
     PostCategory,
     Recording,
@@ -28,8 +29,8 @@ class OrganisationStructure:
         self.store = store
         self.clock = clock
 
-    def _ctx(self, by: str) -> Recording:
-        return Recording(by=by, at=self.clock.now(), today=self.clock.today())
+    def _ctx(self, by: By) -> Recording:
+        return Recording.of(by, self.clock.now(), self.clock.today())
 
     def unit(self, code: str) -> Unit:
         """The unit of that code, or NotFound."""
@@ -44,7 +45,7 @@ class OrganisationStructure:
     @on_fresh_state
     def register_unit(
         self,
-        by: str,
+        by: By,
         *,
         code: str,
         name: str,
@@ -71,7 +72,7 @@ class OrganisationStructure:
     @on_fresh_state
     def rename_unit(
         self,
-        by: str,
+        by: By,
         code: str,
         *,
         name: str,
@@ -87,7 +88,7 @@ class OrganisationStructure:
     @on_fresh_state
     def establish_post(
         self,
-        by: str,
+        by: By,
         unit_code: str,
         *,
         code: str,
@@ -120,7 +121,7 @@ class OrganisationStructure:
     @on_fresh_state
     def abolish_post(
         self,
-        by: str,
+        by: By,
         unit_code: str,
         *,
         code: str,
@@ -135,7 +136,7 @@ class OrganisationStructure:
     @on_fresh_state
     def abolish_unit(
         self,
-        by: str,
+        by: By,
         code: str,
         *,
         effective_date: date,

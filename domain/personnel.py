@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain import cadre_events as ev
 from domain.cadre import Cadre
@@ -18,12 +18,14 @@ from domain.errors import (
 )
 from domain.ids import cadre_id
 from domain.organisation import OrganisationStructure
+from domain.retraction_requests import RetractionRequest
 from domain.retry import on_fresh_state
 from domain.store import Store, Written
 from domain.unit import Unit
 from domain.values import (
     AppointmentKind,
     Approval,
+    By,
     Channel,
     DispatchRole,
     Level,
@@ -47,8 +49,8 @@ class Personnel:
         self.clock = clock
         self.organisation = organisation
 
-    def _ctx(self, by: str) -> Recording:
-        return Recording(by=by, at=self.clock.now(), today=self.clock.today())
+    def _ctx(self, by: By) -> Recording:
+        return Recording.of(by, self.clock.now(), self.clock.today())
 
     def cadre(self, code: str) -> Cadre:
         """The cadre of that personnel code, or NotFound."""
@@ -68,7 +70,7 @@ class Personnel:
 
     def _act(
         self,
-        by: str,
+        by: By,
         code: str,
         event_class: type[ev.CadreEvent],
         expected_version: int | None,
@@ -84,7 +86,7 @@ class Personnel:
     @on_fresh_state
     def register_cadre(
         self,
-        by: str,
+        by: By,
         *,
         code: str,
         name: str,
@@ -114,7 +116,7 @@ class Personnel:
     @on_fresh_state
     def recruit(
         self,
-        by: str,
+        by: By,
         code: str,
         *,
         effective_date: date,
@@ -135,7 +137,7 @@ class Personnel:
 
     @on_fresh_state
     def complete_probation(
-        self, by: str, code: str, *, effective_date: date, expected_version: int | None = None
+        self, by: By, code: str, *, effective_date: date, expected_version: int | None = None
     ) -> Written:
         """转正."""
         return self._act(
@@ -145,7 +147,7 @@ class Personnel:
     @on_fresh_state
     def appoint(
         self,
-        by: str,
+        by: By,
         code: str,
         *,
         unit: str,
@@ -186,7 +188,7 @@ class Personnel:
     @on_fresh_state
     def remove(
         self,
-        by: str,
+        by: By,
         code: str,
         *,
         unit: str,
@@ -205,7 +207,7 @@ class Personnel:
     @on_fresh_state
     def transfer(
         self,
-        by: str,
+        by: By,
         code: str,
         *,
         to_unit: str,
@@ -228,7 +230,7 @@ class Personnel:
     @on_fresh_state
     def second(
         self,
-        by: str,
+        by: By,
         code: str,
         *,
         host_unit: str,
@@ -256,7 +258,7 @@ class Personnel:
     @on_fresh_state
     def extend_secondment(
         self,
-        by: str,
+        by: By,
         code: str,
         secondment_id: str,
         *,
@@ -276,7 +278,7 @@ class Personnel:
     @on_fresh_state
     def end_secondment(
         self,
-        by: str,
+        by: By,
         code: str,
         secondment_id: str,
         *,
@@ -294,7 +296,7 @@ class Personnel:
     @on_fresh_state
     def dispatch(
         self,
-        by: str,
+        by: By,
         code: str,
         *,
         village_unit: str,
@@ -319,7 +321,7 @@ class Personnel:
     @on_fresh_state
     def end_dispatch(
         self,
-        by: str,
+        by: By,
         code: str,
         dispatch_id: str,
         *,
@@ -338,7 +340,7 @@ class Personnel:
 
     @on_fresh_state
     def admonish(
-        self, by: str, code: str, *, on: date, authority: str, reason: str,
+        self, by: By, code: str, *, on: date, authority: str, reason: str,
         expected_version: int | None = None,
     ) -> Written:  # fmt: skip
         """诫勉."""
@@ -350,7 +352,7 @@ class Personnel:
 
     @on_fresh_state
     def sanction(
-        self, by: str, code: str, *, on: date, kind: str, authority: str, reason: str,
+        self, by: By, code: str, *, on: date, kind: str, authority: str, reason: str,
         expected_version: int | None = None,
     ) -> Written:  # fmt: skip
         """处分."""
@@ -364,7 +366,7 @@ class Personnel:
 
     @on_fresh_state
     def open_investigation(
-        self, by: str, code: str, *, opened_on: date, authority: str,
+        self, by: By, code: str, *, opened_on: date, authority: str,
         expected_version: int | None = None,
     ) -> Written:  # fmt: skip
         """立案审查; returns the new investigation_id."""
@@ -381,7 +383,7 @@ class Personnel:
 
     @on_fresh_state
     def close_investigation(
-        self, by: str, code: str, investigation_id: str, *, closed_on: date, outcome: str,
+        self, by: By, code: str, investigation_id: str, *, closed_on: date, outcome: str,
         expected_version: int | None = None,
     ) -> Written:  # fmt: skip
         """Close an open investigation."""
@@ -393,7 +395,7 @@ class Personnel:
 
     @on_fresh_state
     def record_review(
-        self, by: str, code: str, *, year: int, rating: str, expected_version: int | None = None
+        self, by: By, code: str, *, year: int, rating: str, expected_version: int | None = None
     ) -> Written:
         """年度考核."""
         parse_enum(ReviewRating, rating, "rating")
@@ -405,7 +407,7 @@ class Personnel:
 
     @on_fresh_state
     def record_training(
-        self, by: str, code: str, *, start_date: date, days: int, topic: str,
+        self, by: By, code: str, *, start_date: date, days: int, topic: str,
         expected_version: int | None = None,
     ) -> Written:  # fmt: skip
         """A training course."""
@@ -419,7 +421,7 @@ class Personnel:
 
     @on_fresh_state
     def depart(
-        self, by: str, code: str, *, effective_date: date, reason: str,
+        self, by: By, code: str, *, effective_date: date, reason: str,
         expected_version: int | None = None,
     ) -> Written:  # fmt: skip
         """The cadre leaves service."""
@@ -430,13 +432,51 @@ class Personnel:
 
     @on_fresh_state
     def retract(
-        self, by: str, code: str, *, position: int, reason: str, expected_version: int | None = None
+        self, by: By, code: str, *, position: int, reason: str, expected_version: int | None = None
     ) -> Written:
-        """更正: void the event at a global position; it must be this cadre's."""
-        check_text(reason, "reason", max_length=2000)
-        if not reason.strip():
-            raise InvalidValue("a retraction needs a reason")
+        """更正: void the event at a global position; it must be this cadre's, and recorded
+        under the retractor's role (another role's entry needs a lead's approval: see
+        :meth:`request_retraction`)."""
         cadre = self.cadre(code)
+        self._retract(cadre, code, self._ctx(by), position, _reason(reason))
+        return self._save(cadre, expected_version=expected_version)
+
+    @on_fresh_state
+    def request_retraction(self, by: By, code: str, *, position: int, reason: str) -> Written:
+        """Ask a lead to approve retracting an entry (any role's); ``request_id`` names it."""
+        ctx = self._ctx(by)
+        cadre = self.cadre(code)  # the retraction must be possible now: tried, never saved
+        self._retract(cadre, code, ctx, position, _reason(reason), approved_by="(asked)")
+        request = RetractionRequest.ask(
+            ctx, request_id=uuid4(), cadre=code, position=position, reason=reason
+        )
+        return self.store.commit(request, request_id=str(request.id))
+
+    @on_fresh_state
+    def approve_retraction(
+        self, by: By, code: str, request_id: str, *, expected_version: int | None = None
+    ) -> Written:
+        """A lead, not the asker, approves: the entry is retracted (recorded by the asker, with
+        the approver kept), and the approval saved with it."""
+        ctx = self._ctx(by)
+        try:
+            key = UUID(request_id)
+        except ValueError:
+            raise NotFound(f"retraction request {request_id!r:.40} not found") from None
+        request = self.store.load(RetractionRequest, key, "retraction request")
+        if request.cadre != code:
+            raise NotFound("retraction request not found for this cadre")
+        request.approve(ctx)
+        cadre = self.cadre(code)
+        self._retract(
+            cadre, code, request.asker(ctx), request.position, request.reason, approved_by=ctx.by
+        )
+        return self.store.commit(cadre, request, expected_version=expected_version)
+
+    def _retract(
+        self, cadre: Cadre, code: str, ctx: Recording, position: int, reason: str,
+        approved_by: str | None = None,
+    ) -> None:  # fmt: skip
         try:
             notification = self.store.notification_at(position)
         except NotFound:
@@ -445,10 +485,17 @@ class Personnel:
         if notification.originator_id != cadre.id:
             raise InvariantViolated(f"the event at position {position} is not cadre {code}'s")
         cadre.retract(
-            self._ctx(by),
+            ctx,
             position=position,
             version=notification.originator_version,
             event_type=notification.topic.rsplit(":", 1)[-1],
             reason=reason,
+            approved_by=approved_by,
         )
-        return self._save(cadre, expected_version=expected_version)
+
+
+def _reason(reason: str) -> str:
+    check_text(reason, "reason", max_length=2000)
+    if not reason.strip():
+        raise InvalidValue("a retraction needs a reason")
+    return reason

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from domain.errors import InvalidValue, InvariantViolated
 
@@ -227,13 +227,36 @@ class Approval:
         return cls(Level(data["level"]), str(data["authority"]), str(data["document_no"]))
 
 
+class Actor(Protocol):
+    """Who acts, as the HTTP layer knows them: a subject and the role they act under."""
+
+    @property
+    def subject(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+By = str | Actor
+"""Who records: a name (the role then unknown), or an actor with its role."""
+
+
 @dataclass(frozen=True)
 class Recording:
-    """Who records an event, when, and what today is: the context of every command."""
+    """Who records an event (and under which role), when, and what today is: the context of
+    every command."""
 
     by: str
     at: datetime
     today: date
+    role: str = ""
+
+    @classmethod
+    def of(cls, by: By, at: datetime, today: date) -> Recording:
+        """The context of a command by ``by`` (a name or an actor with a role)."""
+        if isinstance(by, str):
+            return cls(by=by, at=at, today=today)
+        return cls(by=by.subject, at=at, today=today, role=by.role)
 
     def __post_init__(self) -> None:
         if not self.by:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field, StrictInt, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Clerk, Reader
-from api.deps import Fresh, PlatformDep, short_read
+from api.auth import Clerk, Lead, Principal, Reader, require
+from api.deps import Fresh, PlatformDep, Purpose, record_read, short_read
 from api.ledger_marks import mark_timeline
 from api.responses import (
     CadreView,
@@ -36,6 +36,12 @@ from api.schemas import (
     approval_value,
     written,
 )
+
+Discipline = Annotated[Principal, Depends(require("clerk", "inspector", "lead"))]
+"""Discipline measures (诫勉, 处分, 立案): recorded by the organisation department's clerks or by
+the discipline commission (inspectors, leads)."""
+Recorder = Annotated[Principal, Depends(require("clerk", "inspector", "lead"))]
+"""Whoever may record entries may retract (their own role's) or ask to retract (another's)."""
 
 router = APIRouter(prefix="/api/v1/cadres", tags=["cadres"], responses=PROBLEMS)
 
@@ -187,7 +193,7 @@ def register_cadre(body: CadreCreate, who: Clerk, p: PlatformDep) -> dict[str, A
     """Open a cadre's record (409 when the personnel code is registered already)."""
     data = body.model_dump()
     data["growth_place"] = data["growth_place"] or ""
-    return written(p.services.personnel.register_cadre(who.subject, **data))
+    return written(p.services.personnel.register_cadre(who, **data))
 
 
 @router.post("/{code}/recruitment", status_code=201, response_model=Written)
@@ -195,7 +201,7 @@ def recruit(code: Code, body: Recruitment, who: Clerk, p: PlatformDep) -> dict[s
     """录用."""
     return written(
         p.services.personnel.recruit(
-            who.subject, code, expected_version=body.expected_version, **_fields(body)
+            who, code, expected_version=body.expected_version, **_fields(body)
         )
     )
 
@@ -205,7 +211,7 @@ def complete_probation(code: Code, body: Probation, who: Clerk, p: PlatformDep) 
     """转正: the probation period ended."""
     return written(
         p.services.personnel.complete_probation(
-            who.subject, code, expected_version=body.expected_version, **_fields(body)
+            who, code, expected_version=body.expected_version, **_fields(body)
         )
     )
 
@@ -216,9 +222,7 @@ def appoint(code: Code, body: Appointment, who: Clerk, p: PlatformDep) -> dict[s
     data = _fields(body)
     data["procedure"] = data["procedure"] or {}
     return written(
-        p.services.personnel.appoint(
-            who.subject, code, expected_version=body.expected_version, **data
-        )
+        p.services.personnel.appoint(who, code, expected_version=body.expected_version, **data)
     )
 
 
@@ -227,7 +231,7 @@ def remove(code: Code, body: Removal, who: Clerk, p: PlatformDep) -> dict[str, A
     """免职."""
     return written(
         p.services.personnel.remove(
-            who.subject, code, expected_version=body.expected_version, **_fields(body)
+            who, code, expected_version=body.expected_version, **_fields(body)
         )
     )
 
@@ -237,7 +241,7 @@ def transfer(code: Code, body: Transfer, who: Clerk, p: PlatformDep) -> dict[str
     """调动: a new home unit."""
     return written(
         p.services.personnel.transfer(
-            who.subject, code, to_unit=body.to_unit, effective_date=body.effective_date,
+            who, code, to_unit=body.to_unit, effective_date=body.effective_date,
             approval=approval_value(body.approval), expected_version=body.expected_version,
         )
     )  # fmt: skip
@@ -248,7 +252,7 @@ def second(code: Code, body: SecondmentStart, who: Clerk, p: PlatformDep) -> dic
     """借调; the answer carries the new ``secondment_id``."""
     return written(
         p.services.personnel.second(
-            who.subject, code, host_unit=body.host_unit, start_date=body.start_date,
+            who, code, host_unit=body.host_unit, start_date=body.start_date,
             planned_end_date=body.planned_end_date, purpose=body.purpose,
             approval=approval_value(body.approval), expected_version=body.expected_version,
         )
@@ -264,7 +268,7 @@ def extend_secondment(
     """Extend the active secondment."""
     return written(
         p.services.personnel.extend_secondment(
-            who.subject, code, secondment_id, new_planned_end_date=body.new_planned_end_date,
+            who, code, secondment_id, new_planned_end_date=body.new_planned_end_date,
             decided_on=body.decided_on, approval=approval_value(body.approval),
             expected_version=body.expected_version,
         )
@@ -278,7 +282,7 @@ def end_secondment(
     """End the active secondment."""
     return written(
         p.services.personnel.end_secondment(
-            who.subject,
+            who,
             code,
             secondment_id,
             expected_version=body.expected_version,
@@ -292,7 +296,7 @@ def dispatch(code: Code, body: DispatchStart, who: Clerk, p: PlatformDep) -> dic
     """派驻 / 驻村; the answer carries the new ``dispatch_id``."""
     return written(
         p.services.personnel.dispatch(
-            who.subject, code, expected_version=body.expected_version, **_fields(body)
+            who, code, expected_version=body.expected_version, **_fields(body)
         )
     )
 
@@ -304,7 +308,7 @@ def recall_dispatch(
     """召回: end a dispatch early."""
     return written(
         p.services.personnel.end_dispatch(
-            who.subject, code, dispatch_id, on=body.date, reason=body.reason, recalled=True,
+            who, code, dispatch_id, on=body.date, reason=body.reason, recalled=True,
             expected_version=body.expected_version,
         )
     )  # fmt: skip
@@ -317,29 +321,29 @@ def end_dispatch(
     """A dispatch ended as planned."""
     return written(
         p.services.personnel.end_dispatch(
-            who.subject, code, dispatch_id, on=body.date, reason=body.reason, recalled=False,
+            who, code, dispatch_id, on=body.date, reason=body.reason, recalled=False,
             expected_version=body.expected_version,
         )
     )  # fmt: skip
 
 
 @router.post("/{code}/admonishments", status_code=201, response_model=Written)
-def admonish(code: Code, body: Admonishment, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+def admonish(code: Code, body: Admonishment, who: Discipline, p: PlatformDep) -> dict[str, Any]:
     """诫勉."""
     return written(
         p.services.personnel.admonish(
-            who.subject, code, on=body.date, authority=body.authority, reason=body.reason,
+            who, code, on=body.date, authority=body.authority, reason=body.reason,
             expected_version=body.expected_version,
         )
     )  # fmt: skip
 
 
 @router.post("/{code}/sanctions", status_code=201, response_model=Written)
-def sanction(code: Code, body: Sanction, who: Clerk, p: PlatformDep) -> dict[str, Any]:
+def sanction(code: Code, body: Sanction, who: Discipline, p: PlatformDep) -> dict[str, Any]:
     """处分."""
     return written(
         p.services.personnel.sanction(
-            who.subject, code, on=body.date, kind=body.kind, authority=body.authority,
+            who, code, on=body.date, kind=body.kind, authority=body.authority,
             reason=body.reason, expected_version=body.expected_version,
         )
     )  # fmt: skip
@@ -347,12 +351,12 @@ def sanction(code: Code, body: Sanction, who: Clerk, p: PlatformDep) -> dict[str
 
 @router.post("/{code}/investigations", status_code=201, response_model=InvestigationWritten)
 def open_investigation(
-    code: Code, body: InvestigationOpen, who: Clerk, p: PlatformDep
+    code: Code, body: InvestigationOpen, who: Discipline, p: PlatformDep
 ) -> dict[str, Any]:
     """立案审查; the answer carries the new ``investigation_id``."""
     return written(
         p.services.personnel.open_investigation(
-            who.subject, code, expected_version=body.expected_version, **_fields(body)
+            who, code, expected_version=body.expected_version, **_fields(body)
         )
     )
 
@@ -366,7 +370,7 @@ def close_investigation(
     """Close an open investigation."""
     return written(
         p.services.personnel.close_investigation(
-            who.subject,
+            who,
             code,
             investigation_id,
             expected_version=body.expected_version,
@@ -380,7 +384,7 @@ def record_review(code: Code, body: Review, who: Clerk, p: PlatformDep) -> dict[
     """年度考核."""
     return written(
         p.services.personnel.record_review(
-            who.subject, code, expected_version=body.expected_version, **_fields(body)
+            who, code, expected_version=body.expected_version, **_fields(body)
         )
     )
 
@@ -390,7 +394,7 @@ def record_training(code: Code, body: Training, who: Clerk, p: PlatformDep) -> d
     """A training course."""
     return written(
         p.services.personnel.record_training(
-            who.subject, code, expected_version=body.expected_version, **_fields(body)
+            who, code, expected_version=body.expected_version, **_fields(body)
         )
     )
 
@@ -400,30 +404,74 @@ def depart(code: Code, body: Departure, who: Clerk, p: PlatformDep) -> dict[str,
     """The cadre left service."""
     return written(
         p.services.personnel.depart(
-            who.subject, code, expected_version=body.expected_version, **_fields(body)
+            who, code, expected_version=body.expected_version, **_fields(body)
         )
     )
 
 
 @router.post("/{code}/retractions", status_code=201, response_model=Written)
-def retract(code: Code, body: Retraction, who: Clerk, p: PlatformDep) -> dict[str, Any]:
-    """更正: void one earlier event of this cadre (nothing is deleted)."""
+def retract(code: Code, body: Retraction, who: Recorder, p: PlatformDep) -> dict[str, Any]:
+    """更正: void one earlier event of this cadre (nothing is deleted). An event recorded under
+    another role than the caller's is 409: ask a lead (``/retraction-requests``)."""
     return written(
         p.services.personnel.retract(
-            who.subject, code, expected_version=body.expected_version, **_fields(body)
+            who, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+class RetractionAsk(Body):
+    """Which entry to retract, and why."""
+
+    position: Annotated[StrictInt, Field(ge=1, le=2**62)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NON_BLANK_LINE)]
+
+
+class RetractionAsked(Written):
+    """The request made: approve it with its ``request_id``."""
+
+    request_id: str
+
+
+@router.post("/{code}/retraction-requests", status_code=201, response_model=RetractionAsked)
+def request_retraction(
+    code: Code, body: RetractionAsk, who: Recorder, p: PlatformDep
+) -> dict[str, Any]:
+    """Ask a lead to approve retracting an entry (needed for one recorded under another role)."""
+    return written(
+        p.services.personnel.request_retraction(
+            who, code, position=body.position, reason=body.reason
+        )
+    )
+
+
+@router.post(
+    "/{code}/retraction-requests/{request_id}/approve", status_code=201, response_model=Written
+)
+def approve_retraction(
+    code: Code, request_id: Annotated[str, Path(max_length=64)], body: Command, who: Lead,
+    p: PlatformDep,
+) -> dict[str, Any]:  # fmt: skip
+    """A lead, not the asker, approves: the entry is retracted (by the asker, approved by the
+    lead) and the approval kept with it."""
+    return written(
+        p.services.personnel.approve_retraction(
+            who, code, request_id, expected_version=body.expected_version
         )
     )
 
 
 @router.get("/{code}", dependencies=[Fresh], response_model=CadreView)
 async def get_cadre(
+    request: Request,
     code: Code,
     who: Reader,
     p: PlatformDep,
+    purpose: Purpose,
     as_of: Annotated[Day | None, Query(description="Effective-date cut-off.")] = None,
     known_at: Annotated[Instant | None, Query(description="Recorded-time cut-off.")] = None,
 ) -> dict[str, Any]:
-    """A cadre's state, now or as of a date and as known at a time."""
+    """A cadre's state, now or as of a date and as known at a time (the reading is logged)."""
     as_of, known_at = as_of_known_at(p, as_of, known_at)
 
     def read() -> dict[str, Any]:
@@ -432,22 +480,33 @@ async def get_cadre(
         return doc
 
     if as_of is None and known_at is None:  # the current state: two indexed rows
-        return await short_read(p, read)
-    return await run_in_threadpool(read)  # travelling in time folds the cadre's events
+        doc = await short_read(p, read)
+    else:
+        doc = await run_in_threadpool(read)  # travelling in time folds the cadre's events
+    await record_read(request, p, who, f"cadre:{code}", purpose)
+    return doc
 
 
 @router.get("/{code}/timeline", dependencies=[Fresh], response_model=Timeline)
-def get_timeline(
+async def get_timeline(
+    request: Request,
     code: Code,
     who: Reader,
     p: PlatformDep,
+    purpose: Purpose,
     as_of: Annotated[Day | None, Query(description="Effective-date cut-off.")] = None,
     known_at: Annotated[Instant | None, Query(description="Recorded-time cut-off.")] = None,
     include_retracted: bool = False,
 ) -> dict[str, Any]:
-    """A cadre's events in effective-date order (position breaks ties)."""
+    """A cadre's events in effective-date order (position breaks ties; the reading is logged)."""
     as_of, known_at = as_of_known_at(p, as_of, known_at)
-    timeline = p.reads.timeline(
-        code, as_of=as_of, known_at=known_at, include_retracted=include_retracted
+    timeline = await run_in_threadpool(
+        lambda: mark_timeline(
+            p,
+            p.reads.timeline(
+                code, as_of=as_of, known_at=known_at, include_retracted=include_retracted
+            ),
+        )
     )
-    return mark_timeline(p, timeline)
+    await record_read(request, p, who, f"cadre:{code}", purpose)
+    return timeline

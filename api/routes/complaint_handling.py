@@ -11,13 +11,14 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import Intake, Overseer, Worker
 from api.bootstrap import Platform
 from api.cursors import CursorParam, PagerDep
-from api.deps import Fresh, PlatformDep
+from api.deps import Fresh, PlatformDep, Purpose, record_read
 from api.ledger_marks import complaint_standing
 from api.responses import Instant as InstantText
 from api.responses import LedgerReach
@@ -254,7 +255,7 @@ def _after(inner: str | None) -> tuple[str, str] | None:
 @router.post("", status_code=201, response_model=Filed)
 def file_complaint(body: ComplaintIntake, who: Intake, p: PlatformDep) -> dict[str, Any]:
     """File a complaint received by letter, visit or phone; the answer shows its receipt once."""
-    return written(p.services.complaints.file(who.subject, **body.fields()))
+    return written(p.services.complaints.file(who, **body.fields()))
 
 
 @router.get("", dependencies=[Fresh], response_model=Queue)
@@ -290,9 +291,14 @@ def list_complaints(
 
 
 @router.get("/{complaint_id}", dependencies=[Fresh], response_model=ComplaintView)
-def get_complaint(complaint_id: str, who: Overseer, p: PlatformDep) -> dict[str, Any]:
-    """One complaint with its deadlines, messages and case notes (the reporter stays sealed)."""
-    return complaint_doc(p, complaint_id)
+async def get_complaint(
+    request: Request, complaint_id: str, who: Overseer, p: PlatformDep, purpose: Purpose
+) -> dict[str, Any]:
+    """One complaint with its deadlines, messages and case notes (the reporter stays sealed;
+    the reading is logged)."""
+    doc = await run_in_threadpool(complaint_doc, p, complaint_id)
+    await record_read(request, p, who, f"complaint:{doc['complaint_id']}", purpose)
+    return doc
 
 
 @router.post("/{complaint_id}/accept", status_code=201, response_model=Written)
@@ -300,7 +306,7 @@ def accept(complaint_id: str, body: Accept, who: Worker, p: PlatformDep) -> dict
     """受理: accept, naming the handling unit; starts the 60-day conclusion deadline."""
     return written(
         p.services.complaints.accept(
-            who.subject, complaint_id, on=body.date, handler_unit=body.handler_unit,
+            who, complaint_id, on=body.date, handler_unit=body.handler_unit,
             expected_version=body.expected_version,
         )
     )  # fmt: skip
@@ -311,7 +317,7 @@ def decline(complaint_id: str, body: Decline, who: Worker, p: PlatformDep) -> di
     """不予受理, with the reason."""
     return written(
         p.services.complaints.decline(
-            who.subject, complaint_id, on=body.date, reason=body.reason,
+            who, complaint_id, on=body.date, reason=body.reason,
             expected_version=body.expected_version,
         )
     )  # fmt: skip
@@ -322,7 +328,7 @@ def forward(complaint_id: str, body: Forward, who: Worker, p: PlatformDep) -> di
     """转送 to the competent authority."""
     return written(
         p.services.complaints.forward(
-            who.subject, complaint_id, on=body.date, to_authority=body.to_authority,
+            who, complaint_id, on=body.date, to_authority=body.to_authority,
             expected_version=body.expected_version,
         )
     )  # fmt: skip
@@ -333,7 +339,7 @@ def extend(complaint_id: str, body: Extend, who: Worker, p: PlatformDep) -> dict
     """Extend the conclusion deadline of an accepted complaint (at most 30 days, once)."""
     return written(
         p.services.complaints.extend(
-            who.subject, complaint_id, days=body.days, reason=body.reason,
+            who, complaint_id, days=body.days, reason=body.reason,
             expected_version=body.expected_version,
         )
     )  # fmt: skip
@@ -344,7 +350,7 @@ def add_note(complaint_id: str, body: Note, who: Worker, p: PlatformDep) -> dict
     """An internal case note (never shown to the reporter)."""
     return written(
         p.services.complaints.add_note(
-            who.subject, complaint_id, text=body.text, expected_version=body.expected_version
+            who, complaint_id, text=body.text, expected_version=body.expected_version
         )
     )
 
@@ -354,7 +360,7 @@ def message_reporter(complaint_id: str, body: Note, who: Worker, p: PlatformDep)
     """A message the reporter reads with the receipt."""
     return written(
         p.services.complaints.message_reporter(
-            who.subject, complaint_id, text=body.text, expected_version=body.expected_version
+            who, complaint_id, text=body.text, expected_version=body.expected_version
         )
     )
 
@@ -364,7 +370,7 @@ def conclude(complaint_id: str, body: Conclude, who: Worker, p: PlatformDep) -> 
     """办结 with a finding and a summary."""
     return written(
         p.services.complaints.conclude(
-            who.subject, complaint_id, on=body.date, finding=body.finding, summary=body.summary,
+            who, complaint_id, on=body.date, finding=body.finding, summary=body.summary,
             expected_version=body.expected_version,
         )
     )  # fmt: skip
@@ -377,7 +383,7 @@ def notify_reporter(
     """反馈: the reporter was told the outcome."""
     return written(
         p.services.complaints.notify_reporter(
-            who.subject, complaint_id, on=body.date, method=body.method,
+            who, complaint_id, on=body.date, method=body.method,
             expected_version=body.expected_version,
         )
     )  # fmt: skip

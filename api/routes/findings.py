@@ -130,7 +130,7 @@ def acknowledge(
     """An inspector takes an open finding up."""
     return written(
         p.supervision.register.acknowledge(
-            who.subject, finding_id, note=body.note, expected_version=body.expected_version
+            who, finding_id, note=body.note, expected_version=body.expected_version
         )
     )
 
@@ -140,7 +140,7 @@ def resolve(finding_id: FindingId, body: Resolve, who: Worker, p: PlatformDep) -
     """Close a finding: remedied, waived (with the approval on record) or a false positive."""
     return written(
         p.supervision.register.resolve(
-            who.subject, finding_id, resolution=body.resolution, note=body.note,
+            who, finding_id, resolution=body.resolution, note=body.note,
             approval=approval_value(body.approval), expected_version=body.expected_version,
         )
     )  # fmt: skip

@@ -72,19 +72,19 @@ class PostAbolish(Command):
 @router.post("", status_code=201, response_model=Written)
 def register_unit(body: UnitCreate, who: Clerk, p: PlatformDep) -> dict[str, Any]:
     """Register a unit (409 duplicate code, 422 unknown parent)."""
-    return written(p.services.organisation.register_unit(who.subject, **body.model_dump()))
+    return written(p.services.organisation.register_unit(who, **body.model_dump()))
 
 
 @router.post("/{code}/posts", status_code=201, response_model=Written)
 def establish_post(code: Code, body: PostCreate, who: Clerk, p: PlatformDep) -> dict[str, Any]:
     """Establish a post in the unit."""
-    return written(p.services.organisation.establish_post(who.subject, code, **body.model_dump()))
+    return written(p.services.organisation.establish_post(who, code, **body.model_dump()))
 
 
 @router.post("/{code}/rename", status_code=201, response_model=Written)
 def rename_unit(code: Code, body: UnitRename, who: Clerk, p: PlatformDep) -> dict[str, Any]:
     """Give the unit a new name from an effective date."""
-    return written(p.services.organisation.rename_unit(who.subject, code, **body.model_dump()))
+    return written(p.services.organisation.rename_unit(who, code, **body.model_dump()))
 
 
 @router.post("/{code}/posts/{post}/abolish", status_code=201, response_model=Written)
@@ -95,7 +95,7 @@ def abolish_post(
     org = p.services.organisation
     return written(
         org.abolish_post(
-            who.subject, code, code=post, effective_date=body.effective_date,
+            who, code, code=post, effective_date=body.effective_date,
             expected_version=body.expected_version,
         )
     )  # fmt: skip
@@ -107,7 +107,7 @@ def abolish_unit(code: Code, body: UnitAbolish, who: Clerk, p: PlatformDep) -> d
     org = p.services.organisation
     return written(
         org.abolish_unit(
-            who.subject, code, effective_date=body.effective_date, merged_into=body.merged_into,
+            who, code, effective_date=body.effective_date, merged_into=body.merged_into,
             expected_version=body.expected_version,
         )
     )  # fmt: skip

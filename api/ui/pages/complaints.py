@@ -19,6 +19,7 @@ from api.ui.pages.common import IntakeClerk, Overseer, Worker, context, names
 from api.ui.session import check_staff_csrf
 from api.ui.templating import is_htmx, render
 from domain.errors import DomainError, NotFound
+from domain.values import By
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 STATUSES = ("filed", "accepted", "declined", "forwarded", "concluded", "notified")
@@ -92,7 +93,7 @@ async def file_complaint(request: Request, staff: IntakeClerk, p: PlatformDep) -
         return render(request, "complaint_new.html", values, status=422)
     try:
         written = await run_in_threadpool(
-            lambda: p.services.complaints.file(staff.who.subject, **model.fields())
+            lambda: p.services.complaints.file(staff.who, **model.fields())
         )
     except DomainError as error:
         values = context(p, staff, "intake", posted=posted, errors={"form": str(error)})
@@ -115,7 +116,7 @@ def complaint_page(
 
 
 # Each handling step: the API's body model, its fields, and the service call it makes.
-Call = Callable[[Any, str, str, Any], Any]
+Call = Callable[[Any, By, str, Any], Any]
 STEPS: dict[str, tuple[type[BaseModel], list[str], Call]] = {
     "accept": (api.Accept, ["date", "handler_unit"], lambda s, by, cid, b: s.accept(
         by, cid, on=b.date, handler_unit=b.handler_unit, expected_version=b.expected_version)),
@@ -158,7 +159,7 @@ async def handle(
         return _again(request, p, staff, complaint_id, step, errors, form)
     try:
         written = await run_in_threadpool(
-            call, p.services.complaints, staff.who.subject, complaint_id, model
+            call, p.services.complaints, staff.who, complaint_id, model
         )
     except DomainError as error:
         if error.status == 404:

@@ -139,14 +139,14 @@ async def _work(request: Request, finding_id: str, staff: Any, p: Any, step: str
     try:
         if isinstance(model, Resolve):
             written = await run_in_threadpool(
-                register.resolve, staff.who.subject, finding_id, resolution=model.resolution,
+                register.resolve, staff.who, finding_id, resolution=model.resolution,
                 note=model.note, approval=approval_value(model.approval),
                 expected_version=model.expected_version,
             )  # fmt: skip
         else:
             assert isinstance(model, Acknowledge)
             written = await run_in_threadpool(
-                register.acknowledge, staff.who.subject, finding_id, note=model.note,
+                register.acknowledge, staff.who, finding_id, note=model.note,
                 expected_version=model.expected_version,
             )  # fmt: skip
     except DomainError as error:

@@ -21,11 +21,12 @@ from api.ui.pages.common import Clerk, context
 from api.ui.session import check_staff_csrf
 from api.ui.templating import render
 from domain.errors import DomainError, NotFound
+from domain.values import By
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 APPROVAL = ["approval.level", "approval.authority", "approval.document_no"]
-Call = Callable[[Any, str, str, Any, str], Any]
+Call = Callable[[Any, By, str, Any, str], Any]
 ACTIONS: dict[str, tuple[type[BaseModel], list[str], Call]] = {
     "secondments": (
         SecondmentStart, ["host_unit", "start_date", "planned_end_date", "purpose", *APPROVAL],
@@ -92,7 +93,7 @@ async def record(
         return render(request, "record.html", context(p, staff, "cadres", **values), status=422)
     try:
         written = await run_in_threadpool(
-            call, p.services.personnel, staff.who.subject, code, model, active
+            call, p.services.personnel, staff.who, code, model, active
         )
     except DomainError as error:
         if error.status == 404:

@@ -1,0 +1,81 @@
+"""The access log, for auditors: who read which complaint, cadre file or reporter, when, why."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import Auditor
+from api.cursors import CursorParam, PagerDep
+from api.deps import PlatformDep
+from api.schemas import PROBLEMS, Instant
+
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=PROBLEMS)
+
+
+class Reading(BaseModel):
+    """One entry (RecordRead)."""
+
+    seq: int
+    at: str
+    subject: str
+    role: str
+    unit: str | None
+    resource: str
+    purpose: str
+    client: str
+
+
+class Readings(BaseModel):
+    """A page of the access log, oldest first."""
+
+    entries: list[Reading]
+    next_cursor: str | None
+
+
+def _utc(instant: datetime | None, name: str) -> str | None:
+    """An instant as the log stores times (UTC, ISO 8601), so that they compare as text."""
+    if instant is None:
+        return None
+    if instant.tzinfo is None:
+        raise HTTPException(422, f"{name} needs a time zone (e.g. 2024-05-01T08:00:00+08:00)")
+    try:
+        return instant.astimezone(UTC).isoformat(timespec="microseconds")
+    except OverflowError:
+        raise HTTPException(422, f"{name} is out of range") from None
+
+
+@router.get("/access", response_model=Readings)
+async def access(
+    who: Auditor,
+    p: PlatformDep,
+    pages: PagerDep,
+    subject: Annotated[str | None, Query(max_length=200, description="Who read.")] = None,
+    resource: Annotated[
+        str | None,
+        Query(max_length=200, description="What: cadre:CODE, complaint:ID or reporter:ID."),
+    ] = None,
+    from_: Annotated[Instant | None, Query(alias="from")] = None,
+    to: Instant | None = None,
+    cursor: CursorParam = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """The access log, filtered by reader, record and time (``from`` inclusive, ``to`` not)."""
+    after = pages.open(cursor)
+    since, until = _utc(from_, "from"), _utc(to, "to")
+    found = await run_in_threadpool(
+        lambda: p.access_log.entries(
+            subject=subject, resource=resource, since=since, until=until,
+            after=int(after or 0), limit=limit + 1,
+        )
+    )  # fmt: skip
+    page = found[:limit]
+    more = len(found) > limit
+    return {
+        "entries": [e.as_json() for e in page],
+        "next_cursor": pages.seal(str(page[-1].seq) if more else None),
+    }
