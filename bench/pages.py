@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import secrets
 import statistics
 import tempfile
 import time
@@ -22,14 +23,16 @@ from datetime import date
 from pathlib import Path
 
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import issue_token
 from api.bootstrap import build
 from api.commands import demo
-from api.settings import DEV_SECRET, Settings
+from api.settings import Settings
 
+SECRET = secrets.token_urlsafe(32)  # this run's token secret (the app and the tokens share it)
 BUDGET_MS = 300.0
 
 
@@ -39,7 +42,9 @@ def _county(data_dir: Path, today: date) -> Settings:
     loaded = CliRunner().invoke(demo.app, ["load"], env=env)
     if loaded.exit_code != 0:
         raise SystemExit(loaded.output)
-    settings = Settings(env="test", store="sqlite", data_dir=data_dir, today=today)
+    settings = Settings(
+        env="test", store="sqlite", data_dir=data_dir, today=today, secret=SecretStr(SECRET)
+    )
     platform = build(settings)
     try:
         platform.projector.catch_up()
@@ -106,7 +111,7 @@ def run(rounds: int, today: date) -> list[tuple[str, float, float, float, float]
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as folder:
         print("loading the demo county ...", flush=True)
         settings = _county(Path(folder), today)
-        token = issue_token(DEV_SECRET, subject="bench", role="admin", ttl_seconds=3600)
+        token = issue_token(SECRET, subject="bench", role="admin", ttl_seconds=3600)
         bearer = {"Authorization": f"Bearer {token}"}
         with TestClient(create_app(settings), base_url="https://testserver") as client:
             _sign_in(client, token)

@@ -549,7 +549,7 @@ def test_the_make_run_link_signs_in_while_the_server_is_still_catching_up(
     env = {"JIANDU_DATA_DIR": str(tmp_data_dir), "JIANDU_TODAY": TODAY.isoformat(),
            "JIANDU_ENV": "test"}  # fmt: skip
     assert CliRunner().invoke(demo.app, ["load"], env=env).exit_code == 0
-    code = make_code(DEV_SECRET, subject="demo-inspector", role="inspector", session_seconds=600)
+    code = make_code(TEST_SECRET, subject="demo-inspector", role="inspector", session_seconds=600)
     app = create_app(county_settings(tmp_data_dir, supervise=True))
     with TestClient(app, base_url="https://testserver") as client:
         page = client.get("/ui/link", params={"code": code})
