@@ -109,8 +109,6 @@ class Access:
             who = verify_token(self._secret, token, max_ttl=self.max_ttl)
         except TokenError as error:
             raise Unauthenticated(str(error)) from None
-        if who.unit is not None:  # until every read enforces the scope, refuse rather than leak
-            raise Unauthenticated("unit-scoped tokens are not accepted by this server yet")
         if self.revocations.revoked(who):
             raise Unauthenticated("token revoked")
         return who

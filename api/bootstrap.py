@@ -19,6 +19,7 @@ from api.clock import SystemClock
 from api.cursors import Cursors
 from api.ledger_keys import ledger_keys
 from api.ratelimit import RateLimits
+from api.scope import NeedToKnow
 from api.secrets import private_folder, seal_keys, token_secret
 from api.settings import Settings
 from api.ui.links import SIGN_INS
@@ -63,6 +64,7 @@ class Platform:
     cursors: Cursors  # signed list cursors
     rate_limits: RateLimits  # the public intake's allowance per client, shared by processes
     access_log: AccessLog  # who read which record, when and why
+    scope: NeedToKnow  # what a unit-scoped token may see
     resources: ExitStack = field(default_factory=ExitStack)  # closed in reverse order of opening
     transport: TransportLag | None = None  # the Kafka transport's lag, when a broker is set
     search: Search | None = None  # an engine at JIANDU_SEARCH_URL, else the basic search
@@ -240,6 +242,7 @@ def _build(settings: Settings, resources: ExitStack) -> Platform:
         cursors=Cursors(token_secret(settings)),
         rate_limits=RateLimits(keys_db, settings.public_rate_limit, settings.public_rate_window),
         access_log=AccessLog(keys_db),
+        scope=NeedToKnow(views),
     )
 
 

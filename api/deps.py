@@ -10,6 +10,7 @@ from urllib.parse import unquote
 from fastapi import Depends, Header, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from api.auth import principal
 from api.bootstrap import Platform
 from api.ratelimit import client_of
 from api.schemas import LINE
@@ -130,3 +131,52 @@ async def record_read(
     """Append a reading of ``resource`` to the access log (who, what, when, why, from where)."""
     client = client_address(request)
     await short_read(p, lambda: p.access_log.record(who, resource, purpose=purpose, client=client))
+
+
+# -- need to know: a unit-scoped token sees its subtree only (404 for the rest) --------------
+
+
+async def _scoped(who: Principal, check: Callable[[Principal], None]) -> None:
+    if who.unit is not None:  # an unscoped token sees all its role allows: no query at all
+        await run_in_threadpool(check, who)
+
+
+async def cadre_in_scope(request: Request, who: Annotated[Principal, Depends(principal)]) -> None:
+    """404 for a cadre outside a unit-scoped token's subtree (routes with a ``code``)."""
+    code = request.path_params.get("code")
+    if code is not None and not request.url.path.endswith("/recruitment"):
+        await _scoped(who, lambda w: platform_of(request).scope.cadre(w, code))
+
+
+async def unit_in_scope(request: Request, who: Annotated[Principal, Depends(principal)]) -> None:
+    """404 for a unit outside a unit-scoped token's subtree (routes with a ``code``)."""
+    code = request.path_params.get("code")
+    if code is not None:
+        await _scoped(who, lambda w: platform_of(request).scope.unit(w, code))
+
+
+async def complaint_in_scope(
+    request: Request, who: Annotated[Principal, Depends(principal)]
+) -> None:
+    """404 for a complaint none of whose subjects is within a unit-scoped token's subtree."""
+    cid = request.path_params.get("complaint_id")
+    if cid is not None:
+        await _scoped(who, lambda w: platform_of(request).scope.complaint(w, cid))
+
+
+async def finding_in_scope(request: Request, who: Annotated[Principal, Depends(principal)]) -> None:
+    """404 for a finding whose subject is outside a unit-scoped token's subtree."""
+    fid = request.path_params.get("finding_id")
+    if fid is not None:
+        p = platform_of(request)
+
+        def check(w: Principal) -> None:
+            p.scope.finding(w, p.supervision.reads.get(fid))
+
+        await _scoped(who, check)
+
+
+def platform_of(request: Request) -> Platform:
+    """The platform of the app serving ``request``."""
+    built: Platform = request.app.state.platform
+    return built

@@ -254,8 +254,8 @@ class Recording:
     @classmethod
     def of(cls, by: By, at: datetime, today: date) -> Recording:
         """The context of a command by ``by`` (a name or an actor with a role)."""
-        if isinstance(by, str):
-            return cls(by=by, at=at, today=today)
+        if isinstance(by, str) or by is None:
+            return cls(by=by or "", at=at, today=today)
         return cls(by=by.subject, at=at, today=today, role=by.role)
 
     def __post_init__(self) -> None:

@@ -33,6 +33,10 @@ def issue(
         str, typer.Option(help="Who acts with this token (recorded on every event).")
     ],
     ttl: Annotated[str, typer.Option(help="Lifetime, e.g. 30m, 8h, 7d.")] = "8h",
+    unit: Annotated[
+        str | None,
+        typer.Option(help="Limit the token to this unit's subtree (need to know)."),
+    ] = None,
 ) -> None:
     """Print a signed bearer token (signed with JIANDU_SECRET)."""
     if role not in ROLES:
@@ -44,7 +48,9 @@ def issue(
             f"longer than JIANDU_TOKEN_MAX_TTL ({settings.token_max_ttl} s)", param_hint="--ttl"
         )
     try:
-        token = issue_token(token_secret(settings), subject=subject, role=role, ttl_seconds=seconds)
+        token = issue_token(
+            token_secret(settings), subject=subject, role=role, ttl_seconds=seconds, unit=unit
+        )
     except (ValueError, RuntimeError) as error:
         raise typer.BadParameter(str(error)) from None
     typer.echo(token)

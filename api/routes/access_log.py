@@ -64,7 +64,10 @@ async def access(
     cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """The access log, filtered by reader, record and time (``from`` inclusive, ``to`` not)."""
+    """The access log, filtered by reader, record and time (``from`` inclusive, ``to`` not).
+    A unit-scoped token may not read it (it names records of every unit)."""
+    if who.unit is not None:
+        raise HTTPException(403, "the access log is read with a token not limited to a unit")
     after = pages.open(cursor)
     since, until = _utc(from_, "from"), _utc(to, "to")
     found = await run_in_threadpool(

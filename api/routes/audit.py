@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -187,6 +187,7 @@ def post_verify(
     responses={200: {"content": {"application/zip": {}}}},
 )
 def get_export(
+    request: Request,
     who: Auditor,
     ledger: Ledger,
     cadre: Annotated[Code | None, Query(description="A cadre's code.")] = None,
@@ -196,6 +197,11 @@ def get_export(
     as a zip that `jiandu audit check BUNDLE --key VKEY` verifies offline."""
     if (cadre is None) == (complaint is None):
         raise HTTPException(422, "give exactly one of cadre= or complaint=")
+    scope = request.app.state.platform.scope  # a unit-scoped auditor exports only its subtree
+    if cadre is not None:
+        scope.cadre(who, cadre)
+    else:
+        scope.complaint(who, str(complaint))
     if cadre is not None:
         aggregate, subject = cadre_id(cadre), {"kind": "cadre", "id": cadre}
     else:

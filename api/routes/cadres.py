@@ -9,7 +9,7 @@ from pydantic import Field, StrictInt, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Clerk, Lead, Principal, Reader, require
-from api.deps import Fresh, PlatformDep, Purpose, record_read, short_read
+from api.deps import Fresh, PlatformDep, Purpose, cadre_in_scope, record_read, short_read
 from api.ledger_marks import mark_timeline
 from api.responses import (
     CadreView,
@@ -43,7 +43,12 @@ the discipline commission (inspectors, leads)."""
 Recorder = Annotated[Principal, Depends(require("clerk", "inspector", "lead"))]
 """Whoever may record entries may retract (their own role's) or ask to retract (another's)."""
 
-router = APIRouter(prefix="/api/v1/cadres", tags=["cadres"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/api/v1/cadres",
+    tags=["cadres"],
+    responses=PROBLEMS,
+    dependencies=[Depends(cadre_in_scope)],
+)
 
 
 PersonName = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NON_BLANK_LINE)]
@@ -198,7 +203,9 @@ def register_cadre(body: CadreCreate, who: Clerk, p: PlatformDep) -> dict[str, A
 
 @router.post("/{code}/recruitment", status_code=201, response_model=Written)
 def recruit(code: Code, body: Recruitment, who: Clerk, p: PlatformDep) -> dict[str, Any]:
-    """录用."""
+    """录用 (a unit-scoped token recruits into its subtree, a cadre of its own or new)."""
+    if who.unit is not None:
+        p.scope.recruitment(who, code, body.unit)
     return written(
         p.services.personnel.recruit(
             who, code, expected_version=body.expected_version, **_fields(body)

@@ -11,14 +11,14 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Intake, Overseer, Worker
 from api.bootstrap import Platform
 from api.cursors import CursorParam, PagerDep
-from api.deps import Fresh, PlatformDep, Purpose, record_read
+from api.deps import Fresh, PlatformDep, Purpose, complaint_in_scope, record_read
 from api.ledger_marks import complaint_standing
 from api.responses import Instant as InstantText
 from api.responses import LedgerReach
@@ -35,9 +35,15 @@ from api.schemas import (
     Written,
     written,
 )  # fmt: skip
+from api.scope import filtered_page
 from domain.complaint import Complaint
 
-router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/api/v1/complaints",
+    tags=["complaints"],
+    responses=PROBLEMS,
+    dependencies=[Depends(complaint_in_scope)],
+)
 
 Status = Literal["filed", "accepted", "declined", "forwarded", "concluded", "notified"]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=LINE)]
@@ -271,12 +277,21 @@ def list_complaints(
     cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
-    """The complaint queue, oldest first; ``overdue`` is judged against today's date."""
-    rows = p.reads.complaints(
-        today=p.clock.today(), status=status, category=category, overdue=overdue, cadre=cadre,
-        unit=unit, after=_after(pages.open(cursor)), limit=limit + 1,
+    """The complaint queue, oldest first; ``overdue`` is judged against today's date (a
+    unit-scoped token sees the complaints naming a cadre or a unit of its subtree)."""
+
+    def fetch(after: str | None, n: int) -> tuple[list[dict[str, Any]], str | None]:
+        rows = p.reads.complaints(
+            today=p.clock.today(), status=status, category=category, overdue=overdue,
+            cadre=cadre, unit=unit, after=_after(after), limit=n + 1,
+        )  # fmt: skip
+        return rows[:n], _cursor(rows[n - 1]) if len(rows) > n else None
+
+    scope = p.scope.of(who)
+    keep = (lambda r: True) if scope is None else (
+        lambda r: scope.any_subject(r["subject_cadres"] or [], r["subject_units"] or [])
     )  # fmt: skip
-    page = rows[:limit]
+    page, resume = filtered_page(fetch, keep, pages.open(cursor), limit)
     return {
         "complaints": [
             {
@@ -286,7 +301,7 @@ def list_complaints(
             }
             for r in page
         ],
-        "next_cursor": pages.seal(_cursor(page[-1]) if len(rows) > limit else None),
+        "next_cursor": pages.seal(resume),
     }  # fmt: skip
 
 

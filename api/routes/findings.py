@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, StringConstraints, model_validator
 
 from api.auth import Overseer, Worker
 from api.cursors import CursorParam, PagerDep
-from api.deps import Fresh, PlatformDep
+from api.deps import Fresh, PlatformDep, finding_in_scope
 from api.schemas import (
     PROBLEMS,
     Approval,
@@ -20,8 +20,14 @@ from api.schemas import (
     approval_value,
     written,
 )
+from api.scope import filtered_page
 
-router = APIRouter(prefix="/api/v1/findings", tags=["findings"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/api/v1/findings",
+    tags=["findings"],
+    responses=PROBLEMS,
+    dependencies=[Depends(finding_in_scope)],
+)
 
 Status = Literal["open", "acknowledged", "resolved", "withdrawn", "remedied"]
 Severity = Literal["violation", "warning"]
@@ -109,12 +115,20 @@ def list_findings(
     cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
-    """The findings register, oldest first, filtered; ``next_cursor`` pages on."""
-    findings, next_cursor = p.supervision.reads.list(
-        rule=rule, status=status, severity=severity, cadre=cadre, unit=unit,
-        complaint=complaint, after=pages.open(cursor), limit=limit,
-    )  # fmt: skip
-    return {"findings": findings, "next_cursor": pages.seal(next_cursor)}
+    """The findings register, oldest first, filtered; ``next_cursor`` pages on (a unit-scoped
+    token sees the findings about its subtree)."""
+
+    def fetch(after: str | None, n: int) -> tuple[list[dict[str, Any]], str | None]:
+        found: tuple[list[dict[str, Any]], str | None] = p.supervision.reads.list(
+            rule=rule, status=status, severity=severity, cadre=cadre, unit=unit,
+            complaint=complaint, after=after, limit=n,
+        )  # fmt: skip
+        return found
+
+    scope = p.scope.of(who)
+    keep = (lambda f: True) if scope is None else (lambda f: p.scope.finding_within(scope, f))
+    findings, resume = filtered_page(fetch, keep, pages.open(cursor), limit)
+    return {"findings": findings, "next_cursor": pages.seal(resume)}
 
 
 @router.get("/{finding_id}", dependencies=[Fresh], response_model=FindingDetail)

@@ -109,6 +109,7 @@ def evaluate(
     if not EARLIEST <= day <= LATEST:
         raise HTTPException(422, f"as_of must lie between {EARLIEST} and {LATEST}")
     kind, code = chosen[0]
+    getattr(p.scope, kind)(who, code)  # a unit-scoped token judges only what it may see
     return {
         "subject": {"kind": kind, "code": code},
         "as_of": day,

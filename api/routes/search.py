@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
-from api.auth import Overseer
+from api.auth import Overseer, Principal
 from api.bootstrap import Platform
 from api.cursors import CursorParam, PagerDep
 from api.deps import FreshSearch, PlatformDep
 from api.schemas import PROBLEMS, Day
+from api.scope import filtered_page
 from projections.search.query import SearchRequest, SecondmentQuery
 from projections.search.service import Search
 
@@ -103,7 +106,7 @@ def _levels(values: list[str] | None, name: str) -> tuple[str, ...]:
 @router.get("", dependencies=[FreshSearch], response_model=SearchPage)
 def search(
     p: PlatformDep,
-    _: Overseer,
+    who: Overseer,
     pages: PagerDep,
     q: Annotated[
         str, Query(max_length=1000, description="Free text; every word must occur (Chinese too).")
@@ -124,14 +127,18 @@ def search(
         q=q, kind=kind, unit=unit, cadre=cadre, type=type, rule=rule, date_from=from_,
         date_to=to, size=size, cursor=pages.open(cursor), include_retracted=include_retracted,
     )  # fmt: skip
-    found = _search(p).search(request).as_json()
+    engine = _search(p)
+    found = _scoped(
+        p, who, lambda after, n: engine.search(replace(request, size=n, cursor=after)),
+        request.cursor, size,
+    )  # fmt: skip
     return {**found, "next_cursor": pages.seal(found["next_cursor"])}
 
 
 @router.get("/secondments", dependencies=[FreshSearch], response_model=SecondmentPage)
 def secondments(
     p: PlatformDep,
-    _: Overseer,
+    who: Overseer,
     pages: PagerDep,
     home_level: Levels = None,
     host_level: Levels = None,
@@ -152,5 +159,31 @@ def secondments(
         host_levels=_levels(host_level, "host_level"), active=active, approved=approved,
         min_days=min_days, unit=unit, cadre=cadre, size=size, cursor=pages.open(cursor),
     )  # fmt: skip
-    found = _search(p).secondments(query).as_json()
+    engine = _search(p)
+    found = _scoped(
+        p, who, lambda after, n: engine.secondments(replace(query, size=n, cursor=after)),
+        query.cursor, size,
+    )  # fmt: skip
     return {**found, "next_cursor": pages.seal(found["next_cursor"]), "as_of": query.as_of}
+
+
+def _scoped(
+    p: Platform, who: Principal, run: Callable[[str | None, int], Any], after: str | None,
+    size: int,
+) -> dict[str, Any]:  # fmt: skip
+    """The page a caller may see. A unit-scoped token's page keeps only the hits within its
+    subtree (reading on until the page is full); its ``total`` counts that page and it has no
+    facets, since counts over the whole index would tell what lies outside it."""
+    scope = p.scope.of(who)
+    if scope is None:
+        found: dict[str, Any] = run(after, size).as_json()
+        return found
+    seen: dict[str, Any] = {}
+
+    def fetch(resume: str | None, n: int) -> tuple[list[dict[str, Any]], str | None]:
+        got = run(resume, n).as_json()
+        seen.update(got)
+        return got["hits"], got["next_cursor"]
+
+    hits, resume = filtered_page(fetch, scope.hit, after, size)
+    return {**seen, "total": len(hits), "hits": hits, "next_cursor": resume, "facets": {}}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import StrictBool, StringConstraints
 
 from api.auth import Clerk, Reader
-from api.deps import Fresh, PlatformDep
+from api.deps import Fresh, PlatformDep, unit_in_scope
 from api.responses import UnitView
 from api.routes.common import as_of_known_at
 from api.schemas import (
@@ -25,7 +25,12 @@ from api.schemas import (
     written,
 )
 
-router = APIRouter(prefix="/api/v1/units", tags=["units"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/api/v1/units",
+    tags=["units"],
+    responses=PROBLEMS,
+    dependencies=[Depends(unit_in_scope)],
+)
 
 Level = Literal["province", "city", "county", "township", "village"]
 Kind = Literal[
@@ -71,7 +76,10 @@ class PostAbolish(Command):
 
 @router.post("", status_code=201, response_model=Written)
 def register_unit(body: UnitCreate, who: Clerk, p: PlatformDep) -> dict[str, Any]:
-    """Register a unit (409 duplicate code, 422 unknown parent)."""
+    """Register a unit (409 duplicate code, 422 unknown parent; a unit-scoped token registers
+    units under its subtree only)."""
+    if who.unit is not None:
+        p.scope.within_for_new_unit(who, body.parent)
     return written(p.services.organisation.register_unit(who, **body.model_dump()))
 
 

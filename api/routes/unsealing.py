@@ -6,16 +6,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Lead, Overseer, Worker
-from api.deps import PlatformDep, Purpose, record_read
+from api.deps import PlatformDep, Purpose, complaint_in_scope, record_read
 from api.schemas import NON_BLANK_LINE, PROBLEMS, Body, Written, written
 from domain.unsealing import requests
 
-router = APIRouter(prefix="/api/v1/complaints", tags=["complaints"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/api/v1/complaints",
+    tags=["complaints"],
+    responses=PROBLEMS,
+    dependencies=[Depends(complaint_in_scope)],
+)
 RequestId = Annotated[str, Path(max_length=64)]
 
 
