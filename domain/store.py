@@ -146,6 +146,23 @@ class Store(Application[UUID]):
         found: dict[str, Any] | None = lookup(scope, key) if lookup is not None else None
         return found
 
+    def append_all(self, other: Store, batch: int = 5000) -> int:
+        """Append every event of ``other`` (in its order) to this store in ONE transaction:
+        all of them or, on any failure, none. Their positions here follow this store's head."""
+        stored: list[Notification] = []
+        start = 1
+        while found := other.recorder.select_notifications(start=start, limit=batch):
+            stored += found
+            start = found[-1].id + 1
+        if stored:
+            try:
+                self.recorder.insert_events(stored)
+            except IntegrityError:
+                raise ConcurrentWrite(
+                    "some of these records exist in the store already; nothing was written"
+                ) from None
+        return len(stored)
+
     def keep_answer_body(self, scope: str, key: str, body: str) -> None:
         """Keep a keyed command's answer as sent, beside the record made with its write."""
         self.recorder.keep_body(scope, key, body)  # type: ignore[attr-defined]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,10 +21,12 @@ from demo.load import DemoLoader, Loaded
 from demo.plan import build_plan
 from demo.planted import EXAMPLE_CADRE, PLANTED
 from domain.ids import unit_id
+from domain.store import Store
 from projections.following import Progress as Reached
 
 app = typer.Typer(help="The demo county: 清河县 with several hundred cadres.", no_args_is_help=True)
 console = Console(stderr=True)
+SCRATCH_PREFIX = ".demo-loading-"
 
 
 def _bar(label: str) -> Progress:
@@ -49,12 +56,21 @@ def load(
 
 
 def _load(platform: Platform) -> None:
+    """All or nothing: the county is recorded into a scratch store first, then its events are
+    appended to the configured store in one transaction. A load killed before that leaves the
+    store as it was (and only an unused scratch folder and data keys behind); killed during it,
+    the database rolls the transaction back."""
     started = time.perf_counter()
     plan = build_plan(platform.clock.today())
-    loader = DemoLoader(platform.store, platform.services.complaints.vault, platform.clock.now())
-    with _bar("recording careers") as bar:
-        task = bar.add_task("cadres", total=len(plan.cadres))
-        loaded = loader.load(plan, lambda done: bar.update(task, completed=done))
+    with scratch_store(platform) as scratch:
+        loader = DemoLoader(scratch, platform.services.complaints.vault, platform.clock.now())
+        with _bar("recording careers") as bar:
+            task = bar.add_task("cadres", total=len(plan.cadres))
+            loaded = loader.load(plan, lambda done: bar.update(task, completed=done))
+        with _bar("storing the county in one transaction") as bar:
+            task = bar.add_task("events", total=loaded.events)
+            platform.store.append_all(scratch)
+            bar.update(task, completed=loaded.events)
     recorded = time.perf_counter() - started
     with _bar("catching the views up") as bar:
         task = bar.add_task("events", total=platform.store.position())
@@ -79,6 +95,25 @@ def _summary(loaded: Loaded, today: str, recorded: float, total: float) -> None:
         out.print(
             f"  {', '.join(case.rules):20} {case.ref}: {case.story}{warnings}", soft_wrap=True
         )
+
+
+@contextmanager
+def scratch_store(platform: Platform) -> Iterator[Store]:
+    """An empty embedded store in a scratch folder (beside the data in embedded mode), removed
+    afterwards; a folder a killed load left behind is removed by the next load."""
+    settings = platform.settings
+    base = settings.data_dir if settings.store == "sqlite" else Path(tempfile.gettempdir())
+    base.mkdir(parents=True, exist_ok=True)
+    for stale in base.glob(f"{SCRATCH_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=base))
+    store = Store(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                       "SQLITE_DBNAME": str(folder / "events.sqlite3")})  # fmt: skip
+    try:
+        yield store
+    finally:
+        store.close()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @app.command()
