@@ -6,10 +6,13 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from api.tokens import b64encode, issue_token
 from tests.support.abuse import jiandu
@@ -112,3 +115,25 @@ def test_token_issue_refuses_a_lifetime_beyond_the_bound(tmp_data_dir: Path) -> 
     assert result.returncode != 0 and "JIANDU_TOKEN_MAX_TTL" in result.stderr
     result = jiandu("token", "issue", "--role", "clerk", "--subject", "x", "--ttl", "1d", env=env)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with serve(tmp_path_factory.mktemp("token-fuzz")) as test_client:
+        yield test_client
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    header=st.one_of(
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=300),
+        st.builds(lambda t: f"Bearer {t}", st.text(
+            alphabet=st.characters(min_codepoint=33, max_codepoint=126), max_size=400)),
+        st.builds(lambda raw: f"Bearer {signed(raw)}", st.binary(max_size=200)),
+    )
+)  # fmt: skip
+def test_any_authorization_header_is_401_never_a_5xx(shared: TestClient, header: str) -> None:
+    response = shared.get(CADRE, headers={"Authorization": header})
+    assert response.status_code == 401, (header, response.text)
