@@ -28,6 +28,7 @@ from api.commands import (
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.ops import create_ops_app
+from api.secrets import MissingSecret
 from api.settings import Settings, UnsafeSettingsError
 from domain.errors import HistoryBroken
 
@@ -121,3 +122,6 @@ def main() -> None:
     except HistoryBroken as error:
         typer.echo(f"jiandu: integrity error: {error}", err=True)
         raise SystemExit(1) from None
+    except MissingSecret as error:
+        typer.echo(f"jiandu: {error}", err=True)
+        raise SystemExit(2) from None

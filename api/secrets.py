@@ -131,6 +131,10 @@ def development_file(data_dir: Path, name: str, make: bytes) -> bytes:
     return path.read_bytes().strip()
 
 
+class MissingSecret(RuntimeError):
+    """A secret the settings must name outside dev/test is not set (the CLI says so, exit 2)."""
+
+
 DATABASE_FILES = ("events.sqlite3", "views.sqlite3", "keys.sqlite3")
 
 
@@ -160,7 +164,10 @@ def token_secret(settings: Settings) -> bytes:
     if settings.secret is not None:
         return settings.secret.get_secret_value().encode()
     if not settings.development():
-        raise RuntimeError(f"JIANDU_ENV={settings.env} needs JIANDU_SECRET")
+        raise MissingSecret(
+            f"JIANDU_ENV={settings.env} needs JIANDU_SECRET (at least 32 random bytes, "
+            "e.g. `openssl rand -base64 32`; JIANDU_ENV=dev generates one)"
+        )
     path = settings.data_dir.resolve() / TOKEN_SECRET_FILE
     if path not in _GENERATED:  # read once per process (web pages ask on every request)
         _GENERATED[path] = development_file(settings.data_dir, TOKEN_SECRET_FILE, random_text())
@@ -183,7 +190,10 @@ def seal_keys(settings: Settings) -> tuple[bytes, list[bytes]]:
     if settings.seal_key is not None:
         return decode_seal_key(settings.seal_key.get_secret_value()), previous
     if not settings.development():
-        raise RuntimeError(f"JIANDU_ENV={settings.env} needs JIANDU_SEAL_KEY")
+        raise MissingSecret(
+            f"JIANDU_ENV={settings.env} needs JIANDU_SEAL_KEY (`openssl rand -base64 32`; "
+            "JIANDU_ENV=dev generates one)"
+        )
     made = base64.b64encode(secrets.token_bytes(32))
     kept = development_file(settings.data_dir, SEAL_KEY_FILE, made)
     return decode_seal_key(kept.decode()), previous

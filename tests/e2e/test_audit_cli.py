@@ -24,7 +24,7 @@ from api.app import create_app
 from projections.ledger import offline
 from projections.ledger.keys import NoteSigner, read_key
 from projections.ledger.offline import COSIGNATURE_V1, VerifierKey, open_checkpoint
-from tests.support.http import app_settings, bearer
+from tests.support.http import TEST_SEAL_KEY, app_settings, bearer
 from tests.support.ledger import county_env
 
 JIANDU = Path(sys.executable).parent / "jiandu"
@@ -232,7 +232,8 @@ def _get(url: str, path: str) -> str:
 
 
 def test_outside_dev_without_a_key_the_ledger_commands_say_what_to_set(tmp_path: Path) -> None:
-    prod = {"JIANDU_ENV": "prod", "JIANDU_SECRET": "a-private-secret-of-some-length"}
+    prod = {"JIANDU_ENV": "prod", "JIANDU_SECRET": "Tq3v9XbL0_wzR7mKp2sNcY8hJ4fD1gA6-eUiOxZ5yWq",
+            "JIANDU_SEAL_KEY": TEST_SEAL_KEY}  # fmt: skip
     for args in (("audit", "verify"), ("audit", "integrate"), ("audit", "checkpoint")):
         done = jiandu(tmp_path, *args, **prod)
         assert done.returncode == 2, done.stderr
