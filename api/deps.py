@@ -44,6 +44,16 @@ MinPosition = Annotated[
 ]
 
 
+async def _not_beyond_head(built: Platform, position: int) -> None:
+    """400 at once for a position the store has not reached: no write returned it, so waiting
+    for it would only hold the request (and, by the many, the server)."""
+    head = await short_read(built, built.store.position)
+    if position > head:
+        raise HTTPException(
+            400, f"min_position {position} is beyond the event store's head ({head})"
+        )
+
+
 def _not_yet(what: str, position: int) -> HTTPException:
     return HTTPException(
         503, f"{what} not reached position {position} yet", headers={"Retry-After": "1"}
@@ -58,6 +68,7 @@ async def read_your_writes(request: Request, min_position: MinPosition = None) -
     if min_position is None:
         return
     built: Platform = request.app.state.platform
+    await _not_beyond_head(built, min_position)
     if not await built.followers.until(min_position, MIN_POSITION_WAIT, ["read_models"]):
         raise _not_yet("the read models have", min_position)
 
@@ -68,6 +79,7 @@ async def searchable(request: Request, min_position: MinPosition = None) -> None
     search = built.search
     if min_position is None or search is None:
         return
+    await _not_beyond_head(built, min_position)
     if not await search.until(min_position, MIN_POSITION_WAIT):
         raise _not_yet("the search index has", min_position)
 

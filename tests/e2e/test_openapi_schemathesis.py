@@ -161,8 +161,8 @@ def query_string_leniency(context: Any, failure: Any, case: Any, response: Any) 
 def reachable_positions(case: Any) -> None:
     """Ask only for positions the store has reached.
 
-    One it has not reached is a documented 503 after a 5 s wait (test_units_cadres_api covers
-    it); here that would slow the run and blur "no 5xx". Negative values stay, for the 422.
+    One beyond the store's head is a documented 400 (test_units_cadres_api covers it); one
+    reached but not yet applied would wait. Negative values stay, for the 422.
     """
     try:
         wanted = float(str((case.query or {}).get("min_position", "")))

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api import deps
 from api.auth import issue_token
 from tests.support.http import TEST_SECRET, assert_problem, bearer, position, serve
 
@@ -602,27 +601,18 @@ def test_an_idempotency_key_over_200_characters_is_422(world: TestClient) -> Non
 # -- read-your-writes and time-travel parameters ---------------------------------------------
 
 
-def test_min_position_beyond_the_store_is_503_with_retry_after_within_about_5_seconds(
-    world: TestClient,
-) -> None:
-    beyond = position(world) + 1_000
-    started = time.monotonic()
+def test_min_position_beyond_the_store_is_400_naming_the_head(world: TestClient) -> None:
+    head = position(world)
+    beyond = head + 1_000
     response = world.get(f"{CADRES}/A1", params={"min_position": beyond}, headers=bearer("clerk"))
-    waited = time.monotonic() - started
-    body = assert_problem(response, 503)
-    assert int(response.headers["retry-after"]) >= 1
-    assert str(beyond) in body["detail"]
-    assert waited >= deps.MIN_POSITION_WAIT - 0.5  # it did wait for the projections first
+    body = assert_problem(response, 400)
+    assert str(beyond) in body["detail"] and str(head) in body["detail"]
 
 
-@pytest.mark.parametrize("path", [f"{UNITS}/T1", f"{CADRES}/A1/timeline"])
-def test_min_position_beyond_the_store_is_503_on_every_read(
-    world: TestClient, path: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(deps, "MIN_POSITION_WAIT", 0.2)
+@pytest.mark.parametrize("path", [f"{UNITS}/T1", f"{CADRES}/A1/timeline", "/api/v1/search"])
+def test_min_position_beyond_the_store_is_400_on_every_read(world: TestClient, path: str) -> None:
     response = world.get(path, params={"min_position": 10**9}, headers=bearer("inspector"))
-    assert_problem(response, 503)
-    assert response.headers["retry-after"].isdigit()
+    assert_problem(response, 400)
 
 
 def test_min_position_reached_answers_at_once(world: TestClient) -> None:

@@ -96,7 +96,7 @@ def test_a_read_naming_a_write_position_sees_the_write_through_kafka(
                     cadre = read_own_write(client, f"/api/v1/cadres/{code}", hired)
                     assert cadre["home_unit"] == "RYW", cadre
 
-                status = client.get("/api/v1/status").json()
+                status = client.get("/api/v1/status", headers=bearer("auditor")).json()
                 assert status["mode"] == "distributed"
                 for name in ("organisation", "careers", "complaints", "findings"):
                     assert status["projections"][name]["position"] >= hired
