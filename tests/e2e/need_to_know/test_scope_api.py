@@ -170,3 +170,22 @@ def test_a_county_token_sees_its_townships_and_a_bogus_unit_sees_nothing(
     assert client.get("/api/v1/complaints", headers=bogus).json()["complaints"] == []
     assert_problem(client.get("/api/v1/cadres/A1", headers=bogus), 404)
     assert_problem(client.get("/api/v1/audit/access", headers=scoped("auditor", "C1")), 403)
+
+
+def test_the_web_pages_refuse_a_unit_scoped_token(
+    county: tuple[TestClient, dict[str, str]],
+) -> None:
+    client, _ = county
+    pages = TestClient(client.app, base_url="https://testserver")
+
+    def sign_in(headers: dict[str, str]) -> int:
+        pages.cookies.clear()
+        form = pages.get("/ui/login")
+        csrf = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+        token = headers["Authorization"].split(" ", 1)[1]
+        answer = pages.post("/ui/login", data={"csrf": csrf, "token": token, "next": "/ui/"},
+                            follow_redirects=False)  # fmt: skip
+        return answer.status_code
+
+    assert sign_in(bearer("inspector")) == 303  # an unscoped token signs in
+    assert sign_in(scoped("inspector", "T1")) != 303  # a scoped one does not (yet)
