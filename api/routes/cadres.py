@@ -372,7 +372,7 @@ def open_investigation(
     "/{code}/investigations/{investigation_id}/close", status_code=201, response_model=Written
 )
 def close_investigation(
-    code: Code, investigation_id: Code, body: InvestigationClose, who: Clerk, p: PlatformDep
+    code: Code, investigation_id: Code, body: InvestigationClose, who: Discipline, p: PlatformDep
 ) -> dict[str, Any]:
     """Close an open investigation."""
     return written(
