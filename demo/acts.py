@@ -20,6 +20,24 @@ INTAKE = "信访室-李干事"
 HANDLER = "信访室-刘主任"
 PUBLIC = "public"
 
+ROLES = {ORG: "clerk", HR: "clerk", UNITS: "clerk", CASES: "inspector", INTAKE: "intake",
+         HANDLER: "inspector"}  # fmt: skip
+"""The role each office records under (the discipline commission's case office as inspector)."""
+
+
+@dataclass(frozen=True)
+class Recorder:
+    """An office recording an act, with the role it acts under (kept on the event)."""
+
+    subject: str
+    role: str
+
+
+def recorder(by: str) -> Recorder | str:
+    """The office ``by`` with its role (a name without one stays a name)."""
+    return Recorder(by, ROLES[by]) if by in ROLES else by
+
+
 COUNTY_ORG = "中共清河县委组织部"
 CITY_ORG = "中共云州市委组织部"
 DISCIPLINE = "中共清河县纪律检查委员会 清河县监察委员会"

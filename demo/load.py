@@ -42,6 +42,9 @@ THREADED = {"extend_secondment": "secondment", "end_secondment": "secondment",
             "end_dispatch": "dispatch", "close_investigation": "investigation"}  # fmt: skip
 
 
+ROLE_OF_UNITS = acts.ROLES[acts.UNITS]
+
+
 class RecordingClock:
     """The clock the demo records with: set to each act's recording moment, never past now."""
 
@@ -115,7 +118,9 @@ class DemoLoader:
         """编办 registers every unit and establishes its posts at the start of the story, in one
         transaction (the organisation service would commit each post on its own)."""
         self.clock.at(self._at(epoch))
-        ctx = Recording(by=acts.UNITS, at=self.clock.now(), today=self.clock.today())
+        ctx = Recording(
+            by=acts.UNITS, at=self.clock.now(), today=self.clock.today(), role=ROLE_OF_UNITS
+        )
         registered: list[Unit] = []
         for spec in plan.units:
             check_code(spec.code, "unit code")
@@ -150,10 +155,10 @@ class DemoLoader:
                                             approval["document_no"])  # fmt: skip
             method = getattr(batch, act.verb)
             if act.verb == "register_cadre":
-                method(act.by, code=cadre.code, **args)
+                method(acts.recorder(act.by), code=cadre.code, **args)
                 continue
             ids = [threads[THREADED[act.verb]]] if act.verb in THREADED else []
-            written = method(act.by, cadre.code, *ids, **args)
+            written = method(acts.recorder(act.by), cadre.code, *ids, **args)
             for kind in ("secondment", "dispatch", "investigation"):
                 if f"{kind}_id" in written.ids:
                     threads[kind] = written.ids[f"{kind}_id"]
@@ -163,11 +168,13 @@ class DemoLoader:
         complaints = self.services.complaints
         lag = timedelta(0) if plan.by == acts.PUBLIC else timedelta(minutes=self.rng.randint(5, 90))
         self.clock.at(plan.received_at + lag)
-        written = complaints.file(plan.by, received_at=plan.received_at, **plan.fields)
+        written = complaints.file(
+            acts.recorder(plan.by), received_at=plan.received_at, **plan.fields
+        )
         cid, receipt = written.ids["complaint_id"], written.ids["receipt"]
         for day, verb, args in plan.steps:
             self.clock.at(max(self._at(day), plan.received_at + lag))
             if verb == "message_from_reporter":
                 complaints.message_from_reporter(receipt, **args)
             else:
-                getattr(complaints, verb)(acts.HANDLER, cid, **args)
+                getattr(complaints, verb)(acts.recorder(acts.HANDLER), cid, **args)
