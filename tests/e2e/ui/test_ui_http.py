@@ -415,7 +415,9 @@ def test_dates_show_in_beijing_time(pages: TestClient) -> None:
     assert date.fromisoformat(instant("2026-06-14T15:59:00Z")[:10]) == date(2026, 6, 14)
 
 
-def test_the_command_line_prints_a_link_that_signs_in_once(fresh_pages: TestClient) -> None:
+def test_the_command_line_prints_a_link_that_signs_in_once(
+    fresh_pages: TestClient, tmp_data_dir: Path
+) -> None:
     from typer.testing import CliRunner
 
     from api.cli import app as cli
@@ -423,7 +425,8 @@ def test_the_command_line_prints_a_link_that_signs_in_once(fresh_pages: TestClie
     printed = CliRunner().invoke(
         cli, ["ui", "link", "--role", "auditor", "--subject", "审计-钱", "--base-url",
               "https://jiandu.example"],
-        env={"JIANDU_ENV": "test"},
+        env={"JIANDU_ENV": "test", "JIANDU_SECRET": TEST_SECRET,
+             "JIANDU_DATA_DIR": str(tmp_data_dir)},
     )  # fmt: skip
     assert printed.exit_code == 0, printed.output
     url = printed.stdout.strip().splitlines()[0]
