@@ -9,7 +9,17 @@ from domain.cadre_state import CadreState, Dispatch, Secondment
 
 
 def _iso(value: Any) -> Any:
-    if value is None or isinstance(value, str | int):
+    # Exact types first: this runs for every field of every fold a rebuild writes.
+    kind = type(value)
+    if value is None or kind is str or kind is int:
+        return value
+    if kind is date:
+        return value.isoformat()
+    if kind is dict:
+        return {k: v if v is None or type(v) is str else _iso(v) for k, v in value.items()}
+    if kind is list:
+        return [_iso(v) for v in value]
+    if isinstance(value, str | int):
         return value
     if isinstance(value, date):
         return value.isoformat()
@@ -55,8 +65,11 @@ def dispatch_doc(d: Dispatch) -> dict[str, Any]:
     }
 
 
-def encode(state: CadreState) -> dict[str, Any]:
-    """JSON-ready form of a fold."""
+def encode(state: CadreState, secondments: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """JSON-ready form of a fold (``secondments``: its secondments' documents, when the caller
+    made them already)."""
+    if secondments is None:
+        secondments = [secondment_doc(s) for s in state.secondments.values()]
     return {
         "code": state.code,
         "name": state.name,
@@ -64,7 +77,7 @@ def encode(state: CadreState) -> dict[str, Any]:
         "recruitment": _iso(state.recruitment),
         "home_unit": state.home_unit,
         "posts": [[u, p, d.isoformat()] for (u, p), d in state.posts.items()],
-        "secondments": [secondment_doc(s) for s in state.secondments.values()],
+        "secondments": secondments,
         "active_secondment": state.active_secondment,
         "dispatches": [dispatch_doc(d) for d in state.dispatches.values()],
         "active_dispatch": state.active_dispatch,

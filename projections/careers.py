@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from uuid import UUID
 
 from domain import cadre_events as ev
 from domain.cadre import state_as_of
@@ -73,84 +72,91 @@ class _Entry:
     state: CadreState
     last_key: tuple[date, int]
     registered: dict[str, Any]
+    cadre_id: str  # the id as the views write it
     persisted_posts: set[tuple[str, str]] = field(default_factory=set)
     persisted_secondments: set[str] = field(default_factory=set)
     units: set[str] = field(default_factory=set)
 
 
 class Careers(Projection):
-    """Folds each cadre's events into its current state and derived tables."""
+    """Folds each cadre's events into its current state and derived tables.
+
+    Rebuilds run every event through here, so the per-event path is kept short: folds are
+    kept by the id's integer (a UUID hashes and compares in Python), what depends only on the
+    event's class is worked out once per class, and each fold carries its id as text.
+    """
 
     name = "careers"
     tables = (CADRES, TIMELINE, SECONDMENTS, HOLDINGS, CADRE_UNITS)
 
     def __init__(self, suffix: str = "") -> None:
         super().__init__(suffix)
-        self._cache: dict[UUID, _Entry] = {}
-        self._dirty: set[UUID] = set()
+        self._cache: dict[int, _Entry] = {}
+        self._dirty: set[int] = set()
 
     def handles(self, event: Any) -> bool:
         return isinstance(event, ev.CadreEvent | ev.CadreRegistered)
 
     def apply(self, event: Any, position: int, tx: ViewTx, source: EventSource) -> None:
+        kind = type(event)
+        dated, retraction, units = _CLASSES.get(kind) or _class_of(kind)
         cid = event.originator_id
-        self._timeline(event, position, tx, str(cid))
-        if type(event) is ev.CadreRegistered:
+        key: int = cid.int
+        if kind is ev.CadreRegistered:
             registered = {
                 "code": event.code, "name": event.name, "gender": event.gender,
                 "birth_date": event.birth_date, "registered_at": event.timestamp,
             }  # fmt: skip
             state = CadreState(code=event.code, name=event.name)
-            self._remember(cid, _Entry(1, state, (date.min, 0), registered))
-            self._dirty.add(cid)
-            return
-        entry = self._entry(event, tx, source)
-        if type(event) is ev.EntryRetracted:
-            self._refold(entry, event, source)
-        elif not event.neutral:
-            key = order_key(event)
-            if key < entry.last_key:
+            entry = _Entry(1, state, (date.min, 0), registered, str(cid))
+            self._remember(key, entry)
+        else:
+            cached = self._cache.get(key)  # the fold before this event, usually at hand
+            if cached is None or cached.version != event.originator_version - 1:
+                cached = self._entry(event, key, tx, source)
+            entry = cached
+            if retraction:
                 self._refold(entry, event, source)
-            else:
-                try:
-                    event.check(entry.state)
-                except InvariantViolated:
-                    pass  # as a lenient fold does: a stored event that no longer fits is skipped
+            elif not event.neutral:
+                order = order_key(event)
+                if order < entry.last_key:
+                    self._refold(entry, event, source)
                 else:
-                    event.advance(entry.state)
-                    entry.last_key = key
-        entry.version = event.originator_version
-        self._dirty.add(cid)
-        for name in _unit_fields(type(event)):
-            unit = getattr(event, name)
-            if unit is not None and unit not in entry.units:
-                entry.units.add(unit)
-                tx.put("cadre_units", {"unit": unit, "cadre_id": str(cid)})
-
-    def _timeline(self, event: Any, position: int, tx: ViewTx, cadre_id: str) -> None:
-        effective = event.effective if isinstance(event, ev.CadreEvent) else None
+                    try:
+                        event.check(entry.state)
+                    except InvariantViolated:
+                        pass  # as a lenient fold does: a stored event that no longer fits goes
+                    else:
+                        event.advance(entry.state)
+                        entry.last_key = order
+            entry.version = event.originator_version
+            for name in units:
+                unit = getattr(event, name)
+                if unit is not None and unit not in entry.units:
+                    entry.units.add(unit)
+                    tx.put("cadre_units", {"unit": unit, "cadre_id": entry.cadre_id})
+        self._dirty.add(key)
         # Values in TIMELINE's column order, encoded: timelines are append-only. The event's
         # data is not copied here: reads take it from the event store, its one home.
+        effective = event.effective if dated else None
         tx.append(
             "timeline",
             (
-                position, cadre_id, event.originator_version,
-                type(event).__name__, effective.isoformat() if effective else None,
-                event.timestamp.isoformat(), event.recorded_by, 0, None, None,
+                position, entry.cadre_id, event.originator_version, kind.__name__,
+                effective.isoformat() if effective else None, event.timestamp.isoformat(),
+                event.recorded_by, 0, None, None,
             ),
         )  # fmt: skip
-        if isinstance(event, ev.EntryRetracted):
+        if retraction:
             tx.patch(
                 "timeline",
                 (event.position,),
                 {"retracted": 1, "retracted_at": event.timestamp, "retracted_by": position},
             )
 
-    def _entry(self, event: Any, tx: ViewTx, source: EventSource) -> _Entry:
+    def _entry(self, event: Any, key: int, tx: ViewTx, source: EventSource) -> _Entry:
+        """The fold before ``event`` from its stored row, or from the cadre's history."""
         cid = event.originator_id
-        entry = self._cache.get(cid)
-        if entry is not None and entry.version == event.originator_version - 1:
-            return entry
         row = tx.get("cadres", str(cid))
         if row is not None and row["version"] == event.originator_version - 1:
             state = cadre_codec.decode(row["state"])
@@ -160,8 +166,9 @@ class Careers(Projection):
             day, version = row["state"]["last_key"]
             last = (date.fromisoformat(day), version)
             entry = _Entry(
-                row["version"], state, last, registered, set(state.posts), set(state.secondments)
-            )
+                row["version"], state, last, registered, str(cid), set(state.posts),
+                set(state.secondments),
+            )  # fmt: skip
         else:
             history = source.history(cid, event.originator_version - 1)
             registered_event = history[0]
@@ -179,18 +186,19 @@ class Careers(Projection):
                 state,
                 last,
                 registered,
+                str(cid),
                 set(old.posts),
                 set(old.secondments),
             )
-        self._remember(cid, entry)
+        self._remember(key, entry)
         return entry
 
-    def _remember(self, cid: UUID, entry: _Entry) -> None:
+    def _remember(self, key: int, entry: _Entry) -> None:
         if len(self._cache) >= CACHE_LIMIT:
             for stale in list(self._cache)[: CACHE_LIMIT // 4]:
                 if stale not in self._dirty:
                     del self._cache[stale]
-        self._cache[cid] = entry
+        self._cache[key] = entry
 
     def _refold(self, entry: _Entry, event: Any, source: EventSource) -> None:
         history = source.history(event.originator_id, event.originator_version - 1)
@@ -199,19 +207,22 @@ class Careers(Projection):
         entry.last_key = _last_key(events)
 
     def before_flush(self, tx: ViewTx) -> None:
-        for cid in self._dirty:
-            entry = self._cache[cid]
-            self._write(str(cid), entry, tx)
+        for key in self._dirty:
+            entry = self._cache[key]
+            self._write(entry.cadre_id, entry, tx)
         self._dirty.clear()
 
     def _write(self, cid: str, entry: _Entry, tx: ViewTx) -> None:
         state, reg = entry.state, entry.registered
+        # Each secondment's document serves the fold's state and the secondments table.
+        docs = [cadre_codec.secondment_doc(s) for s in state.secondments.values()]
+        doc = cadre_codec.encode(state, docs)
+        doc["last_key"] = _key_doc(entry.last_key)
         tx.put(
             "cadres",
             {
                 "cadre_id": cid, **reg, "status": state.status, "home_unit": state.home_unit,
-                "version": entry.version,
-                "state": {**cadre_codec.encode(state), "last_key": _key_doc(entry.last_key)},
+                "version": entry.version, "state": doc,
             },
         )  # fmt: skip
         for unit, post in entry.persisted_posts - set(state.posts):
@@ -229,12 +240,12 @@ class Careers(Projection):
             )
         for sid in entry.persisted_secondments - set(state.secondments):
             tx.delete("secondments", sid)
-        for s in state.secondments.values():
-            approval = s.approval or {}
+        for s in docs:
+            approval = s["approval"] or {}
             tx.put(
                 "secondments",
                 {
-                    **cadre_codec.secondment_doc(s), "cadre_id": cid, "cadre_code": state.code,
+                    **s, "cadre_id": cid, "cadre_code": state.code,
                     "approval_level": approval.get("level"),
                 },
             )  # fmt: skip
@@ -246,15 +257,22 @@ class Careers(Projection):
         self._dirty.clear()
 
 
-_UNIT_FIELDS_OF: dict[type, tuple[str, ...]] = {}
+_CLASSES: dict[type, tuple[bool, bool, tuple[str, ...]]] = {}
 
 
-def _unit_fields(event_class: type) -> tuple[str, ...]:
-    # The unit-valued fields an event class has (cadre_units links the cadre to them).
-    if event_class not in _UNIT_FIELDS_OF:
+def _class_of(event_class: type) -> tuple[bool, bool, tuple[str, ...]]:
+    """What the careers view needs to know of an event class: whether it has an effective date
+    (a cadre event), whether it retracts an entry, and its unit-valued fields (cadre_units
+    links the cadre to them)."""
+    known = _CLASSES.get(event_class)
+    if known is None:
         names = {n for k in event_class.__mro__ for n in getattr(k, "__annotations__", {})}
-        _UNIT_FIELDS_OF[event_class] = tuple(f for f in UNIT_FIELDS if f in names)
-    return _UNIT_FIELDS_OF[event_class]
+        known = _CLASSES[event_class] = (
+            issubclass(event_class, ev.CadreEvent),
+            issubclass(event_class, ev.EntryRetracted),
+            tuple(f for f in UNIT_FIELDS if f in names),
+        )
+    return known
 
 
 def _key_doc(key: tuple[date, int]) -> list[Any]:

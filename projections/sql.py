@@ -68,11 +68,17 @@ _ENCODERS = {"JSON": _json, "DATE": _text_time, "TIMESTAMP": _text_time, "INTEGE
 
 def _row_encoder(table: Table) -> Any:
     """A function turning a row dict into the parameter list of the table's upsert."""
-    pairs = [(c, _ENCODERS.get(t, _identity)) for c, t in table.columns.items()]
+    columns = tuple(table.columns)
+    # Only the columns whose type needs it are encoded (this runs for every row a rebuild
+    # writes); the others are passed as they are.
+    special = [(i, _ENCODERS[t]) for i, t in enumerate(table.columns.values()) if t in _ENCODERS]
 
     def encode_row(row: Row) -> list[Any]:
         get = row.get
-        return [enc(get(c)) for c, enc in pairs]
+        values = [get(c) for c in columns]
+        for i, encode in special:
+            values[i] = encode(values[i])
+        return values
 
     return encode_row
 

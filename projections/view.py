@@ -94,7 +94,10 @@ class ViewTx:
     def append(self, table: str, values: Sequence[Any]) -> None:
         """Add a new row given as encoded values in column order (the fast path of
         append-only tables such as timelines); it is not visible to reads of this batch."""
-        self._appended.setdefault(table, []).append(values)
+        rows = self._appended.get(table)
+        if rows is None:
+            rows = self._appended[table] = []
+        rows.append(values)
 
     def patch(self, table: str, key: Key, changes: Row) -> None:
         """Change some columns of a row (written after this batch's inserts and upserts)."""

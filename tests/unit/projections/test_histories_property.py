@@ -23,6 +23,8 @@ from domain.store import Written
 from domain.values import Approval, Level
 from projections import time_travel
 from projections.queries import ReadModels, cadre_doc
+from projections.registry import read_models
+from projections.source import StoreSource
 from tests.support.histories import (
     CADRES,
     CLERK,
@@ -224,3 +226,30 @@ def test_a_retraction_counts_from_the_time_it_was_recorded(
             assert flags(reads, r.code, r.at - second)[r.position] is False
             assert r.position not in flags(reads, r.code, r.at + second)
             assert flags(reads, r.code, r.at + second, include_retracted=True)[r.position] is True
+
+
+class Restarting:
+    """The read models' follower as if its process restarted before every batch: no fold it
+    kept in memory survives to the next batch."""
+
+    def __init__(self, rig: Rig, batch_size: int) -> None:
+        self.rig, self.batch_size = rig, batch_size
+
+    def run_once(self) -> int:
+        rig = self.rig
+        return read_models(StoreSource(rig.store), rig.views, self.batch_size).run_once()
+
+
+@settings(max_examples=40, deadline=None)
+@given(history=histories_with_retractions, batch_size=st.integers(1, 9))
+def test_a_follower_restarted_before_every_batch_equals_a_rebuild(
+    fresh_rig: FreshRig, history: list[Command], batch_size: int
+) -> None:
+    """Each batch continues every cadre from the state stored in its row (or from its history)
+    and must end where a rebuild does."""
+    with fresh_rig(batch_size) as rig:
+        rig.follower = Restarting(rig, batch_size)  # type: ignore[assignment]
+        record_history(rig, history)
+        while rig.follower.run_once():
+            pass
+        assert table_contents(rig.views) == table_contents(rebuilt_views(rig))
