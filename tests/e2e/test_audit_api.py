@@ -157,6 +157,22 @@ def test_verify_over_http(client: TestClient) -> None:
     assert body["read_models"]["ok"] is True and body["read_models"]["compared"] > 1000
 
 
+def test_verify_over_http_names_a_state_rewritten_as_text(county: Path) -> None:
+    from tests.support.ledger import sql
+
+    (row,) = sql(county / "events.sqlite3", "SELECT MIN(rowid) FROM stored_events "
+                 "WHERE topic LIKE '%:Admonished'")  # fmt: skip
+    at = int(str(row[0]))
+    sql(county / "events.sqlite3",
+        "UPDATE stored_events SET state = CAST(state AS TEXT) WHERE rowid = ?", at)  # fmt: skip
+    with serve(county, today=TODAY) as client:
+        response = client.post("/api/v1/audit/verify", headers=AUDITOR)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["ok"] is False and body["first_bad_position"] == at
+    assert f"position {at}" in body["problem"]
+
+
 def test_a_cadres_bundle_checks_offline_and_an_altered_one_does_not(
     client: TestClient, tmp_path: Path
 ) -> None:

@@ -140,3 +140,15 @@ def test_a_changed_read_model_row(county: Path) -> None:
     assert status == 1
     assert answer["first_bad_position"] is None  # the events and the ledger are intact
     assert "read model cadres" in answer["problem"] and "home_unit" in answer["problem"]
+
+
+def test_a_state_rewritten_as_text(county: Path) -> None:
+    # An UPDATE that writes a string leaves the same characters under another column type:
+    # the stored value is no longer the bytes that were integrated.
+    at = position_of(county, "Seconded")
+    sql(events(county), "UPDATE stored_events SET state = CAST(state AS TEXT) WHERE rowid = ?", at)
+    ((kind,),) = sql(events(county), "SELECT typeof(state) FROM stored_events WHERE rowid = ?", at)
+    assert kind == "text"
+    status, answer = verify(county)
+    assert (status, answer["first_bad_position"]) == (1, at)
+    assert "stored bytes of the event at position" in answer["problem"]

@@ -582,7 +582,7 @@ def test_the_ledger_page_shows_the_checkpoint_and_verifies_for_auditors(
 @pytest.mark.parametrize(
     ("altered", "said"),
     [("CAST(replace(CAST(state AS TEXT), '借调', '调研') AS BLOB)", "核验发现问题：第"),
-     ("replace(CAST(state AS TEXT), '借调', '调研')", "核验发现问题")],  # a blob turned text
+     ("replace(CAST(state AS TEXT), '借调', '调研')", "核验发现问题：第")],  # a blob turned text
 )  # fmt: skip
 def test_verifying_the_ledger_names_an_altered_event(
     tmp_data_dir: Path, altered: str, said: str
