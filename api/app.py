@@ -23,6 +23,7 @@ from api.routes import (
     complaint_handling,
     findings,
     health,
+    lead_requests,
     metrics,
     public,
     rules,
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_routes.router)
     app.include_router(audit.router)
     app.include_router(unsealing.router)
+    app.include_router(lead_requests.router)
     app.include_router(access_log.router)
     install_pages(app)  # the web pages (/ui/, /report)
     return app

@@ -16,9 +16,9 @@ from api.access import OVERSEERS, READERS, WORKERS, Access, Forbidden, Unauthent
 from api.tokens import ROLES, Principal, TokenError, issue_token, verify_token
 
 __all__ = [
-    "OVERSEERS", "READERS", "ROLES", "WORKERS", "Auditor", "Clerk", "Intake", "Lead", "Overseer",
-    "Principal", "Reader", "TokenError", "Worker", "check_role", "issue_token", "principal",
-    "require", "verify_token",
+    "OVERSEERS", "READERS", "ROLES", "WORKERS", "Approver", "Auditor", "Clerk", "Intake", "Lead",
+    "Overseer", "Principal", "Reader", "TokenError", "Worker", "check_role", "issue_token",
+    "principal", "require", "verify_token",
 ]  # fmt: skip
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `jiandu token issue`.")
@@ -70,6 +70,8 @@ Worker = Annotated[Principal, Depends(require(*WORKERS))]
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Overseer = Annotated[Principal, Depends(require(*OVERSEERS))]
 Auditor = Annotated[Principal, Depends(require("auditor"))]
+Approver = Annotated[Principal, Depends(require("lead"))]
+"""A lead, or admin: lists what waits for a lead (approving stays a lead's alone)."""
 
 
 def require_lead(who: Annotated[Principal, Depends(principal)]) -> Principal:

@@ -7,12 +7,13 @@ from projections.complaint_queue import ComplaintQueue
 from projections.findings_view import FindingsView
 from projections.following import EventSource, Runner
 from projections.framework import Projection, Projector
+from projections.lead_requests import LeadRequests
 from projections.organisation import Organisation
 from projections.sql import SqlViews
 from projections.view import Table
 
 PROJECTIONS: dict[str, type[Projection]] = {
-    p.name: p for p in (Organisation, Careers, ComplaintQueue, FindingsView)
+    p.name: p for p in (Organisation, Careers, ComplaintQueue, FindingsView, LeadRequests)
 }
 TABLES: dict[str, Table] = {t.name: t for p in PROJECTIONS.values() for t in p.tables}
 
