@@ -177,6 +177,16 @@ def build_vault(settings: Settings, keys_db: SqlViews) -> AesGcmVault:
     return AesGcmVault(key, SqlDataKeys(keys_db), previous)
 
 
+def build_rate_limits(settings: Settings, keys_db: SqlViews) -> RateLimits:
+    """The public intake's allowance per client, counted under keyed hashes of addresses."""
+    return RateLimits(
+        keys_db,
+        settings.public_rate_limit,
+        settings.public_rate_window,
+        key=token_secret(settings),
+    )
+
+
 def build_access(settings: Settings, keys_db: SqlViews) -> Access:
     """Token checks with JIANDU_SECRET (generated in dev), the lifetime bound and revocations."""
     return Access(
@@ -240,7 +250,7 @@ def _build(settings: Settings, resources: ExitStack) -> Platform:
         access=build_access(settings, keys_db),
         vault=vault,
         cursors=Cursors(token_secret(settings)),
-        rate_limits=RateLimits(keys_db, settings.public_rate_limit, settings.public_rate_window),
+        rate_limits=build_rate_limits(settings, keys_db),
         access_log=AccessLog(keys_db),
         scope=NeedToKnow(views),
     )

@@ -1,7 +1,9 @@
 """The public intake's rate limit: a sliding window per client address, shared by every process.
 
-Each allowed request is a row (client, time) in the keys database; a request counts the rows
-of its client inside the window, in the same transaction that adds its own, under a lock per
+Each allowed request is a row (client, time) in the keys database, the client being a keyed
+hash of its address (the address itself is stored nowhere), and rows older than the window are
+deleted at the first request after the window has passed. A request counts the rows of its
+client inside the window, in the same transaction that adds its own, under a lock per
 client (PostgreSQL: an advisory transaction lock; SQLite: the write lock its first statement
 takes). So two API processes cannot let a client past the limit together, and a refused request
 leaves nothing behind.
@@ -14,6 +16,8 @@ ignored, so it neither buys a fresh allowance nor changes what the logs record.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import math
 import secrets
@@ -29,9 +33,10 @@ HITS = Table(
     "jiandu_rate_hits",
     {"client": "TEXT", "at": "TEXT", "nonce": "TEXT"},
     key=("client", "at", "nonce"),
+    indexes=(("at",),),
 )
-SWEEP_EVERY = 1000
-"""Every this many hits, rows older than the window are removed for every client."""
+"""``client`` holds a keyed hash of the address (never the address): enough to count a
+client's requests, nothing to read a reporter's address from."""
 
 
 def parse_networks(text: str) -> tuple[Network, ...]:
@@ -73,20 +78,28 @@ class RateLimits:
         limit: int,
         window: float,
         clock: Callable[[], float] = time.time,
+        *,
+        key: bytes = b"",
     ) -> None:
         self.db = db
         self.limit = limit
         self.window = window
         self.clock = clock
-        self._count = 0
+        self._key = hmac.new(key, b"jiandu-rate-client", hashlib.sha256).digest()
+        self._swept = clock()
         db.ensure([HITS])
+
+    def pseudonym(self, client: str) -> str:
+        """The keyed hash a client's hits are counted under (every process with the same key
+        counts a client alike; without the key the address cannot be told from it)."""
+        return hmac.new(self._key, client.encode(), hashlib.sha256).hexdigest()[:32]
 
     def hit(self, client: str) -> int | None:
         """Count a request; None when allowed, else the seconds until one will be again."""
         now = self.clock()
         since = _stamp(now - self.window)
         mark = self.db.placeholder
-        client = client[:200]
+        client = self.pseudonym(client)
         with self.db.transaction() as cur:
             if isinstance(self.db, PostgresViews):
                 cur.execute(f"SELECT pg_advisory_xact_lock(hashtextextended({mark}, 7))", [client])
@@ -102,8 +115,8 @@ class RateLimits:
             count, oldest = cur.fetchone()
             if count > self.limit:
                 raise _Refused(float(oldest) + self.window - now)
-        self._count += 1
-        if self._count % SWEEP_EVERY == 0:
+        if now - self._swept >= self.window:  # nobody's hits outlive the window for long
+            self._swept = now
             self._sweep(since)
         return None
 

@@ -5,6 +5,11 @@ never the path the client sent, and the query's parameter names, never their val
 a client puts into a path or a query string (a receipt behind a double slash, in a query
 parameter, percent-encoded) cannot reach the log. A request no route answered is logged as
 ``(no route)``. (uvicorn's own access log is off: it writes the raw path.)
+
+The client's address is logged for staff routes only. A request to the public intake (the
+``/report`` pages, ``/api/v1/public/``), to the pages' static files (which a reporter's browser
+fetches with the report) or that no route answered is logged without it: the log must not let
+anyone put an address beside the time a complaint was filed.
 """
 
 from __future__ import annotations
@@ -25,6 +30,15 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 log = logging.getLogger("jiandu.requests")
 NO_ROUTE = "(no route)"
+ANONYMOUS_PATHS = ("/report", "/api/v1/public/", "/ui/static/")
+"""Requests under these paths are logged without the client's address."""
+
+
+def anonymous(path: str, route: str) -> bool:
+    """Whether a request is logged without its client's address (public, static, unmatched)."""
+    return (
+        route == NO_ROUTE or path.startswith(ANONYMOUS_PATHS) or route.startswith(ANONYMOUS_PATHS)
+    )
 
 
 def route_of(scope: Scope) -> str:
@@ -62,18 +76,21 @@ class RequestLog:
         try:
             await self.app(scope, receive, watch)
         finally:
-            peer = (scope.get("client") or ("unknown", 0))[0]
-            forwarded = [
-                v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-forwarded-for"
-            ]
-            log.info(
-                "request",
-                extra={
-                    "method": scope.get("method", ""),
-                    "route": route_of(scope),
-                    "params": parameter_names(scope.get("query_string", b"")),
-                    "status": status["code"],
-                    "ms": round((time.perf_counter() - started) * 1000, 1),
-                    "client": client_of(peer, forwarded, self.proxies()),
-                },
-            )
+            route = route_of(scope)
+            line = {
+                "method": scope.get("method", ""),
+                "route": route,
+                "params": parameter_names(scope.get("query_string", b"")),
+                "status": status["code"],
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+            if not anonymous(str(scope.get("path", "")), route):
+                line["client"] = self._client(scope)
+            log.info("request", extra=line)
+
+    def _client(self, scope: Scope) -> str:
+        peer = (scope.get("client") or ("unknown", 0))[0]
+        forwarded = [
+            v.decode("latin-1") for k, v in scope.get("headers", []) if k == b"x-forwarded-for"
+        ]
+        return client_of(peer, forwarded, self.proxies())
