@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ ENTRIES = Table(
     indexes=(("subject", "seq"), ("resource", "seq"), ("at",)),
 )  # fmt: skip
 GENESIS = "0" * 64
+CHECK_PAGE = 5000
 
 
 @dataclass(frozen=True)
@@ -119,16 +121,67 @@ class AccessLog:
         )
         return [RecordRead(**{k: r[k] for k in RecordRead.__dataclass_fields__}) for r in rows]
 
+    def head(self) -> tuple[int, str] | None:
+        """The newest entry's number and chained hash (None while the log is empty)."""
+        rows = self.db.query(f"SELECT seq, hash FROM {ENTRIES.name} ORDER BY seq DESC LIMIT 1")
+        return (int(rows[0]["seq"]), str(rows[0]["hash"])) if rows else None
+
     def verify(self) -> int | None:
         """The first ``seq`` whose entry or chain was changed, or None when all is intact."""
-        prev, expected = GENESIS, 1
-        for row in self.db.query(f"SELECT * FROM {ENTRIES.name} ORDER BY seq"):
-            entry = {k: row[k] for k in RecordRead.__dataclass_fields__}
-            if (
-                int(row["seq"]) != expected
-                or row["prev_hash"] != prev
-                or row["hash"] != _digest(prev, entry)
-            ):
-                return int(row["seq"])
-            prev, expected = row["hash"], expected + 1
-        return None
+        return self.check().first_bad
+
+    def check(self, anchors: Sequence[tuple[int, str]] = ()) -> AccessCheck:
+        """Recompute the chain, entry by entry, and compare it with the anchors (entry number
+        and hash, as the event store recorded them): the first entry that was changed, removed,
+        inserted or reordered, or an anchored entry that is no longer there."""
+        wanted = dict(anchors)
+        prev, expected, since = GENESIS, 1, 1  # since: the first entry no anchor vouches for
+        while True:
+            rows = self.db.query(
+                f"SELECT * FROM {ENTRIES.name} WHERE seq >= ? ORDER BY seq LIMIT ?",
+                [expected, CHECK_PAGE],
+            )
+            for row in rows:
+                seq = int(row["seq"])
+                entry = {k: row[k] for k in RecordRead.__dataclass_fields__}
+                problem = (
+                    f"entry {expected} is missing" if seq != expected
+                    else "it does not chain to the entry before it" if row["prev_hash"] != prev
+                    else "it was changed" if row["hash"] != _digest(prev, entry)
+                    else None
+                )  # fmt: skip
+                if problem is not None:
+                    return AccessCheck(expected - 1, len(wanted), seq, problem)
+                if seq in wanted and row["hash"] != wanted[seq]:  # rewritten, chain and all
+                    problem = (
+                        f"the chain was rewritten at or after this entry: entry {seq} no longer "
+                        "has the hash its anchor in the event store recorded"
+                    )
+                    return AccessCheck(since - 1, len(wanted), since, problem)
+                if seq in wanted:
+                    since = seq + 1
+                prev, expected = row["hash"], expected + 1
+            if len(rows) < CHECK_PAGE:
+                break
+        last = expected - 1
+        gone = [s for s in wanted if s > last]
+        if gone:
+            problem = f"entries {last + 1} to {max(gone)} were anchored and are gone"
+            return AccessCheck(last, len(wanted), last + 1, problem)
+        return AccessCheck(last, len(wanted), None, "")
+
+
+@dataclass(frozen=True)
+class AccessCheck:
+    """What the access log's check found: ``first_bad`` is None when the chain holds and every
+    anchor matches."""
+
+    entries: int  # intact entries before the first bad one (all of them when none is)
+    anchors: int
+    first_bad: int | None
+    problem: str
+
+    @property
+    def ok(self) -> bool:
+        """Whether the log is intact."""
+        return self.first_bad is None

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from api import __version__
 from api.access import READERS
+from api.access_anchoring import anchor_access_log
 from api.auth import require
 from api.bootstrap import Platform, build
 from api.middleware import Keeper, RequestConventions
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 platform.followers.start(["read_models", "search", "ledger"])
                 if settings.supervising():
                     platform.supervision.start()  # findings as events arrive; the daily sweep
+            anchor_access_log(platform, settings.access_anchor_interval())
             log.info("jiandu starting", extra={"env": settings.env, "store": settings.store})
             yield
         log.info("jiandu stopped")

@@ -12,6 +12,7 @@ import uvicorn
 from api import __version__
 from api.app import create_app
 from api.commands import (
+    access,
     audit,
     backup,
     demo,
@@ -53,6 +54,7 @@ app.command()(setup.migrate)
 app.command()(backup.backup)
 app.command()(backup.restore)
 app.add_typer(audit.app, name="audit")
+app.add_typer(access.app, name="access")
 
 
 @app.command()

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     # Proxies whose X-Forwarded-For is believed (comma-separated addresses or CIDR ranges);
     # anyone else's forwarding headers are ignored.
     trusted_proxies: str = ""
+    # Seconds between anchors of the access log's head in the event store (0: none); unset
+    # means every 300 s, except in JIANDU_ENV=test (tests that compare positions anchor
+    # themselves).
+    access_anchor_seconds: float | None = Field(default=None, ge=0)
 
     @field_validator("log_level")
     @classmethod
@@ -194,6 +198,12 @@ class Settings(BaseSettings):
     def supervising(self) -> bool:
         """Whether `serve` runs the supervision process and the daily rules sweep."""
         return self.supervise if self.supervise is not None else self.env != "test"
+
+    def access_anchor_interval(self) -> float:
+        """Seconds between anchors of the access log (0: `serve` anchors none)."""
+        if self.access_anchor_seconds is not None:
+            return self.access_anchor_seconds
+        return 0.0 if self.env == "test" else 300.0
 
     def current_date(self) -> date:
         """The injectable clock: `today` when set, else the system date."""
