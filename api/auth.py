@@ -6,11 +6,12 @@ platform's ``access`` directly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from api.access import OVERSEERS, READERS, WORKERS, Access, Forbidden, Unauthenticated
 from api.tokens import ROLES, Principal, TokenError, issue_token, verify_token
@@ -30,15 +31,24 @@ def access_of(request: Request) -> Access:
     return access
 
 
-def principal(
+async def principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """The authenticated caller (401 without, or with a bad or revoked token)."""
+    """The authenticated caller (401 without, or with a bad or revoked token).
+
+    A coroutine, so FastAPI runs it on the event loop: the token's signature and lifetime are
+    checked there; the revocation list is read there too on embedded SQLite, and in the thread
+    pool when it lives in PostgreSQL (a round trip must not hold the loop)."""
     bearer = credentials is not None and credentials.scheme.lower() == "bearer"
     token = credentials.credentials if credentials is not None and bearer else None
+    access = access_of(request)
     try:
-        who = access_of(request).authenticate(token)
+        who = access.verify(token)
+        if access.reads_inline:
+            access.not_revoked(who)
+        else:
+            await run_in_threadpool(access.not_revoked, who)
     except Unauthenticated as error:
         raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
     request.state.principal = who  # the access log and idempotency read it
@@ -55,10 +65,11 @@ def check_role(who: Principal, roles: tuple[str, ...]) -> Principal:
         raise HTTPException(403, str(error)) from None
 
 
-def require(*roles: str) -> Callable[[Principal], Principal]:
-    """A dependency admitting the given roles (and admin); 403 for any other role."""
+def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency admitting the given roles (and admin); 403 for any other role (a
+    coroutine: a pure check, run on the event loop rather than in a worker thread)."""
 
-    def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    async def check(who: Annotated[Principal, Depends(principal)]) -> Principal:
         return check_role(who, roles)
 
     return check
@@ -74,7 +85,7 @@ Approver = Annotated[Principal, Depends(require("lead"))]
 """A lead, or admin: lists what waits for a lead (approving stays a lead's alone)."""
 
 
-def require_lead(who: Annotated[Principal, Depends(principal)]) -> Principal:
+async def require_lead(who: Annotated[Principal, Depends(principal)]) -> Principal:
     """A lead, and nobody else (not even admin): approvals are a second person's."""
     try:
         return Access.require(who, ("lead",), admin=False)
