@@ -9,6 +9,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from api.access_anchoring import Anchoring
 from api.auth import Auditor
 from api.cursors import CursorParam, PagerDep
 from api.deps import PlatformDep
@@ -82,3 +83,34 @@ async def access(
         "entries": [e.as_json() for e in page],
         "next_cursor": pages.seal(str(page[-1].seq) if more else None),
     }
+
+
+class AccessLogCheck(BaseModel):
+    """What ``jiandu access verify`` finds: the chain recomputed, compared with every anchor."""
+
+    ok: bool
+    entries: int
+    anchors: int
+    last_anchored: int | None
+    first_bad: int | None
+    problem: str
+
+
+@router.post("/access/verify", response_model=AccessLogCheck)
+async def verify_access_log(who: Auditor, p: PlatformDep) -> dict[str, Any]:
+    """Recompute the access log's hash chain and compare it with every anchor in the event
+    store (what ``jiandu access verify`` does); ``first_bad`` names the first broken entry."""
+    if who.unit is not None:
+        raise HTTPException(403, "the access log is checked with a token not limited to a unit")
+
+    def check() -> dict[str, Any]:
+        anchoring = Anchoring(p.store, p.access_log)
+        anchors = anchoring.anchors()
+        found = p.access_log.check(anchors)
+        return {
+            "ok": found.ok, "entries": found.entries, "anchors": found.anchors,
+            "last_anchored": anchors[-1][0] if anchors else None, "first_bad": found.first_bad,
+            "problem": found.problem,
+        }  # fmt: skip
+
+    return await run_in_threadpool(check)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -13,9 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from api.tokens import b64encode, issue_token
-from tests.support.abuse import jiandu
+from tests.support.abuse import jiandu, postgres_schemas, seal_key
 from tests.support.http import TEST_SECRET, assert_problem, serve
 
 CADRE = "/api/v1/cadres/NOBODY"  # 404 to a good token, 401 to a bad one
@@ -100,6 +102,26 @@ def test_revoking_a_token_or_a_subject_refuses_it_at_once(tmp_data_dir: Path) ->
         assert status_with(client, later) == 404  # issued after the revocation
     listed = jiandu("token", "revocations", env=env)
     assert "laptop stolen" in listed.stdout and "张三" in listed.stdout
+
+
+@pytest.mark.postgres
+def test_a_revocation_in_postgresql_is_refused_by_every_api_process(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """In distributed mode the revocation list is read in the thread pool (a round trip must
+    not hold the event loop): still read on every request, by every process."""
+    token = issue_token(TEST_SECRET, subject="王五", role="clerk", ttl_seconds=600)
+    with postgres_schemas(postgres_url) as schema:
+        options = {
+            "store": "postgres", "postgres_url": postgres_url, "postgres_schema": schema,
+            "seal_key": SecretStr(seal_key()),
+        }  # fmt: skip
+        with serve(tmp_path / "a", **options) as one, serve(tmp_path / "b", **options) as two:
+            assert not one.app.state.platform.access.reads_inline
+            assert (status_with(one, token), status_with(two, token)) == (404, 404)
+            jti = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["jti"]
+            one.app.state.platform.access.revocations.revoke("jti", jti, by="t", reason="lost")
+            assert (status_with(one, token), status_with(two, token)) == (401, 401)
 
 
 def test_revoke_refuses_a_foreign_token_and_a_missing_reason(tmp_data_dir: Path) -> None:

@@ -116,3 +116,21 @@ def test_an_anchor_is_an_event_the_ledger_covers_and_serve_anchors_by_itself(
     with serve(tmp_data_dir, access_anchor_seconds=3600):
         assert "access-anchor" in {t.name for t in threading.enumerate()}
     assert "access-anchor" not in {t.name for t in threading.enumerate()}
+
+
+def test_auditors_run_the_same_check_over_http(readings: Path) -> None:
+    with serve(readings) as client:
+        path = "/api/v1/audit/access/verify"
+        answer = client.post(path, headers=bearer("auditor"))
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"ok": True, "entries": 4, "anchors": 1, "last_anchored": 3,
+                                 "first_bad": None, "problem": ""}  # fmt: skip
+        for role in ("clerk", "inspector", "lead"):
+            assert client.post(path, headers=bearer(role)).status_code == 403
+        with keys_db(readings) as conn:
+            conn.execute("DELETE FROM jiandu_access_log WHERE seq = 4")
+        assert client.post(path, headers=bearer("auditor")).json()["ok"] is True  # unanchored
+        with keys_db(readings) as conn:
+            conn.execute("DELETE FROM jiandu_access_log WHERE seq = 3")
+        found = client.post(path, headers=bearer("auditor")).json()
+        assert (found["ok"], found["first_bad"]) == (False, 3)
