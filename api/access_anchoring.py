@@ -46,6 +46,11 @@ class Anchoring:
     def anchor(self) -> tuple[int, str] | None:
         """Anchor the log's head if it moved since the last anchor; the anchored head, or None
         when there was nothing new (or another process anchored it at the same moment)."""
+        pending = self.prepare()
+        return None if pending is None else self.save(pending)
+
+    def prepare(self) -> AccessLogAnchors | None:
+        """The anchors with the log's current head anchored, not yet saved (None: nothing new)."""
         head = self.access_log.head()
         if head is None:
             return None
@@ -57,10 +62,16 @@ class Anchoring:
         if head[0] <= anchors.last_seq:
             return None
         anchors.anchor(head[0], head[1], at)
+        return anchors
+
+    def save(self, anchors: AccessLogAnchors) -> tuple[int, str] | None:
+        """Save a prepared anchor; None when another process saved one first (its anchor
+        serves: the head it anchored is at least as new as the one prepared here)."""
         try:
             self.store.commit(anchors)
-        except ConcurrentWrite:  # another process anchored first: its anchor serves
+        except ConcurrentWrite:
             return None
+        head = anchors.heads[-1]
         log.info("access log anchored", extra={"seq": head[0]})
         return head
 

@@ -134,3 +134,18 @@ def test_auditors_run_the_same_check_over_http(readings: Path) -> None:
             conn.execute("DELETE FROM jiandu_access_log WHERE seq = 3")
         found = client.post(path, headers=bearer("auditor")).json()
         assert (found["ok"], found["first_bad"]) == (False, 3)
+
+
+def test_two_processes_anchoring_at_once_leave_one_anchor(tmp_data_dir: Path) -> None:
+    with build(app_settings(tmp_data_dir)) as one, build(app_settings(tmp_data_dir)) as two:
+        first, second = (Anchoring(p.store, p.access_log) for p in (one, two))
+        one.access_log.record(Principal(subject="x", role="clerk"), "cadre:A1")
+        assert first.anchor() is not None
+        two.access_log.record(Principal(subject="y", role="clerk"), "cadre:A1")
+        mine, theirs = first.prepare(), second.prepare()  # both see entry 2 as new
+        assert mine is not None and theirs is not None
+        assert second.save(theirs) == two.access_log.head()
+        assert first.save(mine) is None  # a lost race, dropped: the other's anchor serves
+        assert first.anchors() == second.anchors() == [(1, first.anchors()[0][1]),
+                                                       two.access_log.head()]  # fmt: skip
+        assert first.check().ok
