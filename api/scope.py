@@ -12,11 +12,12 @@ Routes call ``platform.scope.of(who)`` once and then ask the ``Scope``; web page
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from api.tokens import Principal
 from domain.errors import NotFound, UnknownReference
+from projections.search.query import Hit, SearchResult
 from projections.sql import SqlViews
 
 T = TypeVar("T")
@@ -65,6 +66,10 @@ class Scope:
         if kind in ("cadres", "secondments") or source.get("aggregate") == "cadre":
             return any(self.cadre(c) for c in cadres)
         return self.any_subject(cadres, units)
+
+    def complaint_row(self, row: dict[str, Any]) -> bool:
+        """Whether a row of the complaint queue names a cadre or a unit within."""
+        return self.any_subject(row.get("subject_cadres") or [], row.get("subject_units") or [])
 
 
 class NeedToKnow:
@@ -127,6 +132,18 @@ class NeedToKnow:
 
     # -- judging rows ---------------------------------------------------------------------------
 
+    def findings_kept(self, who: Principal) -> Callable[[dict[str, Any]], bool]:
+        """Which findings of a list the caller may see (all, for a token without a unit)."""
+        scope = self.of(who)
+        if scope is None:
+            return lambda row: True
+        return lambda row: self.finding_within(scope, row)
+
+    def complaints_kept(self, who: Principal) -> Callable[[dict[str, Any]], bool]:
+        """Which rows of the complaint queue the caller may see."""
+        scope = self.of(who)
+        return (lambda row: True) if scope is None else scope.complaint_row
+
     def complaint_within(self, scope: Scope, complaint_id: str) -> bool:
         """Whether a complaint names a cadre or a unit within ``scope``."""
         rows = self.views.query(
@@ -167,6 +184,29 @@ class NeedToKnow:
             rows = self.views.query(f"SELECT code FROM cadres WHERE home_unit IN ({marks})", chunk)
             found.update(str(r["code"]) for r in rows)
         return frozenset(found)
+
+
+def scoped_result(
+    scope: Scope | None,
+    run: Callable[[str | None, int], SearchResult],
+    after: str | None,
+    size: int,
+) -> SearchResult:
+    """The page of a search (or of the secondment register) a caller may see. A unit-scoped
+    token's page keeps only the hits within its subtree (reading on until the page is full);
+    its ``total`` counts that page and it has no facets, since counts over the whole index
+    would tell what lies outside it."""
+    if scope is None:
+        return run(after, size)
+    last: list[SearchResult] = []
+
+    def fetch(resume: str | None, n: int) -> tuple[list[Hit], str | None]:
+        got = run(resume, n)
+        last[:] = [got]
+        return got.hits, got.next_cursor
+
+    hits, resume = filtered_page(fetch, lambda h: scope.hit(h.as_json()), after, size)
+    return replace(last[0], total=len(hits), hits=hits, next_cursor=resume, facets={})
 
 
 def filtered_page(

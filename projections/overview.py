@@ -3,7 +3,7 @@ of the units and cadres a page mentions by code."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +37,16 @@ def _tallies(rows: list[dict[str, Any]]) -> list[Tally]:
     return sorted(tallies, key=lambda t: (-t.violations, -t.total, t.key))
 
 
-def holding_by_rule(views: SqlViews) -> list[Tally]:
-    """Findings that hold (open or acknowledged), by rule, most violations first."""
+Keep = Callable[[dict[str, Any]], bool]
+"""Which findings a reader may see (a unit-scoped token's); a row has the finding's
+``finding_id``, ``rule``, ``severity``, ``subject_kind`` and ``subject_code``."""
+
+
+def holding_by_rule(views: SqlViews, keep: Keep | None = None) -> list[Tally]:
+    """Findings that hold (open or acknowledged), by rule, most violations first (only those
+    ``keep`` keeps, when given)."""
+    if keep is not None:
+        return _tallies(_counted((r["rule"], r) for r in _holding(views) if keep(r)))
     rows = views.query(
         "SELECT rule AS k, severity, COUNT(*) AS n FROM findings "
         "WHERE status IN (?, ?) GROUP BY rule, severity",
@@ -47,8 +55,18 @@ def holding_by_rule(views: SqlViews) -> list[Tally]:
     return _tallies(rows)
 
 
-def holding_by_unit(views: SqlViews, limit: int = 20) -> list[Tally]:
-    """Findings that hold, by each unit they concern, most violations first."""
+def holding_by_unit(views: SqlViews, limit: int = 20, keep: Keep | None = None) -> list[Tally]:
+    """Findings that hold, by each unit they concern, most violations first (only those
+    ``keep`` keeps, when given)."""
+    if keep is not None:
+        kept = {r["finding_id"]: r for r in _holding(views) if keep(r)}
+        pairs = views.query(
+            "SELECT u.finding_id AS finding_id, u.unit AS unit FROM finding_units u "
+            "JOIN findings f ON f.finding_id = u.finding_id WHERE f.status IN (?, ?)",
+            list(HOLDING),
+        )
+        counted = ((p["unit"], kept[p["finding_id"]]) for p in pairs if p["finding_id"] in kept)
+        return _tallies(_counted(counted))[:limit]
     rows = views.query(
         "SELECT u.unit AS k, f.severity AS severity, COUNT(*) AS n FROM finding_units u "
         "JOIN findings f ON f.finding_id = u.finding_id WHERE f.status IN (?, ?) "
@@ -56,6 +74,22 @@ def holding_by_unit(views: SqlViews, limit: int = 20) -> list[Tally]:
         list(HOLDING),
     )
     return _tallies(rows)[:limit]
+
+
+def _holding(views: SqlViews) -> list[dict[str, Any]]:
+    return views.query(
+        "SELECT finding_id, rule, severity, subject_kind, subject_code FROM findings "
+        "WHERE status IN (?, ?)",
+        list(HOLDING),
+    )
+
+
+def _counted(keyed: Iterable[tuple[Any, dict[str, Any]]]) -> list[dict[str, Any]]:
+    counts: dict[tuple[str, str], int] = {}
+    for key, row in keyed:
+        slot = (str(key), str(row["severity"]))
+        counts[slot] = counts.get(slot, 0) + 1
+    return [{"k": k, "severity": sev, "n": n} for (k, sev), n in counts.items()]
 
 
 def _chunks(values: list[str]) -> Iterable[list[str]]:

@@ -287,11 +287,7 @@ def list_complaints(
         )  # fmt: skip
         return rows[:n], _cursor(rows[n - 1]) if len(rows) > n else None
 
-    scope = p.scope.of(who)
-    keep = (lambda r: True) if scope is None else (
-        lambda r: scope.any_subject(r["subject_cadres"] or [], r["subject_units"] or [])
-    )  # fmt: skip
-    page, resume = filtered_page(fetch, keep, pages.open(cursor), limit)
+    page, resume = filtered_page(fetch, p.scope.complaints_kept(who), pages.open(cursor), limit)
     return {
         "complaints": [
             {

@@ -125,8 +125,7 @@ def list_findings(
         )  # fmt: skip
         return found
 
-    scope = p.scope.of(who)
-    keep = (lambda f: True) if scope is None else (lambda f: p.scope.finding_within(scope, f))
+    keep = p.scope.findings_kept(who)
     findings, resume = filtered_page(fetch, keep, pages.open(cursor), limit)
     return {"findings": findings, "next_cursor": pages.seal(resume)}
 

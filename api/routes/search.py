@@ -15,7 +15,7 @@ from api.bootstrap import Platform
 from api.cursors import CursorParam, PagerDep
 from api.deps import FreshSearch, PlatformDep
 from api.schemas import PROBLEMS, Day
-from api.scope import filtered_page
+from api.scope import scoped_result
 from projections.search.query import SearchRequest, SecondmentQuery
 from projections.search.service import Search
 
@@ -171,19 +171,6 @@ def _scoped(
     p: Platform, who: Principal, run: Callable[[str | None, int], Any], after: str | None,
     size: int,
 ) -> dict[str, Any]:  # fmt: skip
-    """The page a caller may see. A unit-scoped token's page keeps only the hits within its
-    subtree (reading on until the page is full); its ``total`` counts that page and it has no
-    facets, since counts over the whole index would tell what lies outside it."""
-    scope = p.scope.of(who)
-    if scope is None:
-        found: dict[str, Any] = run(after, size).as_json()
-        return found
-    seen: dict[str, Any] = {}
-
-    def fetch(resume: str | None, n: int) -> tuple[list[dict[str, Any]], str | None]:
-        got = run(resume, n).as_json()
-        seen.update(got)
-        return got["hits"], got["next_cursor"]
-
-    hits, resume = filtered_page(fetch, scope.hit, after, size)
-    return {**seen, "total": len(hits), "hits": hits, "next_cursor": resume, "facets": {}}
+    """The page a caller may see (``api.scope.scoped_result``, as the web pages ask it)."""
+    found: dict[str, Any] = scoped_result(p.scope.of(who), run, after, size).as_json()
+    return found

@@ -25,9 +25,11 @@ def county_settings(data_dir: Path, **overrides: object) -> Settings:
     return Settings(**(options | overrides))  # type: ignore[arg-type]
 
 
-def token(role: str, subject: str | None = None) -> str:
-    """A signed token of ``role``, as `jiandu token issue` makes it."""
-    return issue_token(TEST_SECRET, subject=subject or f"{role}-1", role=role, ttl_seconds=3600)
+def token(role: str, subject: str | None = None, unit: str | None = None) -> str:
+    """A signed token of ``role`` (limited to ``unit``'s subtree when given), as `jiandu token
+    issue` makes it."""
+    return issue_token(TEST_SECRET, subject=subject or f"{role}-1", role=role, ttl_seconds=3600,
+                       unit=unit)  # fmt: skip
 
 
 def csrf_of(html: str) -> str:
@@ -37,13 +39,15 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def sign_in(client: TestClient, role: str, subject: str | None = None) -> TestClient:
+def sign_in(
+    client: TestClient, role: str, subject: str | None = None, unit: str | None = None
+) -> TestClient:
     """Sign ``client`` in through the sign-in form (any earlier session is dropped)."""
     client.cookies.clear()
     form = client.get("/ui/login")
     assert form.status_code == 200
     answer = client.post(
-        "/ui/login", data={"csrf": csrf_of(form.text), "token": token(role, subject),
+        "/ui/login", data={"csrf": csrf_of(form.text), "token": token(role, subject, unit),
                            "next": "/ui/"},
         follow_redirects=False,
     )  # fmt: skip

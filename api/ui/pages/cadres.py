@@ -4,19 +4,23 @@ known at a time (retractions struck through; who recorded what, and when)."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from api.deps import PlatformDep
+from api.deps import PlatformDep, record_read
 from api.ledger_marks import mark_timeline
 from api.routes.common import as_of_known_at
+from api.scope import scoped_result
 from api.ui.describe import describe, facts, units_of
 from api.ui.forms import beijing_instant
-from api.ui.pages.common import AnyStaff, context, names
+from api.ui.pages.common import AnyStaff, context, names, reading_purpose, scope_of
+from api.ui.session import Staff
 from api.ui.templating import render
 from domain.errors import DomainError, NotFound
 from projections.overview import post_titles
@@ -57,13 +61,19 @@ def find_cadre(request: Request, staff: AnyStaff, p: PlatformDep, q: str = "") -
     error = None
     if q and CODE.match(q):
         try:
+            p.scope.cadre(staff.who, q)  # outside the officer's unit: as if there were none
             p.reads.cadre(q, today=p.clock.today())
             return RedirectResponse(f"/ui/cadres/{quote(q)}", status_code=303)
         except NotFound:
             pass
     if q and staff.may("inspector", "auditor") and p.search is not None:
         try:
-            hits = p.search.search(SearchRequest(q=q, kind="cadres", size=50)).hits
+            request_, engine = SearchRequest(q=q, kind="cadres", size=50), p.search
+            hits = scoped_result(
+                scope_of(p, staff),
+                lambda after, n: engine.search(replace(request_, size=n, cursor=after)),
+                None, 50,
+            ).hits  # fmt: skip
         except DomainError as err:
             error = str(err)
     elif q:
@@ -74,10 +84,19 @@ def find_cadre(request: Request, staff: AnyStaff, p: PlatformDep, q: str = "") -
 
 
 @router.get("/cadres/{code}")
-def cadre_file(request: Request, code: str, staff: AnyStaff, p: PlatformDep) -> Response:
-    """A cadre's file, now or as it stood on a date, as known at a time."""
+async def cadre_file(request: Request, code: str, staff: AnyStaff, p: PlatformDep) -> Response:
+    """A cadre's file, now or as it stood on a date, as known at a time; the reading goes to
+    the access log like the API's."""
     if not CODE.match(code):
         raise NotFound("没有这个干部编码。")
+    await run_in_threadpool(p.scope.cadre, staff.who, code)
+    response = await run_in_threadpool(_cadre_page, request, code, staff, p)
+    if response.status_code == 200:
+        await record_read(request, p, staff.who, f"cadre:{code}", reading_purpose(request))
+    return response
+
+
+def _cadre_page(request: Request, code: str, staff: Staff, p: Any) -> Response:
     params = request.query_params
     values: dict[str, Any] = {"code": code, "error": None,
                               "as_of_text": params.get("as_of", "")[:10],

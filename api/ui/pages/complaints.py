@@ -12,11 +12,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
-from api.deps import MIN_POSITION_WAIT, PlatformDep
+from api.deps import MIN_POSITION_WAIT, PlatformDep, record_read
 from api.routes import complaint_handling as api
+from api.scope import REFILL_ROUNDS
 from api.ui.forms import beijing_instant, check, form_text, nested, read_form
-from api.ui.pages.common import IntakeClerk, Overseer, Worker, context, names
-from api.ui.session import check_staff_csrf
+from api.ui.pages.common import (
+    IntakeClerk,
+    Overseer,
+    Worker,
+    context,
+    names,
+    reading_purpose,
+)
+from api.ui.session import Staff, check_staff_csrf
 from api.ui.templating import is_htmx, render
 from domain.errors import DomainError, NotFound
 from domain.values import By
@@ -35,16 +43,24 @@ def queue(request: Request, staff: Overseer, p: PlatformDep) -> Response:
     after = None
     if q.get("after_at") and q.get("after_id"):
         after = (q["after_at"][:64], q["after_id"][:64])
-    rows = p.reads.complaints(
-        today=p.clock.today(), status=status, category=category, overdue=overdue, after=after,
-        limit=51,
-    )  # fmt: skip
-    page = rows[:50]
+    keep = p.scope.complaints_kept(staff.who)
+    page: list[dict[str, Any]] = []
+    last: dict[str, Any] | None = None
+    for _ in range(REFILL_ROUNDS):  # as api.scope.filtered_page: a scoped page fills up
+        rows = p.reads.complaints(
+            today=p.clock.today(), status=status, category=category, overdue=overdue,
+            after=after, limit=51 - len(page),
+        )  # fmt: skip
+        read, more_rows = rows[: 50 - len(page)], len(rows) > 50 - len(page)
+        page += [r for r in read if keep(r)]
+        last = read[-1] if read and more_rows else None
+        if last is None or len(page) >= 50:
+            break
+        after = (last["received_at"], last["complaint_id"])
     filters = {k: v for k, v in (("status", status), ("category", category),
                                  ("overdue", q.get("overdue"))) if v}  # fmt: skip
     more = None
-    if len(rows) > 50:
-        last = page[-1]
+    if last is not None:
         more = "/ui/complaints?" + urlencode(
             {**filters, "after_at": last["received_at"], "after_id": last["complaint_id"]}
         )
@@ -53,9 +69,10 @@ def queue(request: Request, staff: Overseer, p: PlatformDep) -> Response:
                   block="queue")  # fmt: skip
 
 
-def _doc(p: Any, complaint_id: str) -> dict[str, Any]:
+def _doc(p: Any, staff: Staff, complaint_id: str) -> dict[str, Any]:
     if len(complaint_id) > 64:
         raise NotFound("没有这件信访举报。")
+    p.scope.complaint(staff.who, complaint_id)  # outside the officer's unit: as if none
     doc = api.complaint_doc(p, complaint_id)
     return {"c": doc, "names": names(p, units=doc["subject_units"], cadres=doc["subject_cadres"])}
 
@@ -105,12 +122,14 @@ async def file_complaint(request: Request, staff: IntakeClerk, p: PlatformDep) -
 
 
 @router.get("/complaints/{complaint_id}")
-def complaint_page(
+async def complaint_page(
     request: Request, complaint_id: str, staff: Overseer, p: PlatformDep
 ) -> Response:
-    """One complaint: deadlines, handling steps, messages with the reporter, case notes."""
-    values = _doc(p, complaint_id)
+    """One complaint: deadlines, handling steps, messages with the reporter, case notes; the
+    reading goes to the access log like the API's."""
+    values = await run_in_threadpool(_doc, p, staff, complaint_id)
     values["done"] = request.query_params.get("done", "")[:20]
+    await record_read(request, p, staff.who, f"complaint:{complaint_id}", reading_purpose(request))
     return render(request, "complaint.html", context(p, staff, "complaints", **values),
                   block="complaint")  # fmt: skip
 
@@ -149,7 +168,7 @@ async def handle(
     model_cls, fields, call = STEPS[step]
     form = await read_form(request)
     check_staff_csrf(staff, form_text(form, "csrf"))
-    _doc(p, complaint_id)  # 404 before anything else for a complaint that does not exist
+    _doc(p, staff, complaint_id)  # 404 before anything else for a complaint that does not exist
     body = nested(form, [*fields, "expected_version"])
     for key in ("expected_version", "days"):
         if isinstance(body.get(key), str) and body[key].isdigit():
@@ -168,7 +187,7 @@ async def handle(
                       status=error.status)  # fmt: skip
     await p.followers.until(written.position, MIN_POSITION_WAIT, ["read_models"])
     if is_htmx(request):
-        values = _doc(p, complaint_id)
+        values = _doc(p, staff, complaint_id)
         values["done"] = step
         return render(request, "complaint.html", context(p, staff, "complaints", **values),
                       block="complaint")  # fmt: skip
@@ -185,7 +204,7 @@ def _again(
     form: Any,
     status: int = 422,
 ) -> Response:
-    values = _doc(p, complaint_id)
+    values = _doc(p, staff, complaint_id)
     values.update(errors=errors, step=step, posted={k: form_text(form, k) or "" for k in form})
     return render(request, "complaint.html", context(p, staff, "complaints", **values),
                   block="complaint", status=status)  # fmt: skip

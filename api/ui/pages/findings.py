@@ -14,10 +14,11 @@ from fastapi.responses import RedirectResponse, Response
 from api.deps import MIN_POSITION_WAIT, PlatformDep
 from api.routes.findings import Acknowledge, Resolve
 from api.schemas import approval_value
+from api.scope import filtered_page
 from api.ui.describe import describe, facts, units_of
 from api.ui.forms import check, form_text, nested, read_form
-from api.ui.pages.common import Overseer, Worker, context, names
-from api.ui.session import check_staff_csrf
+from api.ui.pages.common import Overseer, Worker, context, names, opened, sealed
+from api.ui.session import Staff, check_staff_csrf
 from api.ui.templating import is_htmx, render
 from domain.errors import DomainError, NotFound
 from projections.finding_reads import STATUSES
@@ -54,12 +55,20 @@ def register(request: Request, staff: Overseer, p: PlatformDep) -> Response:
     filters, errors = _filters(request)
     findings: list[dict[str, Any]] = []
     next_cursor = None
-    try:
-        findings, next_cursor = p.supervision.reads.list(
+    base = {k: v for k, v in filters.items() if k != "cursor"}
+
+    def fetch(after: str | None, n: int) -> tuple[list[dict[str, Any]], str | None]:
+        found: tuple[list[dict[str, Any]], str | None] = p.supervision.reads.list(
             rule=filters.get("rule"), status=filters.get("status"),
             severity=filters.get("severity"), cadre=filters.get("cadre"),
-            unit=filters.get("unit"), after=filters.get("cursor"), limit=50,
+            unit=filters.get("unit"), after=after, limit=n,
         )  # fmt: skip
+        return found
+
+    try:
+        after = opened(p, "/ui/findings", base, filters.get("cursor"))
+        findings, resume = filtered_page(fetch, p.scope.findings_kept(staff.who), after, 50)
+        next_cursor = sealed(p, "/ui/findings", base, resume)
     except DomainError as error:  # a cursor that is not ours
         errors["cursor"] = str(error)
     units = {f["subject"]["code"] for f in findings if f["subject"]["kind"] == "unit"}
@@ -67,7 +76,6 @@ def register(request: Request, staff: Overseer, p: PlatformDep) -> Response:
     if filters.get("unit"):
         units.add(filters["unit"])
     cadres = {f["subject"]["code"] for f in findings if f["subject"]["kind"] == "cadre"}
-    base = {k: v for k, v in filters.items() if k != "cursor"}
     values = {
         "findings": findings, "filters": filters, "errors": errors, "statuses": STATUSES,
         "next": _page_after(base, next_cursor),
@@ -90,10 +98,17 @@ def _evidence(p: Any, finding: dict[str, Any]) -> list[dict[str, Any]]:
     return [e for e in events if e["position"] in cited]
 
 
-def _detail(p: Any, finding_id: str) -> dict[str, Any]:
+def _finding(p: Any, staff: Staff, finding_id: str) -> dict[str, Any]:
+    """The finding, if the officer may see it (outside their unit: as if there were none)."""
     if not ID.match(finding_id):
         raise NotFound("没有这条问题线索。")
-    finding = p.supervision.reads.get(finding_id)
+    finding: dict[str, Any] = p.supervision.reads.get(finding_id)
+    p.scope.finding(staff.who, finding)
+    return finding
+
+
+def _detail(p: Any, staff: Staff, finding_id: str) -> dict[str, Any]:
+    finding = _finding(p, staff, finding_id)
     evidence = _evidence(p, finding)
     units = set(finding["details"].get("units") or [])
     for key in ("home_unit", "host_unit", "unit"):
@@ -113,7 +128,7 @@ def _detail(p: Any, finding_id: str) -> dict[str, Any]:
 @router.get("/findings/{finding_id}")
 def finding_page(request: Request, finding_id: str, staff: Overseer, p: PlatformDep) -> Response:
     """One finding: what it says, what it rests on, its lifecycle, and what can be done."""
-    values = _detail(p, finding_id)
+    values = _detail(p, staff, finding_id)
     values["done"] = request.query_params.get("done", "")[:20]
     return render(request, "finding.html", context(p, staff, "findings", **values),
                   block="finding")  # fmt: skip
@@ -122,6 +137,7 @@ def finding_page(request: Request, finding_id: str, staff: Overseer, p: Platform
 async def _work(request: Request, finding_id: str, staff: Any, p: Any, step: str) -> Response:
     form = await read_form(request)
     check_staff_csrf(staff, form_text(form, "csrf"))
+    await run_in_threadpool(_finding, p, staff, finding_id)  # 404 first, as the API's
     fields = ["note", "expected_version"]
     if step == "resolve":
         fields += ["resolution", "approval.level", "approval.authority", "approval.document_no"]
@@ -157,7 +173,7 @@ async def _work(request: Request, finding_id: str, staff: Any, p: Any, step: str
     await p.followers.until(written.position, MIN_POSITION_WAIT, ["read_models"])
     done = "acknowledged" if step == "acknowledge" else "resolved"
     if is_htmx(request):
-        values = _detail(p, finding_id)
+        values = _detail(p, staff, finding_id)
         values["done"] = done
         return render(request, "finding.html", context(p, staff, "findings", **values),
                       block="finding")  # fmt: skip
@@ -174,7 +190,7 @@ def _again(
     form: Any,
     status: int = 422,
 ) -> Response:
-    values = _detail(p, finding_id)
+    values = _detail(p, staff, finding_id)
     values.update(errors=errors, step=step, posted={k: form_text(form, k) or "" for k in form})
     return render(request, "finding.html", context(p, staff, "findings", **values),
                   block="finding", status=status)  # fmt: skip

@@ -19,10 +19,15 @@ def overview(request: Request, staff: AnyStaff, p: PlatformDep) -> Response:
     """The staff's front page."""
     values: dict[str, object] = {"status": platform_status(request)}
     if staff.may("inspector", "auditor"):
-        by_unit = holding_by_unit(p.views)
-        overdue = p.reads.complaints(today=p.clock.today(), overdue=True, limit=50)
+        # A unit-scoped officer's tallies count only what the findings register shows them.
+        keep = p.scope.findings_kept(staff.who) if staff.who.unit is not None else None
+        by_unit = holding_by_unit(p.views, keep=keep)
+        overdue = p.reads.complaints(
+            today=p.clock.today(), overdue=True, limit=50 if keep is None else 500
+        )
+        overdue = [r for r in overdue if p.scope.complaints_kept(staff.who)(r)][:50]
         values.update(
-            by_rule=holding_by_rule(p.views),
+            by_rule=holding_by_rule(p.views, keep=keep),
             by_unit=by_unit,
             overdue=overdue,
             names=names(p, units={t.key for t in by_unit}),

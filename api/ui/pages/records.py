@@ -18,7 +18,7 @@ from api.routes.cadres import Retraction, SecondmentEnd, SecondmentStart
 from api.schemas import approval_value
 from api.ui.forms import check, form_text, nested, read_form
 from api.ui.pages.common import Clerk, context
-from api.ui.session import check_staff_csrf
+from api.ui.session import Staff, check_staff_csrf
 from api.ui.templating import render
 from domain.errors import DomainError, NotFound
 from domain.values import By
@@ -52,7 +52,8 @@ ACTIONS: dict[str, tuple[type[BaseModel], list[str], Call]] = {
 }  # fmt: skip
 
 
-def _state(p: Any, code: str) -> dict[str, Any]:
+def _state(p: Any, staff: Staff, code: str) -> dict[str, Any]:
+    p.scope.cadre(staff.who, code)  # outside the clerk's unit: as if there were none
     doc = p.reads.cadre(code, today=p.clock.today())
     events = p.reads.timeline(code)["events"]
     return {"code": code, "doc": doc, "events": events}
@@ -63,7 +64,7 @@ def record_forms(request: Request, code: str, staff: Clerk, p: PlatformDep) -> R
     """The clerk's forms for this cadre."""
     if len(code) > 64:
         raise NotFound("没有这个干部编码。")
-    values = _state(p, code)
+    values = _state(p, staff, code)
     values.update(errors={}, action=None, posted={})
     return render(request, "record.html", context(p, staff, "cadres", **values))
 
@@ -78,7 +79,7 @@ async def record(
     model_cls, fields, call = ACTIONS[action]
     form = await read_form(request)
     check_staff_csrf(staff, form_text(form, "csrf"))
-    values = await run_in_threadpool(_state, p, code)  # 404 for a cadre that does not exist
+    values = await run_in_threadpool(_state, p, staff, code)  # 404 for a cadre that does not exist
     body = nested(form, [*fields, "expected_version"])
     for key in ("expected_version", "position"):
         if isinstance(body.get(key), str) and body[key].isdigit():

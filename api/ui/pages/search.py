@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Any
@@ -14,10 +15,12 @@ from fastapi.responses import Response
 
 from api.deps import PlatformDep
 from api.routes.search import LEVELS
-from api.ui.pages.common import Overseer, context, names
+from api.scope import scoped_result
+from api.ui.pages.common import Overseer, context, names, opened, scope_of, sealed
+from api.ui.session import Staff
 from api.ui.templating import render
 from domain.errors import DomainError
-from projections.search.query import SearchRequest, SecondmentQuery
+from projections.search.query import SearchRequest, SearchResult, SecondmentQuery
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -103,7 +106,7 @@ def search_page(request: Request, staff: Overseer, p: PlatformDep) -> Response:
     asked = any(params.get(k) for k in ("q", *FILTERS))
     if asked and p.search is not None:
         try:
-            result = p.search.search(_search_request(params))
+            result = _scoped_search(p, staff, params)
             units, cadres = _mentioned(result.hits, result.facets)
             values.update(result=result, names=names(p, units=units, cadres=cadres))
         except (Invalid, DomainError) as error:
@@ -111,6 +114,20 @@ def search_page(request: Request, staff: Overseer, p: PlatformDep) -> Response:
             status = getattr(error, "status", 422)
     return render(request, "search.html", context(p, staff, "search", **values),
                   block="results", status=status)  # fmt: skip
+
+
+def _scoped_search(p: Any, staff: Staff, params: dict[str, str]) -> SearchResult:
+    """The page of hits the officer may see (``api.scope.scoped_result``, as the API's), its
+    cursor signed for this very search."""
+    bound = {k: v for k, v in params.items() if k in ("q", *FILTERS) and v}
+    request = _search_request(params)
+    request = replace(request, cursor=opened(p, "/ui/search", bound, request.cursor))
+    engine = p.search
+    result = scoped_result(
+        scope_of(p, staff), lambda after, n: engine.search(replace(request, size=n, cursor=after)),
+        request.cursor, request.size,
+    )  # fmt: skip
+    return replace(result, next_cursor=sealed(p, "/ui/search", bound, result.next_cursor))
 
 
 # -- the headline secondment query -------------------------------------------------------------
@@ -143,7 +160,6 @@ def _secondment_query(params: dict[str, str], today: date) -> SecondmentQuery:
         approved=_flag(params.get("approved"), "是否经审批"),
         min_days=int(min_days) if min_days is not None else None,
         unit=_text(params.get("unit"), "单位"), size=500,
-        cursor=_text(params.get("cursor"), "翻页标记", 2000),
     )  # fmt: skip
 
 
@@ -152,11 +168,22 @@ def _secondment_params(request: Request) -> dict[str, str]:
     return given if given else dict(HEADLINE)
 
 
-def _run_secondments(p: Any, params: dict[str, str]) -> tuple[SecondmentQuery, Any]:
+def _run_secondments(
+    p: Any, staff: Staff, params: dict[str, str]
+) -> tuple[SecondmentQuery, Callable[[str | None], SearchResult]]:
+    """The query, and a reading of its pages the officer may see (as the API's)."""
     query = _secondment_query(params, p.clock.today())
     if p.search is None:  # pragma: no cover - build() always wires one
         raise Invalid("检索服务未配置。")
-    return query, p.search.secondments(query)
+    engine, scope = p.search, scope_of(p, staff)
+
+    def page(after: str | None) -> SearchResult:
+        return scoped_result(
+            scope, lambda at, n: engine.secondments(replace(query, size=n, cursor=at)),
+            after, query.size,
+        )  # fmt: skip
+
+    return query, page
 
 
 @router.get("/secondments")
@@ -169,7 +196,8 @@ def secondments_page(request: Request, staff: Overseer, p: PlatformDep) -> Respo
     }  # fmt: skip
     status = 200
     try:
-        query, result = _run_secondments(p, params)
+        query, pages = _run_secondments(p, staff, params)
+        result = pages(None)
         units = {str(h.source.get(k)) for h in result.hits for k in ("home_unit", "host_unit")}
         values.update(query=query, result=result, names=names(p, units=units))
     except (Invalid, DomainError) as error:
@@ -208,16 +236,15 @@ def secondments_csv(request: Request, staff: Overseer, p: PlatformDep) -> Respon
     """The same query as a CSV file (UTF-8 with a byte-order mark, so spreadsheets read it)."""
     params = _secondment_params(request)
     try:
-        query, result = _run_secondments(p, params)
+        query, pages = _run_secondments(p, staff, params)
+        result = pages(None)
+        hits: list[Any] = list(result.hits)
+        while result.next_cursor:  # every page: an export is the whole answer
+            result = pages(result.next_cursor)
+            hits += result.hits
     except (Invalid, DomainError) as error:
         return Response(str(error), status_code=getattr(error, "status", 422),
                         media_type="text/plain; charset=utf-8")  # fmt: skip
-    hits = list(result.hits)
-    assert p.search is not None  # _run_secondments answered
-    while result.next_cursor:  # every page: an export is the whole answer
-        query = replace(query, cursor=result.next_cursor)
-        result = p.search.secondments(query)
-        hits += result.hits
     units = names(p, units={str(h.source.get(k)) for h in hits for k in ("home_unit", "host_unit")})
     out = io.StringIO()
     out.write("\ufeff")

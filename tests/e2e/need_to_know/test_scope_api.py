@@ -172,10 +172,10 @@ def test_a_county_token_sees_its_townships_and_a_bogus_unit_sees_nothing(
     assert_problem(client.get("/api/v1/audit/access", headers=scoped("auditor", "C1")), 403)
 
 
-def test_the_web_pages_refuse_a_unit_scoped_token(
+def test_the_web_pages_apply_a_unit_scope(
     county: tuple[TestClient, dict[str, str]],
 ) -> None:
-    client, _ = county
+    client, ids = county
     pages = TestClient(client.app, base_url="https://testserver")
 
     def sign_in(headers: dict[str, str]) -> int:
@@ -187,5 +187,11 @@ def test_the_web_pages_refuse_a_unit_scoped_token(
                             follow_redirects=False)  # fmt: skip
         return answer.status_code
 
-    assert sign_in(bearer("inspector")) == 303  # an unscoped token signs in
-    assert sign_in(scoped("inspector", "T1")) != 303  # a scoped one does not (yet)
+    assert sign_in(bearer("inspector")) == 303
+    assert pages.get("/ui/cadres/B1").status_code == 200
+    assert pages.get(f"/ui/complaints/{ids['t2']}").status_code == 200
+    assert sign_in(scoped("inspector", "T1")) == 303  # a scoped token signs in ...
+    assert pages.get("/ui/cadres/A2").status_code == 200  # ... and sees its subtree only
+    assert pages.get("/ui/cadres/B1").status_code == 404
+    assert pages.get(f"/ui/complaints/{ids['t2']}").status_code == 404
+    assert ids["t2"] not in pages.get("/ui/complaints").text

@@ -47,9 +47,9 @@ class Watched:
         self.page.goto(self.base + path)
         return self.page
 
-    def sign_in(self, role: str, subject: str | None = None) -> Page:
+    def sign_in(self, role: str, subject: str | None = None, unit: str | None = None) -> Page:
         page = self.go("/ui/login")
-        page.fill("#token", token(role, subject))
+        page.fill("#token", token(role, subject, unit))
         page.click("button[type=submit]")
         expect(page.locator("h1")).to_have_text("概览")
         return page
@@ -328,6 +328,63 @@ def test_an_inspector_cannot_reach_the_clerks_forms(watched: Watched, example_ca
     clerk.get_by_role("link", name="登记人事变动").click()
     expect(clerk.locator("h1")).to_contain_text("登记人事变动")
     accessible(clerk)
+
+
+def _outside(base: str, example_cadre: str) -> tuple[str, str, str, str, str]:
+    """The example cadre's home unit, and a cadre (code, name), a finding and a complaint that a
+    token limited to that unit may not see (asked of the API)."""
+    everyone = {"Authorization": f"Bearer {token('inspector')}"}
+    with httpx.Client(base_url=base, headers=everyone) as api:
+        unit = api.get(f"/api/v1/cadres/{example_cadre}").json()["home_unit"]
+        scoped = {"Authorization": f"Bearer {token('inspector', 'scoped', unit)}"}
+        findings = api.get("/api/v1/findings", params={"limit": 200}).json()["findings"]
+        finding = next(
+            f for f in findings if f["subject"]["kind"] == "cadre"
+            and api.get(f"/api/v1/cadres/{f['subject']['code']}", headers=scoped).status_code
+            == 404
+        )  # fmt: skip
+        cadre = finding["subject"]["code"]
+        name = api.get(f"/api/v1/cadres/{cadre}").json()["name"]
+        complaints = api.get("/api/v1/complaints", params={"limit": 200}).json()["complaints"]
+        complaint = next(
+            c["complaint_id"] for c in complaints
+            if api.get(f"/api/v1/complaints/{c['complaint_id']}", headers=scoped).status_code
+            == 404
+        )  # fmt: skip
+    return unit, cadre, name, finding["finding_id"], complaint
+
+
+def test_a_page_of_another_units_scope_is_not_shown(
+    watched: Watched, shots: Path, example_cadre: str
+) -> None:
+    unit, cadre, name, finding, complaint = _outside(watched.base, example_cadre)
+    page = watched.sign_in("inspector", "township-inspector", unit)
+    expect(page.locator(".who .scope")).to_contain_text(unit)
+    accessible(page)
+    page.goto(f"{watched.base}/ui/cadres/{example_cadre}")  # the unit's own cadre: shown
+    expect(page.locator("h1")).to_contain_text(example_cadre)
+    for path in (f"/ui/cadres/{cadre}", f"/ui/findings/{finding}", f"/ui/complaints/{complaint}"):
+        answer = page.goto(watched.base + path)
+        assert answer is not None and answer.status == 404, path
+        expect(page.locator("h1")).to_have_text("未找到")
+        expect(page.locator("main")).not_to_contain_text(name)
+    accessible(page)
+    page.goto(watched.base + "/ui/search")
+    page.fill("#q", name)
+    page.press("#q", "Enter")
+    expect(page.locator("#results")).to_be_visible()
+    expect(page.locator(f'#results a[href^="/ui/cadres/{cadre}"]')).to_have_count(0)
+    shoot(page, shots, "scoped-search")
+    page.goto(watched.base + "/ui/findings")
+    expect(page.locator("#register tbody tr").first).to_be_visible()
+    expect(page.locator(f'a[href="/ui/findings/{finding}"]')).to_have_count(0)
+    expect(page.locator(f'a[href="/ui/cadres/{cadre}"]')).to_have_count(0)
+    page.goto(watched.base + "/ui/complaints")
+    expect(page.locator(f'a[href="/ui/complaints/{complaint}"]')).to_have_count(0)
+    # The same officer's session without the limit sees them all (the checks above can fail).
+    wide = watched.sign_in("inspector", "county-inspector")
+    wide.goto(f"{watched.base}/ui/cadres/{cadre}")
+    expect(wide.locator("h1")).to_contain_text(name)
 
 
 STAFF_PAGES = (
