@@ -8,6 +8,8 @@ from fastapi.staticfiles import StaticFiles
 from api.ui import STATIC
 from api.ui.guard import PageHeaders, install_error_pages
 from api.ui.pages import (
+    access,
+    approvals,
     cadres,
     complaints,
     findings,
@@ -23,7 +25,10 @@ from api.ui.pages import (
 def install(app: FastAPI) -> None:
     """Serve the pages and their static files; errors on page paths become pages."""
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
-    pages = (signin, overview, search, cadres, records, findings, complaints, ledger, public)
+    pages = (
+        signin, overview, search, cadres, records, findings, complaints, approvals, access,
+        ledger, public,
+    )  # fmt: skip
     for module in pages:
         app.include_router(module.router)
     install_error_pages(app)

@@ -101,7 +101,7 @@ def _cadre_page(request: Request, code: str, staff: Staff, p: Any) -> Response:
     values: dict[str, Any] = {"code": code, "error": None,
                               "as_of_text": params.get("as_of", "")[:10],
                               "known_at_text": params.get("known_at", "")[:64],
-                              "recorded": bool(params.get("recorded"))}  # fmt: skip
+                              "recorded": params.get("recorded", "")[:40]}  # fmt: skip
     status = 200
     try:
         as_of, known_at = as_of_known_at(p, _as_of(params.get("as_of")),

@@ -3,6 +3,7 @@ messages, the handling forms, and the intake clerk's form for complaints receive
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +15,8 @@ from pydantic import BaseModel
 
 from api.deps import MIN_POSITION_WAIT, PlatformDep, record_read
 from api.routes import complaint_handling as api
+from api.routes.unsealing import UnsealAsk
+from api.schemas import LINE
 from api.scope import REFILL_ROUNDS
 from api.ui.forms import beijing_instant, check, form_text, nested, read_form
 from api.ui.pages.common import (
@@ -24,6 +27,7 @@ from api.ui.pages.common import (
     names,
     reading_purpose,
 )
+from api.ui.pages.unsealing import unseal_requests
 from api.ui.session import Staff, check_staff_csrf
 from api.ui.templating import is_htmx, render
 from domain.errors import DomainError, NotFound
@@ -74,7 +78,13 @@ def _doc(p: Any, staff: Staff, complaint_id: str) -> dict[str, Any]:
         raise NotFound("没有这件信访举报。")
     p.scope.complaint(staff.who, complaint_id)  # outside the officer's unit: as if none
     doc = api.complaint_doc(p, complaint_id)
-    return {"c": doc, "names": names(p, units=doc["subject_units"], cadres=doc["subject_cadres"])}
+    values: dict[str, Any] = {
+        "c": doc,
+        "names": names(p, units=doc["subject_units"], cadres=doc["subject_cadres"]),
+    }
+    if doc["reporter"] == "sealed":  # a named complaint: who asked to unseal it, who approved
+        values["unseal"] = unseal_requests(p, complaint_id)
+    return values
 
 
 @router.get("/complaints/new")
@@ -134,6 +144,34 @@ async def complaint_page(
                   block="complaint")  # fmt: skip
 
 
+@router.post("/complaints/{complaint_id}/reporter")
+async def reporter(request: Request, complaint_id: str, staff: Worker, p: PlatformDep) -> Response:
+    """The asker of an approved unseal request reads the reporter's name and phone, within its
+    24 hours (the API's service: the reading is an event and an access-log entry). The identity
+    is shown in this answer only: it is never put in a URL or kept by the page."""
+    form = await read_form(request)
+    check_staff_csrf(staff, form_text(form, "csrf"))
+    values = await run_in_threadpool(_doc, p, staff, complaint_id)
+    purpose = (form_text(form, "purpose") or "").strip()
+    if len(purpose) > 200 or not re.fullmatch(LINE, purpose):
+        values.update(errors={"purpose": "查阅事由须为一行文字，最多 200 字。"}, step="reporter")
+        return render(request, "complaint.html", context(p, staff, "complaints", **values),
+                      block="complaint", status=422)  # fmt: skip
+    try:
+        identity, _ = await run_in_threadpool(
+            p.services.complaints.unseal_reporter, staff.who, complaint_id
+        )
+    except NotFound:
+        values.update(errors={"form": "您没有在有效期内、已获批准的启封申请。"}, step="reporter")
+        return render(request, "complaint.html", context(p, staff, "complaints", **values),
+                      block="complaint", status=404)  # fmt: skip
+    await record_read(request, p, staff.who, f"reporter:{complaint_id}", purpose)
+    values = await run_in_threadpool(_doc, p, staff, complaint_id)  # with this reading
+    values["identity"] = {"name": identity.get("name", ""), "phone": identity.get("phone", "")}
+    return render(request, "complaint.html", context(p, staff, "complaints", **values),
+                  block="complaint")  # fmt: skip
+
+
 # Each handling step: the API's body model, its fields, and the service call it makes.
 Call = Callable[[Any, By, str, Any], Any]
 STEPS: dict[str, tuple[type[BaseModel], list[str], Call]] = {
@@ -152,6 +190,8 @@ STEPS: dict[str, tuple[type[BaseModel], list[str], Call]] = {
     "conclude": (api.Conclude, ["date", "finding", "summary"], lambda s, by, cid, b: s.conclude(
         by, cid, on=b.date, finding=b.finding, summary=b.summary,
         expected_version=b.expected_version)),
+    "unseal-requests": (UnsealAsk, ["reason"], lambda s, by, cid, b: s.request_unseal(
+        by, cid, reason=b.reason)),
     "notify-reporter": (api.NotifyReporter, ["date", "method"],
                         lambda s, by, cid, b: s.notify_reporter(
         by, cid, on=b.date, method=b.method, expected_version=b.expected_version)),
@@ -169,7 +209,8 @@ async def handle(
     form = await read_form(request)
     check_staff_csrf(staff, form_text(form, "csrf"))
     _doc(p, staff, complaint_id)  # 404 before anything else for a complaint that does not exist
-    body = nested(form, [*fields, "expected_version"])
+    versioned = "expected_version" in model_cls.model_fields
+    body = nested(form, [*fields, "expected_version"] if versioned else fields)
     for key in ("expected_version", "days"):
         if isinstance(body.get(key), str) and body[key].isdigit():
             body[key] = int(body[key])

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
 
 from api.deps import MIN_POSITION_WAIT, PlatformDep
-from api.routes.cadres import Retraction, SecondmentEnd, SecondmentStart
+from api.routes.cadres import Retraction, RetractionAsk, SecondmentEnd, SecondmentStart
 from api.schemas import approval_value
 from api.ui.forms import check, form_text, nested, read_form
 from api.ui.pages.common import Clerk, context
@@ -49,6 +49,12 @@ ACTIONS: dict[str, tuple[type[BaseModel], list[str], Call]] = {
             by, code, position=b.position, reason=b.reason, expected_version=b.expected_version
         ),
     ),
+    "retraction-requests": (
+        RetractionAsk, ["position", "reason"],
+        lambda s, by, code, b, _: s.request_retraction(
+            by, code, position=b.position, reason=b.reason
+        ),
+    ),
 }  # fmt: skip
 
 
@@ -80,7 +86,8 @@ async def record(
     form = await read_form(request)
     check_staff_csrf(staff, form_text(form, "csrf"))
     values = await run_in_threadpool(_state, p, staff, code)  # 404 for a cadre that does not exist
-    body = nested(form, [*fields, "expected_version"])
+    versioned = "expected_version" in model_cls.model_fields
+    body = nested(form, [*fields, "expected_version"] if versioned else fields)
     for key in ("expected_version", "position"):
         if isinstance(body.get(key), str) and body[key].isdigit():
             body[key] = int(body[key])
@@ -103,5 +110,6 @@ async def record(
         return render(request, "record.html", context(p, staff, "cadres", **values),
                       status=error.status)  # fmt: skip
     await p.followers.until(written.position, MIN_POSITION_WAIT, ["read_models"])
-    return RedirectResponse(f"/ui/cadres/{quote(code)}?recorded={action}#e{written.position}",
+    anchor = "" if action == "retraction-requests" else f"#e{written.position}"  # not on the file
+    return RedirectResponse(f"/ui/cadres/{quote(code)}?recorded={action}{anchor}",
                             status_code=303)  # fmt: skip

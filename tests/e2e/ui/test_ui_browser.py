@@ -387,12 +387,60 @@ def test_a_page_of_another_units_scope_is_not_shown(
     expect(wide.locator("h1")).to_contain_text(name)
 
 
+def _named_complaint(base: str) -> str:
+    """A named complaint of the demo county (its reporter sealed)."""
+    auditor = {"Authorization": f"Bearer {token('auditor')}"}
+    with httpx.Client(base_url=base, headers=auditor) as api:
+        queue = api.get("/api/v1/complaints", params={"limit": 200}).json()["complaints"]
+        return next(
+            c["complaint_id"] for c in queue
+            if api.get(f"/api/v1/complaints/{c['complaint_id']}").json()["reporter"] == "sealed"
+        )  # fmt: skip
+
+
+def test_unsealing_a_reporter_needs_a_second_person(watched: Watched, shots: Path) -> None:
+    cid = _named_complaint(watched.base)
+    page = watched.sign_in("inspector", "纪委-周干事")
+    page.goto(f"{watched.base}/ui/complaints/{cid}")
+    section = page.locator("#unseal")
+    expect(section).to_contain_text("加密封存")
+    section.locator("summary", has_text="申请启封举报人身份").click()
+    page.fill("#uns-reason", "约谈前核实举报人身份")
+    page.get_by_role("button", name="提出申请").click()
+    expect(section).to_contain_text("待负责人批准")
+    expect(page.get_by_role("button", name="查阅举报人身份")).to_have_count(0)
+    accessible(page)
+    lead = watched.sign_in("lead", "纪委书记")
+    lead.click("nav >> text=待批事项")
+    row = lead.locator("#waiting tr", has_text="约谈前核实举报人身份")
+    expect(row).to_be_visible()
+    accessible(lead)
+    shoot(lead, shots, "approvals")
+    row.get_by_role("button", name=re.compile("^批准")).click()
+    expect(lead.locator(".flash")).to_contain_text("已批准")
+    expect(lead.locator("#approved")).to_contain_text("约谈前核实举报人身份")
+    asker = watched.sign_in("inspector", "纪委-周干事")
+    asker.goto(f"{watched.base}/ui/complaints/{cid}")
+    asker.fill("#rep-purpose", "约谈")
+    asker.get_by_role("button", name="查阅举报人身份").click()
+    expect(asker.locator("#identity")).to_contain_text("电话")
+    accessible(asker)
+    auditor = watched.sign_in("auditor", "审计-钱")
+    auditor.click("nav >> text=查阅记录")
+    expect(auditor.locator("#entries")).to_contain_text("举报人身份")
+    expect(auditor.locator("#entries")).to_contain_text("纪委-周干事")
+    accessible(auditor)
+
+
 STAFF_PAGES = (
     "/ui/secondments",
     "/ui/complaints",
     "/ui/cadres",
     "/ui/cadres?q=QH00402",
     "/ui/complaints/new",
+    "/ui/approvals",
+    "/ui/access",
+    "/ui/cadres/QH00402/record",
     "/ui/findings?rule=R-SEC-*",
     "/ui/search?q=借调&kind=events",
     "/ui/nothing-here",

@@ -29,6 +29,9 @@ PAGES = {
     "/ui/complaints": ("status", "category", "overdue", "after_at", "after_id"),
     "/ui/cadres": ("q",),
     "/ui/cadres/QH00402": ("as_of", "known_at"),
+    "/ui/approvals": ("done",),
+    "/ui/access": ("subject", "resource", "from", "to", "cursor"),
+    "/ui/cadres/QH00402/record": ("x",),
     "/ui/login": ("next",),
     "/ui/link": ("code",),
     "/report": ("x",),
@@ -70,12 +73,27 @@ def test_no_form_breaks_a_post(pages: TestClient) -> None:
     sign_in(pages, "admin")
     csrf = csrf_of(pages.get("/ui/").text)
     posts = ["/ui/findings/x/acknowledge", "/ui/findings/x/resolve", "/ui/complaints/x/accept",
-             "/ui/complaints/x/nonsense", "/ui/complaints/new", "/ui/logout"]  # fmt: skip
+             "/ui/complaints/x/nonsense", "/ui/complaints/new", "/ui/complaints/x/reporter",
+             "/ui/complaints/x/unseal-requests", "/ui/cadres/QH00402/retraction-requests",
+             "/ui/cadres/QH00402/retractions", "/ui/logout"]  # fmt: skip
     fields = ["note", "resolution", "date", "handler_unit", "text", "days", "expected_version",
-              "approval.level", "title", "body", "named", "received_at", "channel"]  # fmt: skip
+              "approval.level", "title", "body", "named", "received_at", "channel", "position",
+              "reason", "purpose"]  # fmt: skip
     for path, value in itertools.product(posts, HOSTILE[:12]):
         data = {"csrf": csrf, **{f: value for f in fields}}
         _checked(pages.post(path, data=data, follow_redirects=False), f"{path} {value[:20]}")
+    sign_in(pages, "lead")  # approvals: hostile request ids and subjects
+    csrf = csrf_of(pages.get("/ui/approvals").text)
+    for value in HOSTILE[:12]:
+        quoted = quote(value, safe="")
+        for path in (f"/ui/complaints/{quoted}/unseal-requests/{quoted}/approve",
+                     f"/ui/cadres/{quoted}/retraction-requests/{quoted}/approve",
+                     f"/ui/cadres/QH00402/retraction-requests/{quoted}/approve"):  # fmt: skip
+            answer = pages.post(path, data={"csrf": csrf}, follow_redirects=False)
+            _checked(answer, f"{path[:40]} {value[:20]}")
+            assert answer.status_code in (404, 405, 409, 422), (answer.status_code, path[:60])
+    sign_in(pages, "admin")
+    csrf = csrf_of(pages.get("/ui/").text)
     multipart = pages.post("/ui/complaints/new", files={"body": ("a.txt", b"x")},
                            data={"csrf": csrf})  # fmt: skip
     _checked(multipart, "a file")
