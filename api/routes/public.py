@@ -11,7 +11,7 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
@@ -22,6 +22,8 @@ from api.deps import PlatformDep, client_address
 from api.schemas import PROBLEMS, Body, ComplaintReport, ComplaintText
 from domain.complaint import Complaint
 from domain.complaints import PUBLIC
+
+T = TypeVar("T")
 
 
 async def rate_limited(request: Request) -> None:
@@ -100,7 +102,7 @@ def report(body: ComplaintReport, p: PlatformDep) -> dict[str, Any]:
     return {"receipt": result.ids["receipt"], "received_at": filed.received_at}
 
 
-async def evenly(p: Platform, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+async def evenly(p: Platform, work: Callable[[], T]) -> T:
     """Run ``work`` off the event loop, answering (or failing) no sooner than the floor.
 
     A known receipt costs a load of the complaint's whole history, an unknown one almost

@@ -20,12 +20,23 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from api.ui import labels
+from domain.values import visible
 
 HERE = Path(__file__).parent
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 _MARK = re.compile(r"(</?em>)")
 
+
+def _shown(value: Any) -> Any:
+    """Every value a template prints, with invisible format controls (bidi overrides,
+    zero-width characters) written out, as the JSON answers write them (``[U+202E]``)."""
+    if isinstance(value, Markup):
+        return Markup(visible(str(value)))  # the written-out form holds no markup characters
+    return visible(value) if isinstance(value, str) else value
+
+
 env = Environment(
+    finalize=_shown,
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=True,  # every value is escaped; only ``marked`` builds markup, from escaped text
     trim_blocks=True,

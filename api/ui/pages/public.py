@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import MIN_POSITION_WAIT, PlatformDep
-from api.routes.public import ReporterMessage, progress, rate_limited
+from api.routes.public import ReporterMessage, evenly, progress, rate_limited
 from api.schemas import ComplaintReport
 from api.ui.forms import check, form_text, nested, read_form
 from api.ui.session import check_public_csrf, public_form
@@ -85,7 +85,8 @@ async def status(request: Request, p: PlatformDep) -> Response:
     form = await read_form(request)
     check_public_csrf(request, form_text(form, "csrf"))
     receipt = "".join((form_text(form, "receipt") or "").split())[:64]
-    return await run_in_threadpool(_lookup, request, p, receipt)
+    # No sooner than the API's floor: the time of the answer must not tell which receipts exist.
+    return await evenly(p, lambda: _lookup(request, p, receipt))
 
 
 @router.post("/status/reply", dependencies=[Depends(rate_limited)])
@@ -96,13 +97,15 @@ async def reply(request: Request, p: PlatformDep) -> Response:
     receipt = "".join((form_text(form, "receipt") or "").split())[:64]
     model, errors = check(ReporterMessage, nested(form, ["text"]))
     if model is None:
-        return await run_in_threadpool(
-            lambda: _lookup(request, p, receipt, reply_error=errors.get("text", "请填写留言。"))
+        return await evenly(
+            p, lambda: _lookup(request, p, receipt, reply_error=errors.get("text", "请填写留言。"))
         )
-    try:
-        await run_in_threadpool(
-            lambda: p.services.complaints.message_from_reporter(receipt, text=model.text)
-        )
-    except NotFound:
-        return await run_in_threadpool(_lookup, request, p, receipt)
-    return await run_in_threadpool(lambda: _lookup(request, p, receipt, sent=True))
+
+    def write_back() -> Response:
+        try:
+            p.services.complaints.message_from_reporter(receipt, text=model.text)
+        except NotFound:
+            return _lookup(request, p, receipt)
+        return _lookup(request, p, receipt, sent=True)
+
+    return await evenly(p, write_back)

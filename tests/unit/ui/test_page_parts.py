@@ -57,6 +57,14 @@ def test_only_local_pages_are_returned_to_after_signing_in(given: str | None, ke
     assert safe_next(given) == kept
 
 
+def test_invisible_format_controls_are_written_out_on_every_page() -> None:
+    shown = env.from_string("{{ text }}|{{ mark }}|{{ n }}").render(
+        text="张伟\u202e<b>\u200b", mark=marked("借调<em>\u202e</em>"), n=3
+    )
+    assert shown == "张伟[U+202E]&lt;b&gt;[U+200B]|借调<mark>[U+202E]</mark>|3"
+    assert "\u202e" not in shown and "\u200b" not in shown
+
+
 def test_a_link_code_is_signed_timed_and_used_once(tmp_path: Path) -> None:
     views = SqliteViews(str(tmp_path / "views.sqlite3"))
     views.ensure([SIGN_INS])  # as the platform does when it is built
