@@ -374,6 +374,11 @@ def test_a_page_of_another_units_scope_is_not_shown(
     page.press("#q", "Enter")
     expect(page.locator("#results")).to_be_visible()
     expect(page.locator(f'#results a[href^="/ui/cadres/{cadre}"]')).to_have_count(0)
+    page.fill("#q", "借调")
+    page.press("#q", "Enter")
+    expect(page.locator("#results mark").first).to_have_text("借调")  # its own, no others
+    expect(page.locator(f'#results a[href^="/ui/cadres/{cadre}"]')).to_have_count(0)
+    accessible(page)
     shoot(page, shots, "scoped-search")
     page.goto(watched.base + "/ui/findings")
     expect(page.locator("#register tbody tr").first).to_be_visible()
