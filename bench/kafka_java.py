@@ -33,13 +33,18 @@ def classpath() -> str:
         raise SystemExit(f"no broker jars in {lib}: start the stack once (deploy/local/kafka.sh)")
     if not list(tools.glob("kafka-tools-*.jar")):
         tools.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
+        # Maven's output is kept off the benchmark's: even with -q it writes colour codes
+        # without a newline, which would run into the next figure's line.
+        done = subprocess.run(
             [
-                "mvn", "-q", "-B", f"-Dmaven.repo.local={cache / 'm2'}", "dependency:copy",
-                f"-Dartifact=org.apache.kafka:kafka-tools:{version}", f"-DoutputDirectory={tools}",
+                "mvn", "-q", "-B", "-Dstyle.color=never", f"-Dmaven.repo.local={cache / 'm2'}",
+                "dependency:copy", f"-Dartifact=org.apache.kafka:kafka-tools:{version}",
+                f"-DoutputDirectory={tools}",
             ],
-            check=True,
+            capture_output=True, text=True, check=False,
         )  # fmt: skip
+        if done.returncode != 0:
+            raise SystemExit(f"no kafka-tools {version}:\n{done.stdout}{done.stderr}")
     return f"{lib}/*:{tools}/*"
 
 
