@@ -59,8 +59,13 @@ class IntegratorMember:
         """Integrate until ``stop`` is set: at start, on every poll, and when checkpoints are
         due by time even if nothing arrives."""
         consumer = KafkaConsumer(**self.config)
-        consumer.subscribe([self.topic])
         try:
+            # Join the group only once the topic's partitions are known here: a member that
+            # joins before is assigned nothing until its next metadata refresh (minutes later),
+            # and meanwhile appends from the store but commits no offsets, so its lag lies.
+            while not stop.is_set() and not consumer.partitions_for_topic(self.topic):
+                stop.wait(0.2)
+            consumer.subscribe([self.topic])
             self.appended += self.integrator.catch_up()
             while not stop.is_set():
                 records = consumer.poll(timeout_ms=self.poll_ms)
