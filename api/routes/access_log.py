@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.access_anchoring import Anchoring
 from api.auth import Auditor
+from api.bootstrap import Platform
 from api.cursors import CursorParam, PagerDep
 from api.deps import PlatformDep
 from api.schemas import PROBLEMS, Instant
@@ -102,15 +103,16 @@ async def verify_access_log(who: Auditor, p: PlatformDep) -> dict[str, Any]:
     store (what ``jiandu access verify`` does); ``first_bad`` names the first broken entry."""
     if who.unit is not None:
         raise HTTPException(403, "the access log is checked with a token not limited to a unit")
+    return await run_in_threadpool(check_access_log, p)
 
-    def check() -> dict[str, Any]:
-        anchoring = Anchoring(p.store, p.access_log)
-        anchors = anchoring.anchors()
-        found = p.access_log.check(anchors)
-        return {
-            "ok": found.ok, "entries": found.entries, "anchors": found.anchors,
-            "last_anchored": anchors[-1][0] if anchors else None, "first_bad": found.first_bad,
-            "problem": found.problem,
-        }  # fmt: skip
 
-    return await run_in_threadpool(check)
+def check_access_log(p: Platform) -> dict[str, Any]:
+    """The access log's chain recomputed and compared with its anchors (routes and pages)."""
+    anchoring = Anchoring(p.store, p.access_log)
+    anchors = anchoring.anchors()
+    found = p.access_log.check(anchors)
+    return {
+        "ok": found.ok, "entries": found.entries, "anchors": found.anchors,
+        "last_anchored": anchors[-1][0] if anchors else None, "first_bad": found.first_bad,
+        "problem": found.problem,
+    }  # fmt: skip

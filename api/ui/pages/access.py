@@ -8,13 +8,15 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from api.deps import PlatformDep
 from api.routes.access_log import _utc as utc_text
-from api.ui.forms import beijing_instant
+from api.routes.access_log import check_access_log
+from api.ui.forms import beijing_instant, form_text, read_form
 from api.ui.pages.common import AuditorStaff, context, opened, sealed
-from api.ui.session import Staff
+from api.ui.session import Staff, check_staff_csrf
 from api.ui.templating import render
 from domain.errors import DomainError
 
@@ -32,11 +34,28 @@ def _instant(text: str, name: str) -> str | None:
         raise ValueError(f"“{name}”不是有效的时间。") from None
 
 
+def _unscoped(staff: Staff) -> None:
+    if staff.who.unit is not None:  # as the API: the log names records of every unit
+        raise HTTPException(403, "查阅记录只对不限单位的审计账号开放。")
+
+
+@router.post("/access/verify")
+async def verify(request: Request, staff: AuditorStaff, p: PlatformDep) -> Response:
+    """Recompute the log's chain and compare it with its anchors in the event store (the check
+    of ``POST /api/v1/audit/access/verify``)."""
+    _unscoped(staff)
+    form = await read_form(request)
+    check_staff_csrf(staff, form_text(form, "csrf"))
+    found = await run_in_threadpool(check_access_log, p)
+    values: dict[str, Any] = {"given": dict.fromkeys(("subject", "resource", "from", "to"), ""), "entries": [],
+              "next": None, "error": None, "check": found}  # fmt: skip
+    return render(request, "access.html", _context(p, staff, values))
+
+
 @router.get("/access")
 def access_page(request: Request, staff: AuditorStaff, p: PlatformDep) -> Response:
     """The readings, oldest first, filtered by reader, record and time (Beijing time)."""
-    if staff.who.unit is not None:  # as the API: the log names records of every unit
-        raise HTTPException(403, "查阅记录只对不限单位的审计账号开放。")
+    _unscoped(staff)
     q = request.query_params
     given = {k: q.get(k, "").strip()[:200] for k in ("subject", "resource", "from", "to")}
     filters = {k: v for k, v in given.items() if v}

@@ -175,6 +175,9 @@ def test_auditors_read_the_access_log(fresh_pages: TestClient) -> None:
     assert "没有符合条件的记录" in narrowed.text
     assert client.get("/ui/access", params={"from": "明天"}).status_code == 422
     assert client.get("/ui/access", params={"cursor": "c1.forged.x"}).status_code == 422
+    checked = client.post("/ui/access/verify", data={"csrf": csrf_of(page.text)})
+    assert checked.status_code == 200 and "核验通过" in checked.text
+    assert client.post("/ui/access/verify", data={"csrf": "x"}).status_code == 403
     sign_in(client, "auditor", "审计-限", unit="T1")
     assert client.get("/ui/access").status_code == 403
     sign_in(client, "inspector")

@@ -75,7 +75,7 @@ def test_no_form_breaks_a_post(pages: TestClient) -> None:
     posts = ["/ui/findings/x/acknowledge", "/ui/findings/x/resolve", "/ui/complaints/x/accept",
              "/ui/complaints/x/nonsense", "/ui/complaints/new", "/ui/complaints/x/reporter",
              "/ui/complaints/x/unseal-requests", "/ui/cadres/QH00402/retraction-requests",
-             "/ui/cadres/QH00402/retractions", "/ui/logout"]  # fmt: skip
+             "/ui/cadres/QH00402/retractions", "/ui/access/verify", "/ui/logout"]  # fmt: skip
     fields = ["note", "resolution", "date", "handler_unit", "text", "days", "expected_version",
               "approval.level", "title", "body", "named", "received_at", "channel", "position",
               "reason", "purpose"]  # fmt: skip
