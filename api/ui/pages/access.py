@@ -47,8 +47,9 @@ async def verify(request: Request, staff: AuditorStaff, p: PlatformDep) -> Respo
     form = await read_form(request)
     check_staff_csrf(staff, form_text(form, "csrf"))
     found = await run_in_threadpool(check_access_log, p)
-    values: dict[str, Any] = {"given": dict.fromkeys(("subject", "resource", "from", "to"), ""), "entries": [],
-              "next": None, "error": None, "check": found}  # fmt: skip
+    given = dict.fromkeys(("subject", "resource", "from", "to"), "")
+    values: dict[str, Any] = {"given": given, "entries": [], "next": None, "error": None,
+                              "check": found}  # fmt: skip
     return render(request, "access.html", _context(p, staff, values))
 
 
