@@ -89,7 +89,8 @@ async def cadre_file(request: Request, code: str, staff: AnyStaff, p: PlatformDe
     the access log like the API's."""
     if not CODE.match(code):
         raise NotFound("没有这个干部编码。")
-    await run_in_threadpool(p.scope.cadre, staff.who, code)
+    if staff.who.unit is not None:  # an unscoped officer: nothing to ask
+        await run_in_threadpool(p.scope.cadre, staff.who, code)
     response = await run_in_threadpool(_cadre_page, request, code, staff, p)
     if response.status_code == 200:
         await record_read(request, p, staff.who, f"cadre:{code}", reading_purpose(request))
