@@ -115,14 +115,19 @@ class InvestigationWritten(Written):
 
 
 class UnitPost(BaseModel):
-    """A post of a unit and its holder (as of the requested date)."""
+    """A post of a unit and its holders (as of the requested date)."""
 
     code: str
     title: str
     category: Literal["leadership", "non_leadership"]
     team_member: bool
     principal: bool
-    holder: str | None = Field(description="cadre code")
+    quota: int = Field(description="职数: how many cadres may hold the post at once")
+    holders: list[str] = Field(description="cadre codes, in code order")
+    holder: str | None = Field(
+        description="the first of ``holders`` (kept for clients of one holder per post)"
+    )
+    over_quota: bool = Field(description="more holders than the quota (超职数配备)")
 
 
 class UnitView(BaseModel):
@@ -136,6 +141,7 @@ class UnitView(BaseModel):
         "village_committee", "community",
     ]  # fmt: skip
     parent: str | None
+    joint_with: str | None = Field(default=None, description="the unit it shares staff with (合署)")
     abolished_on: date | None = None
     posts: list[UnitPost]
     seconded_in: list[str] = Field(description="cadre codes")

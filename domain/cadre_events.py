@@ -10,6 +10,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.cadre_state import CadreState, Dispatch, Secondment
 from domain.errors import InvariantViolated
+from domain.values import departure_kind
 
 
 class CadreEvent(Aggregate.Event):
@@ -71,11 +72,18 @@ class CadreRegistered(Aggregate.Created):
 class Recruited(CadreEvent):
     """录用: entry into service in a unit by a channel."""
 
+    class_version = 2
     effective_date: date
     unit: str
     unit_level: str
+    unit_kind: str | None
     channel: str
     probation_months: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 did not copy the unit's kind: recruitments recorded then read as unknown."""
+        state["unit_kind"] = None
 
     @property
     def effective(self) -> date | None:
@@ -376,14 +384,22 @@ class Admonished(CadreEvent):
 
 
 class Sanctioned(CadreEvent):
-    """处分: party or administrative discipline with an influence period."""
+    """处分: party or administrative discipline with an influence period; 留党察看 has a term
+    of 12 or 24 months (``term_months``)."""
 
+    class_version = 2
     neutral = True
 
     date: dt.date
     kind: str
     authority: str
     reason: str
+    term_months: int | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 had no term: sanctions recorded then read as of unknown term."""
+        state["term_months"] = None
 
     @property
     def effective(self) -> dt.date | None:
@@ -455,10 +471,17 @@ class TrainingRecorded(CadreEvent):
 
 
 class Departed(CadreEvent):
-    """The cadre left service (retirement, resignation, dismissal, death)."""
+    """The cadre left service: ``kind`` retirement, resignation, dismissal, death or other."""
 
+    class_version = 2
     effective_date: date
     reason: str
+    kind: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 had only the reason: the kind is read from its words."""
+        state["kind"] = departure_kind(str(state.get("reason", "")))
 
     @property
     def effective(self) -> date | None:
@@ -471,6 +494,27 @@ class Departed(CadreEvent):
     def advance(self, state: CadreState) -> None:
         state.status = "departed"
         state.departed_on = self.effective_date
+
+
+class PriorServiceRecorded(CadreEvent):
+    """Service before the platform, from the personnel file (干部档案): counted by the service
+    rules. ``to_date`` is the last day served."""
+
+    neutral = True
+
+    unit_name: str
+    unit_level: str
+    from_date: date
+    to_date: date
+    source: str
+
+    @property
+    def effective(self) -> date | None:
+        return self.from_date
+
+    def check(self, state: CadreState) -> None:
+        if self.to_date < self.from_date:
+            raise InvariantViolated("prior service cannot end before it starts")
 
 
 class EntryRetracted(CadreEvent):

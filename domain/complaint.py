@@ -101,14 +101,34 @@ class ReporterNotified(_Transition):
     method: str
 
 
+def extension_counts(
+    accepted_on: date,
+    counted_days: int,
+    recorded_on: date,
+    days: int,
+    within: int = CONCLUDE_WITHIN_DAYS,
+    most: int = MAX_EXTENSION_DAYS,
+) -> bool:
+    """Whether an extension moves the deadline: recorded on or before the conclude-by date it
+    extends, and keeping all extensions within ``most`` days (an extension recorded too late,
+    as older records may hold, extends nothing)."""
+    due = accepted_on + timedelta(days=within + counted_days)
+    return recorded_on <= due and counted_days + days <= most
+
+
 class ComplaintDeadlineExtended(ComplaintEvent):
-    """The conclusion deadline moves by at most 30 days, once."""
+    """The conclusion deadline moves; all extensions add up to at most 30 days."""
 
     days: int
     reason: str
 
     def apply(self, aggregate: Any) -> None:
-        aggregate.extension_days = self.days
+        accepted = aggregate.status_dates.get("accepted")
+        recorded = self.timestamp.date()
+        if accepted is not None and extension_counts(
+            accepted, aggregate.extension_days, recorded, self.days
+        ):
+            aggregate.extension_days += self.days
         aggregate.record_step(self, "extended")
 
 
@@ -258,15 +278,25 @@ class Complaint(Aggregate):
         self._move(ctx, ReporterNotified, on, method=method)
 
     def extend(self, ctx: Recording, *, days: int, reason: str) -> None:
-        """Extend the conclusion deadline: at most 30 days, once, while accepted."""
+        """Extend the conclusion deadline while accepted: on or before the conclude-by date it
+        extends, all extensions adding up to at most 30 days."""
         if self.status != "accepted":
             raise InvariantViolated(
                 f"only an accepted complaint can be extended (it is {self.status})"
             )
-        if self.extension_days:
-            raise InvariantViolated("a complaint's deadline can be extended only once")
         if not 1 <= days <= MAX_EXTENSION_DAYS:
             raise InvariantViolated(f"an extension is 1 to {MAX_EXTENSION_DAYS} days")
+        conclude_by = self.deadlines().conclude_by
+        if conclude_by is not None and ctx.at.date() > conclude_by:
+            raise InvariantViolated(
+                f"an extension is recorded on or before the conclude-by date it extends "
+                f"({conclude_by}); that date has passed"
+            )
+        if self.extension_days + days > MAX_EXTENSION_DAYS:
+            raise InvariantViolated(
+                f"extensions add up to at most {MAX_EXTENSION_DAYS} days "
+                f"({self.extension_days} used already)"
+            )
         self.trigger_event(
             ComplaintDeadlineExtended,
             timestamp=ctx.at,

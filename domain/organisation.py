@@ -52,8 +52,12 @@ class OrganisationStructure:
         level: str,
         kind: str,
         parent: str | None = None,
+        joint_with: str | None = None,
     ) -> Written:
-        """Register a unit; a duplicate code is a conflict, an unknown parent a 422."""
+        """Register a unit; a duplicate code is a conflict, an unknown parent a 422.
+
+        ``joint_with`` names a unit of the same level this one shares its staff with (合署).
+        """
         check_code(code, "unit code")
         check_text(name, "name", max_length=200)
         if not name.strip():
@@ -62,11 +66,14 @@ class OrganisationStructure:
         parse_enum(UnitKind, kind, "kind")
         if parent is not None:
             self.known_unit(parent)
+        if joint_with is not None and self.known_unit(joint_with).level != level_value:
+            raise InvalidValue(f"unit {joint_with} is not of level {level_value}")
         if self.store.exists(unit_id(code)):
             raise AlreadyRegistered(f"unit {code} is registered already")
         unit = Unit.register(
-            self._ctx(by), code=code, name=name, level=level_value, kind=kind, parent=parent
-        )
+            self._ctx(by), code=code, name=name, level=level_value, kind=kind, parent=parent,
+            joint_with=joint_with,
+        )  # fmt: skip
         return self.store.commit(unit)
 
     @on_fresh_state
@@ -98,9 +105,10 @@ class OrganisationStructure:
         team_member: bool = False,
         principal: bool = False,
         sensitive: bool = False,
+        quota: int = 1,
         expected_version: int | None = None,
     ) -> Written:
-        """Establish a post in a unit."""
+        """Establish a post in a unit, held by at most ``quota`` cadres at once (职数)."""
         check_code(code, "post code")
         check_text(title, "title", max_length=200)
         check_text(grade, "grade", max_length=100)
@@ -115,6 +123,7 @@ class OrganisationStructure:
             team_member=team_member,
             principal=principal,
             sensitive=sensitive,
+            quota=quota,
         )
         return self.store.commit(unit, expected_version=expected_version)
 

@@ -27,6 +27,7 @@ from domain.values import (
     Approval,
     By,
     Channel,
+    DepartureKind,
     DispatchRole,
     Level,
     Recording,
@@ -35,9 +36,11 @@ from domain.values import (
     SecondmentEndReason,
     check_code,
     check_text,
+    departure_kind,
     parse_enum,
 )
 
+PROBATION_TERMS = (12, 24)  # 留党察看: one year or two (纪律处分条例)
 PROCEDURE_STEPS = ("preview_notice", "democratic_evaluation", "individual_talks", "records_review")
 
 
@@ -132,7 +135,7 @@ class Personnel:
         return self._act(
             by, code, ev.Recruited, expected_version,
             effective_date=effective_date, unit=unit, unit_level=self._level(unit),
-            channel=channel, probation_months=probation_months,
+            unit_kind=self._unit(unit).kind, channel=channel, probation_months=probation_months,
         )  # fmt: skip
 
     @on_fresh_state
@@ -353,15 +356,19 @@ class Personnel:
     @on_fresh_state
     def sanction(
         self, by: By, code: str, *, on: date, kind: str, authority: str, reason: str,
-        expected_version: int | None = None,
+        term_months: int | None = None, expected_version: int | None = None,
     ) -> Written:  # fmt: skip
-        """处分."""
+        """处分; 留党察看 (party probation) names its term, 12 or 24 months."""
         parse_enum(SanctionKind, kind, "kind")
         check_text(authority, "authority")
         check_text(reason, "reason", max_length=2000)
+        if kind == SanctionKind.PARTY_PROBATION and term_months not in PROBATION_TERMS:
+            raise InvalidValue("party_probation needs term_months: 12 or 24")
+        if kind != SanctionKind.PARTY_PROBATION and term_months is not None:
+            raise InvalidValue("only party_probation has a term (term_months)")
         return self._act(
             by, code, ev.Sanctioned, expected_version,
-            date=on, kind=kind, authority=authority, reason=reason,
+            date=on, kind=kind, authority=authority, reason=reason, term_months=term_months,
         )  # fmt: skip
 
     @on_fresh_state
@@ -421,14 +428,35 @@ class Personnel:
 
     @on_fresh_state
     def depart(
-        self, by: By, code: str, *, effective_date: date, reason: str,
+        self, by: By, code: str, *, effective_date: date, reason: str, kind: str | None = None,
         expected_version: int | None = None,
     ) -> Written:  # fmt: skip
-        """The cadre leaves service."""
+        """The cadre leaves service; without a kind, it is read from the reason's words."""
         check_text(reason, "reason")
+        if kind is not None:
+            parse_enum(DepartureKind, kind, "kind")
         return self._act(
-            by, code, ev.Departed, expected_version, effective_date=effective_date, reason=reason
-        )
+            by, code, ev.Departed, expected_version, effective_date=effective_date,
+            reason=reason, kind=kind or departure_kind(reason),
+        )  # fmt: skip
+
+    @on_fresh_state
+    def record_prior_service(
+        self, by: By, code: str, *, unit_name: str, unit_level: str, from_date: date,
+        to_date: date, source: str, expected_version: int | None = None,
+    ) -> Written:  # fmt: skip
+        """Service before the platform, from the personnel file (干部档案)."""
+        check_text(unit_name, "unit_name", max_length=200)
+        check_text(source, "source")
+        if not unit_name.strip():
+            raise InvalidValue("unit_name must not be blank")
+        parse_enum(Level, unit_level, "unit_level")
+        if to_date > self.clock.today():
+            raise InvalidValue("prior service cannot end after today")
+        return self._act(
+            by, code, ev.PriorServiceRecorded, expected_version, unit_name=unit_name,
+            unit_level=unit_level, from_date=from_date, to_date=to_date, source=source,
+        )  # fmt: skip
 
     @on_fresh_state
     def retract(

@@ -8,9 +8,11 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
-from domain.errors import AlreadyRegistered, InvariantViolated, NotFound
+from domain.errors import AlreadyRegistered, InvalidValue, InvariantViolated, NotFound
 from domain.ids import unit_id
 from domain.values import Level, Recording, check_effective_date
+
+MAX_QUOTA = 99
 
 
 @dataclass
@@ -24,6 +26,7 @@ class Post:
     team_member: bool
     principal: bool
     sensitive: bool
+    quota: int = 1
     abolished_on: date | None = None
 
 
@@ -35,15 +38,22 @@ class UnitEvent(Aggregate.Event):
 
 
 class UnitRegistered(Aggregate.Created):
-    """A unit is registered under its code."""
+    """A unit is registered under its code; ``joint_with`` names the unit it shares its staff
+    with (合署办公: a township's party committee and its government are one organ)."""
 
-    class_version = 1
+    class_version = 2
     recorded_by: str
     code: str
     name: str
     level: str
     kind: str
     parent: str | None
+    joint_with: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 knew no joint organs."""
+        state["joint_with"] = None
 
 
 class UnitRenamed(UnitEvent):
@@ -57,8 +67,9 @@ class UnitRenamed(UnitEvent):
 
 
 class PostEstablished(UnitEvent):
-    """A post is established in the unit."""
+    """A post is established in the unit, with its quota (职数: how many may hold it)."""
 
+    class_version = 2
     post_code: str
     title: str
     category: str
@@ -66,6 +77,12 @@ class PostEstablished(UnitEvent):
     team_member: bool
     principal: bool
     sensitive: bool
+    quota: int
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """Version 1 had no quota: one holder per post."""
+        state["quota"] = 1
 
     def apply(self, aggregate: Any) -> None:
         aggregate.posts[self.post_code] = Post(
@@ -76,6 +93,7 @@ class PostEstablished(UnitEvent):
             team_member=self.team_member,
             principal=self.principal,
             sensitive=self.sensitive,
+            quota=self.quota,
         )
 
 
@@ -104,20 +122,36 @@ class Unit(Aggregate):
     """An organ or body, its level, and its posts."""
 
     def __init__(
-        self, recorded_by: str, code: str, name: str, level: str, kind: str, parent: str | None
+        self,
+        recorded_by: str,
+        code: str,
+        name: str,
+        level: str,
+        kind: str,
+        parent: str | None,
+        joint_with: str | None,
     ) -> None:
         self.code = code
         self.name = name
         self.level = Level(level)
         self.kind = kind
         self.parent = parent
+        self.joint_with = joint_with
         self.posts: dict[str, Post] = {}
         self.abolished_on: date | None = None
         self.merged_into: str | None = None
 
     @classmethod
     def register(
-        cls, ctx: Recording, *, code: str, name: str, level: Level, kind: str, parent: str | None
+        cls,
+        ctx: Recording,
+        *,
+        code: str,
+        name: str,
+        level: Level,
+        kind: str,
+        parent: str | None,
+        joint_with: str | None = None,
     ) -> Unit:
         """Register a unit under its code (the id derives from the code)."""
         return cls._create(
@@ -130,6 +164,7 @@ class Unit(Aggregate):
             level=level.value,
             kind=kind,
             parent=parent,
+            joint_with=joint_with,
         )
 
     def rename(self, ctx: Recording, *, name: str, effective_date: date) -> None:
@@ -155,11 +190,14 @@ class Unit(Aggregate):
         team_member: bool = False,
         principal: bool = False,
         sensitive: bool = False,
+        quota: int = 1,
     ) -> None:
         """Establish a post; its code is unique within the unit."""
         self._check_open()
         if code in self.posts:
             raise AlreadyRegistered(f"post {code} exists in unit {self.code} already")
+        if not 1 <= quota <= MAX_QUOTA:
+            raise InvalidValue(f"a post's quota is 1 to {MAX_QUOTA}")
         self.trigger_event(
             PostEstablished,
             timestamp=ctx.at,
@@ -171,6 +209,7 @@ class Unit(Aggregate):
             team_member=team_member,
             principal=principal,
             sensitive=sensitive,
+            quota=quota,
         )
 
     def abolish_post(self, ctx: Recording, *, code: str, effective_date: date) -> None:

@@ -59,7 +59,8 @@ class PostCategory(StrEnum):
 
 
 class Channel(StrEnum):
-    """Recruitment channel (录用渠道)."""
+    """Recruitment channel (录用渠道); every channel but ``transfer_in`` is a new recruitment
+    (新录用)."""
 
     EXAM = "exam"
     SELECTED_GRADUATE = "selected_graduate"
@@ -114,6 +115,34 @@ class SanctionKind(StrEnum):
     REMOVAL_FROM_PARTY_POST = "removal_from_party_post"
     PARTY_PROBATION = "party_probation"
     EXPULSION = "expulsion"
+
+
+class DepartureKind(StrEnum):
+    """How a cadre left service (离职方式)."""
+
+    RETIREMENT = "retirement"
+    RESIGNATION = "resignation"
+    DISMISSAL = "dismissal"
+    DEATH = "death"
+    OTHER = "other"
+
+
+# Words of a departure's reason that name its kind, tried in this order (辞退 is a dismissal,
+# not a resignation, so it is tried before 辞).
+_DEPARTURE_WORDS = (
+    (DepartureKind.DISMISSAL, ("辞退", "开除", "除名")),
+    (DepartureKind.RETIREMENT, ("退休",)),
+    (DepartureKind.DEATH, ("死亡", "病故", "去世", "逝世", "牺牲")),
+    (DepartureKind.RESIGNATION, ("辞职", "辞去", "离职")),
+)
+
+
+def departure_kind(reason: str) -> str:
+    """The kind of a departure recorded with only its reason (older records, or no kind given)."""
+    for kind, words in _DEPARTURE_WORDS:
+        if any(word in reason for word in words):
+            return kind.value
+    return DepartureKind.OTHER.value
 
 
 class ComplaintChannel(StrEnum):

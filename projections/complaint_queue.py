@@ -85,11 +85,16 @@ class ComplaintQueue(Projection):
             row["finding"] = event.finding
         elif isinstance(event, c.ReporterNotified):
             row["notified_on"] = event.date
-        elif isinstance(event, c.ComplaintDeadlineExtended):
-            row["extension_days"] = event.days
+        elif isinstance(event, c.ComplaintDeadlineExtended) and row["accepted_on"]:
+            used, accepted_on = int(row["extension_days"]), _day(row["accepted_on"])
+            if c.extension_counts(accepted_on, used, event.timestamp.date(), event.days):
+                row["extension_days"] = used + event.days
         accepted = row["accepted_on"]
         if accepted:
-            day = accepted if isinstance(accepted, date) else date.fromisoformat(accepted)
             days = c.CONCLUDE_WITHIN_DAYS + int(row["extension_days"])
-            row["conclude_by"] = day + timedelta(days=days)
+            row["conclude_by"] = _day(accepted) + timedelta(days=days)
         tx.put("complaints", row)
+
+
+def _day(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)

@@ -14,7 +14,7 @@ UNITS = Table(
     {
         "unit_id": "TEXT", "code": "TEXT", "name": "TEXT", "level": "TEXT", "kind": "TEXT",
         "parent": "TEXT", "abolished_on": "DATE", "merged_into": "TEXT", "version": "INTEGER",
-        "names": "JSON",
+        "names": "JSON", "joint_with": "TEXT",
     },
     key=("unit_id",),
     indexes=(("code",), ("parent",), ("level",)),
@@ -24,7 +24,7 @@ POSTS = Table(
     {
         "unit": "TEXT", "code": "TEXT", "title": "TEXT", "category": "TEXT", "grade": "TEXT",
         "team_member": "INTEGER", "principal": "INTEGER", "sensitive": "INTEGER",
-        "established_at": "TIMESTAMP", "abolished_on": "DATE",
+        "established_at": "TIMESTAMP", "abolished_on": "DATE", "quota": "INTEGER",
     },
     key=("unit", "code"),
 )  # fmt: skip
@@ -47,7 +47,7 @@ class Organisation(Projection):
                 {
                     "unit_id": uid, "code": event.code, "name": event.name, "level": event.level,
                     "kind": event.kind, "parent": event.parent, "abolished_on": None,
-                    "merged_into": None, "version": 1,
+                    "merged_into": None, "version": 1, "joint_with": event.joint_with,
                     "names": [{"name": event.name, "since": None}],
                 },
             )  # fmt: skip
@@ -73,7 +73,7 @@ class Organisation(Projection):
                     "category": event.category, "grade": event.grade,
                     "team_member": event.team_member, "principal": event.principal,
                     "sensitive": event.sensitive, "established_at": event.timestamp,
-                    "abolished_on": None,
+                    "abolished_on": None, "quota": event.quota,
                 },
             )  # fmt: skip
         elif isinstance(event, u.PostAbolished):

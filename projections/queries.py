@@ -61,6 +61,21 @@ def cadre_doc(state: CadreState, version: int) -> dict[str, Any]:
     }
 
 
+def _post_doc(post: dict[str, Any], holders: list[str]) -> dict[str, Any]:
+    quota = int(post.get("quota") or 1)
+    return {
+        "code": post["code"],
+        "title": post["title"],
+        "category": post["category"],
+        "team_member": bool(post["team_member"]),
+        "principal": bool(post["principal"]),
+        "quota": quota,
+        "holders": holders,
+        "holder": holders[0] if holders else None,
+        "over_quota": len(holders) > quota,
+    }
+
+
 def _timeline_order(entry: dict[str, Any]) -> tuple[str, int]:
     # Registration opens the timeline; retractions stand on the day they were recorded.
     if entry["type"] == "CadreRegistered":
@@ -153,14 +168,11 @@ class ReadModels:
         unit = self.views._decode(self.views_table("units"), rows)[0]
         posts = self.views.query("SELECT * FROM posts WHERE unit = ? ORDER BY code", [code])
         if as_of is None and known_at is None:
-            # In code order, as _roster_as_of reads them: when two cadres hold one post, both
-            # paths name the same one (the last).
-            holders = {
-                r["post"]: r["cadre_code"]
-                for r in self.views.query(
-                    "SELECT * FROM holdings WHERE unit = ? ORDER BY cadre_code", [code]
-                )
-            }
+            holders: dict[str, list[str]] = {}
+            for r in self.views.query(
+                "SELECT * FROM holdings WHERE unit = ? ORDER BY cadre_code", [code]
+            ):
+                holders.setdefault(r["post"], []).append(r["cadre_code"])
             seconded_in = self._active_secondments("host_unit", code)
             seconded_out = self._active_secondments("home_unit", code)
         else:
@@ -171,18 +183,9 @@ class ReadModels:
             "level": unit["level"],
             "kind": unit["kind"],
             "parent": unit["parent"],
+            "joint_with": unit.get("joint_with"),
             "abolished_on": unit["abolished_on"],
-            "posts": [
-                {
-                    "code": p["code"],
-                    "title": p["title"],
-                    "category": p["category"],
-                    "team_member": bool(p["team_member"]),
-                    "principal": bool(p["principal"]),
-                    "holder": holders.get(p["code"]),
-                }
-                for p in posts
-            ],
+            "posts": [_post_doc(p, holders.get(p["code"], [])) for p in posts],
             "seconded_in": seconded_in,
             "seconded_out": seconded_out,
             "version": unit["version"],
@@ -198,13 +201,13 @@ class ReadModels:
 
     def _roster_as_of(
         self, code: str, as_of: date, known_at: datetime | None
-    ) -> tuple[dict[str, str], list[str], list[str]]:
+    ) -> tuple[dict[str, list[str]], list[str], list[str]]:
         candidates = self.views.query(
             "SELECT c.code FROM cadre_units u JOIN cadres c ON c.cadre_id = u.cadre_id "
             "WHERE u.unit = ? ORDER BY c.code",
             [code],
         )
-        holders: dict[str, str] = {}
+        holders: dict[str, list[str]] = {}
         seconded_in: list[str] = []
         seconded_out: list[str] = []
         for row in candidates:
@@ -216,7 +219,7 @@ class ReadModels:
                 continue
             for unit, post in state.posts:
                 if unit == code:
-                    holders[post] = state.code
+                    holders.setdefault(post, []).append(state.code)
             secondment = state.secondment()
             if secondment is not None and secondment.host_unit == code:
                 seconded_in.append(state.code)

@@ -152,6 +152,9 @@ class Sanction(Command):
     ]  # fmt: skip
     authority: Name
     reason: LongLine
+    term_months: Literal[12, 24] | None = Field(
+        default=None, description="留党察看's term (party_probation only): 12 or 24 months."
+    )
 
 
 class InvestigationOpen(Command):
@@ -178,6 +181,17 @@ class Training(Command):
 class Departure(Command):
     effective_date: Day
     reason: Line
+    kind: Literal["retirement", "resignation", "dismissal", "death", "other"] | None = Field(
+        default=None, description="How the cadre left; when absent, read from the reason."
+    )
+
+
+class PriorService(Command):
+    unit_name: Name
+    unit_level: Literal["province", "city", "county", "township", "village"]
+    from_date: Day
+    to_date: Day = Field(description="The last day served.")
+    source: Line = Field(description="Where it is written, e.g. 干部档案 and its page.")
 
 
 class Probation(Command):
@@ -411,6 +425,18 @@ def depart(code: Code, body: Departure, who: Clerk, p: PlatformDep) -> dict[str,
     """The cadre left service."""
     return written(
         p.services.personnel.depart(
+            who, code, expected_version=body.expected_version, **_fields(body)
+        )
+    )
+
+
+@router.post("/{code}/prior-service", status_code=201, response_model=Written)
+def record_prior_service(
+    code: Code, body: PriorService, who: Clerk, p: PlatformDep
+) -> dict[str, Any]:
+    """Service before the platform, from the personnel file (counted by the service rules)."""
+    return written(
+        p.services.personnel.record_prior_service(
             who, code, expected_version=body.expected_version, **_fields(body)
         )
     )

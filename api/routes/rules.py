@@ -25,6 +25,9 @@ class RuleDoc(BaseModel):
     id: str
     severity: Literal["violation", "warning"]
     subject: Literal["cadre", "unit", "complaint"]
+    subjects: list[Literal["cadre", "unit", "complaint"]] = Field(
+        description="every kind of subject it judges, `subject` first (R-DATA-01: complaints too)"
+    )
     summary: str
     time_based: bool = Field(description="Needs the daily sweep as well as new events.")
     enabled: bool

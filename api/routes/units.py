@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import StrictBool, StringConstraints
+from pydantic import Field, StrictBool, StrictInt, StringConstraints
 
 from api.auth import Clerk, Reader
 from api.deps import Fresh, PlatformDep, unit_in_scope
@@ -48,6 +48,11 @@ class UnitCreate(Body):
     level: Level
     kind: Kind
     parent: Code | None = None
+    joint_with: Code | None = Field(
+        default=None,
+        description="A unit of the same level this one shares its staff with (合署办公), "
+        "e.g. a township's party committee and its government.",
+    )
 
 
 class PostCreate(Command):
@@ -58,6 +63,7 @@ class PostCreate(Command):
     team_member: StrictBool = False
     principal: StrictBool = False
     sensitive: StrictBool = False
+    quota: Annotated[StrictInt, Field(ge=1, le=99, description="职数: how many may hold it.")] = 1
 
 
 class UnitRename(Command):

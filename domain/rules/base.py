@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from domain.rules.dates import WorkingCalendar
 from domain.rules.parameters import RuleParameters
@@ -46,6 +46,22 @@ class Candidate:
         return (self.rule, self.subject_kind, self.subject_code, self.anchor)
 
 
+class UnitDirectory(Protocol):
+    """What the rules know of units beyond a cadre's own record: which share their staff."""
+
+    def joint(self, code: str) -> frozenset[str]:
+        """The units that share staff with ``code`` (合署: one organ), ``code`` included."""
+        ...
+
+
+class NoJointUnits:
+    """A directory where every unit is an organ of its own."""
+
+    def joint(self, code: str) -> frozenset[str]:
+        """Only the unit itself."""
+        return frozenset({code})
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """The evaluation date and what every rule is evaluated with."""
@@ -53,6 +69,7 @@ class Evaluation:
     as_of: date
     params: RuleParameters
     calendar: WorkingCalendar
+    units: UnitDirectory = field(default_factory=NoJointUnits)
 
 
 @dataclass(frozen=True)
@@ -65,6 +82,12 @@ class Rule:
     group: str  # the rules file section holding its parameters
     summary: str
     time_based: bool = False
+    also_about: tuple[str, ...] = ()  # other kinds of subject it judges (R-DATA-01: complaints)
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        """Every kind of subject the rule judges, its usual one first."""
+        return (self.subject, *self.also_about)
 
     def found(
         self,
@@ -72,12 +95,16 @@ class Rule:
         anchor: str,
         evidence: Iterable[int],
         details: Mapping[str, Any],
+        subject_kind: str | None = None,
     ) -> Candidate:
-        """A candidate finding of this rule."""
+        """A candidate finding of this rule (about its usual kind of subject unless told)."""
+        kind = subject_kind or self.subject
+        if kind not in self.subjects:
+            raise ValueError(f"{self.id} judges {', '.join(self.subjects)}, not {kind}")
         return Candidate(
             rule=self.id,
             severity=self.severity,
-            subject_kind=self.subject,
+            subject_kind=kind,
             subject_code=subject_code,
             anchor=anchor,
             evidence=tuple(sorted(set(evidence))),

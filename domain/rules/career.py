@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from itertools import pairwise
+from datetime import date
 
 from domain import cadre_events as ev
 from domain.cadre_state import CadreState, order_key
 from domain.errors import InvariantViolated
 from domain.rules.base import Entry
-from domain.rules.dates import add_years
 from domain.rules.history import CadreHistory
 from domain.values import AppointmentKind, Level
 
@@ -81,6 +79,11 @@ class Career:
     sanctions: list[Entry] = field(default_factory=list)
     openings: dict[str, Entry] = field(default_factory=dict)
     closings: dict[str, Entry] = field(default_factory=dict)
+    prior_service: list[Entry] = field(default_factory=list)
+    dispatches: list[Entry] = field(default_factory=list)
+    reviews: list[Entry] = field(default_factory=list)
+    trainings: list[Entry] = field(default_factory=list)
+    departed: Entry | None = None
 
     @classmethod
     def of(cls, history: CadreHistory, as_of: date) -> Career:
@@ -108,8 +111,10 @@ class Career:
         elif isinstance(event, ev.Transferred):
             self.transfers.append(entry)
             self._move(entry, event.to_unit, event.to_level, event.effective_date)
-        elif isinstance(event, ev.Departed) and self.homes:
-            self.homes[-1].end = event.effective_date
+        elif isinstance(event, ev.Departed):
+            self.departed = entry
+            if self.homes:
+                self.homes[-1].end = event.effective_date
         elif isinstance(event, ev.ProbationCompleted):
             self.probation_completed = entry
         elif isinstance(event, ev.Appointed):
@@ -126,6 +131,19 @@ class Career:
             self.openings[event.investigation_id] = entry
         elif isinstance(event, ev.InvestigationClosed):
             self.closings[event.investigation_id] = entry
+        else:
+            self._note_more(entry)
+
+    def _note_more(self, entry: Entry) -> None:
+        event = entry.event
+        if isinstance(event, ev.PriorServiceRecorded):
+            self.prior_service.append(entry)
+        elif isinstance(event, ev.Dispatched):
+            self.dispatches.append(entry)
+        elif isinstance(event, ev.AnnualReviewRecorded):
+            self.reviews.append(entry)
+        elif isinstance(event, ev.TrainingRecorded):
+            self.trainings.append(entry)
 
     def _move(self, entry: Entry, unit: str, level: str | None, start: date) -> None:
         if self.homes and self.homes[-1].end is None:
@@ -142,47 +160,15 @@ class Career:
 
     # -- what several rules ask -----------------------------------------------------------
 
-    def township_recruitment(self) -> Entry | None:
-        """The recruitment, when it was into a township unit (a *township recruit*)."""
-        r = self.recruitment
-        return r if r is not None and r.event.unit_level == TOWNSHIP else None
-
     def promotions(self) -> list[Entry]:
         """Appointments of kind promotion or exceptional."""
         return [a for a in self.appointments if a.event.kind in PROMOTION_KINDS]
 
-    def township_periods(self, until: date) -> list[tuple[date, date]]:
-        """Spells in township home units up to ``until``, contiguous ones merged."""
-        spells: list[tuple[date, date]] = []
+    def home_on(self, day: date) -> Home | None:
+        """The home unit in effect on ``day`` (the latest recruitment or transfer effective on
+        or before it), folded from the history as known: never copied from another event."""
+        found = None
         for home in self.homes:
-            end = min(home.end or until, until)
-            if home.level != TOWNSHIP or home.start >= end:
-                continue
-            if spells and spells[-1][1] == home.start:
-                spells[-1] = (spells[-1][0], end)
-            else:
-                spells.append((home.start, end))
-        return spells
-
-    def continuous_township_start(self, day: date) -> date | None:
-        """The start of the unbroken township spell ``day`` falls in (None outside one)."""
-        for start, end in self.township_periods(day + timedelta(days=1)):
-            if start <= day < end:
-                return start
-        return None
-
-    def township_service_reaches(self, years: int) -> date | None:
-        """The day cumulative township service reaches ``years`` (None if not by ``as_of``).
-
-        Calendar years from the first township day, pushed later by every gap spent outside
-        the township system, so an unbroken spell gives exactly ``start + years``.
-        """
-        spells = self.township_periods(self.as_of)
-        if not spells:
-            return None
-        reached = add_years(spells[0][0], years)
-        for (_, gap_start), (gap_end, _) in pairwise(spells):
-            if gap_start >= reached:
-                break
-            reached += gap_end - gap_start
-        return reached if reached <= spells[-1][1] else None
+            if home.start <= day:
+                found = home
+        return found

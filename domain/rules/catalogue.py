@@ -11,7 +11,9 @@ from domain.rules import complaint_deadlines as pet
 from domain.rules import data_quality as data
 from domain.rules import discipline as disc
 from domain.rules import secondment as sec
+from domain.rules import team
 from domain.rules import township as town
+from domain.rules import training as train
 from domain.rules.base import Candidate, Check, Evaluation, Rule
 from domain.rules.career import Career
 from domain.rules.history import CadreHistory, ComplaintHistory, UnitHistory
@@ -21,6 +23,8 @@ CADRE_CHECKS: tuple[tuple[Rule, Check], ...] = (
     (town.TOWN_01, town.transfer_within_ban),
     (town.TOWN_02, town.transfer_without_approval),
     (town.TOWN_03, town.promotion_before_service),
+    (town.TOWN_05, town.left_early),
+    (town.TOWN_06, town.no_village_stay),
     (sec.SEC_01, sec.unapproved),
     (sec.SEC_02, sec.open_ended),
     (sec.SEC_03, sec.recruit_too_soon),
@@ -35,18 +39,24 @@ CADRE_CHECKS: tuple[tuple[Rule, Check], ...] = (
     (disc.DISC_01, disc.after_admonishment),
     (disc.DISC_02, disc.within_sanction),
     (disc.DISC_03, disc.under_investigation),
+    (train.TRAIN_01, train.too_little_training),
     (data.DATA_01, data.late_entry),
+    (data.DATA_02, data.post_outside_home),
 )
-UNIT_CHECKS: tuple[tuple[Rule, Check], ...] = ((town.TOWN_04, town.team_service),)
+UNIT_CHECKS: tuple[tuple[Rule, Check], ...] = (
+    (team.TOWN_04, team.team_service),
+    (train.REV_01, train.too_many_excellent),
+)
 COMPLAINT_CHECKS: tuple[tuple[Rule, Check], ...] = (
     (pet.PET_01, pet.undecided),
     (pet.PET_02, pet.unconcluded),
     (pet.PET_03, pet.unnotified),
+    (data.DATA_01, pet.late_steps),
 )
-_ORDER = ("R-TOWN", "R-SEC", "R-APPT", "R-DISC", "R-PET", "R-DATA")
+_ORDER = ("R-TOWN", "R-SEC", "R-APPT", "R-DISC", "R-PET", "R-TRAIN", "R-REV", "R-DATA")
 CATALOGUE: tuple[Rule, ...] = tuple(
     sorted(
-        (rule for rule, _ in (*CADRE_CHECKS, *UNIT_CHECKS, *COMPLAINT_CHECKS)),
+        {rule.id: rule for rule, _ in (*CADRE_CHECKS, *UNIT_CHECKS, *COMPLAINT_CHECKS)}.values(),
         key=lambda r: (_ORDER.index(r.id.rsplit("-", 1)[0]), r.id),
     )
 )
@@ -108,7 +118,8 @@ def describe(params: RuleParameters) -> list[dict[str, Any]]:
     settings = params.as_dict()
     return [
         {
-            "id": r.id, "severity": r.severity, "subject": r.subject, "summary": r.summary,
+            "id": r.id, "severity": r.severity, "subject": r.subject,
+            "subjects": list(r.subjects), "summary": r.summary,
             "time_based": r.time_based, "enabled": r.id not in params.disabled,
             "parameters": settings[r.group],
         }

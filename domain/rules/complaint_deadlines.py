@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from domain import complaint as cp
 from domain.rules.base import VIOLATION, Candidate, Entry, Evaluation, Rule, iso
+from domain.rules.data_quality import late_step
 from domain.rules.dates import add_working_days, calendar_note
 from domain.rules.history import ComplaintHistory
 
@@ -39,9 +40,10 @@ class Handling:
     filed: Entry
     decision: Entry | None = None
     accepted: Entry | None = None
-    extension: Entry | None = None
+    extensions: list[Entry] = field(default_factory=list)
     concluded: Entry | None = None
     notified: Entry | None = None
+    steps: list[Entry] = field(default_factory=list)
 
     @classmethod
     def of(cls, history: ComplaintHistory, as_of: date) -> Handling | None:
@@ -56,13 +58,14 @@ class Handling:
             event = entry.event
             if isinstance(event, cp.ComplaintDeadlineExtended):
                 if event.timestamp.date() <= as_of:
-                    handling.extension = entry
+                    handling.extensions.append(entry)
             elif isinstance(event, cp._Transition) and event.date <= as_of:
                 handling._step(entry)
         return handling
 
     def _step(self, entry: Entry) -> None:
         event = entry.event
+        self.steps.append(entry)
         if isinstance(event, _DECISIONS):
             self.decision = entry
         if isinstance(event, cp.ComplaintAccepted):
@@ -71,6 +74,21 @@ class Handling:
             self.concluded = entry
         elif isinstance(event, cp.ReporterNotified):
             self.notified = entry
+
+    def extension_days(self, conclude_within: int, most: int) -> tuple[int, list[Entry]]:
+        """The days the conclusion deadline was lawfully extended by, and the extensions that
+        count: each recorded on or before the conclude-by date it extends, at most ``most``
+        days in all (an extension recorded too late extends nothing)."""
+        if self.accepted is None:
+            return 0, []
+        accepted_on: date = self.accepted.event.date
+        days, counted = 0, []
+        for x in self.extensions:
+            recorded, more = x.event.timestamp.date(), x.event.days
+            if cp.extension_counts(accepted_on, days, recorded, more, conclude_within, most):
+                days += more
+                counted.append(x)
+        return days, counted
 
     @property
     def received_on(self) -> date:
@@ -119,12 +137,12 @@ def unconcluded(h: Handling, e: Evaluation) -> Iterator[Candidate]:
     if h.accepted is None:
         return
     p = e.params.complaints
-    extension = min(h.extension.event.days, p.max_extension_days) if h.extension else 0
+    extension, counted = h.extension_days(p.conclude_within_days, p.max_extension_days)
     due = h.accepted.event.date + timedelta(days=p.conclude_within_days + extension)
     late = _late(h.concluded, due, e.as_of)
     if late is not None:
         yield PET_02.found(
-            h.code, h.code, _positions(h.filed, h.accepted, h.extension, h.concluded),
+            h.code, h.code, _positions(h.filed, h.accepted, *counted, h.concluded),
             h.doc(accepted_on=iso(h.accepted.event.date), extension_days=extension,
                   conclude_by=iso(due), concluded_on=iso(late if h.concluded else None),
                   days_late=(late - due).days),
@@ -145,3 +163,31 @@ def unnotified(h: Handling, e: Evaluation) -> Iterator[Candidate]:
                   notified_on=iso(late if h.notified else None), days_late=(late - due).days,
                   **calendar_note(e.calendar, concluded, due)),
         )  # fmt: skip
+
+
+def deadlines(h: Handling, e: Evaluation) -> dict[type, date | None]:
+    """The deadline each kind of handling step claims to meet."""
+    p = e.params.complaints
+    decide_by = h.received_on + timedelta(days=p.decide_within_days)
+    conclude_by = notify_by = None
+    if h.accepted is not None:
+        extension, _ = h.extension_days(p.conclude_within_days, p.max_extension_days)
+        conclude_by = h.accepted.event.date + timedelta(days=p.conclude_within_days + extension)
+    if h.concluded is not None and h.filed.event.named:
+        notify_by = add_working_days(
+            e.calendar, h.concluded.event.date, p.notify_within_working_days
+        )
+    return {
+        cp.ComplaintAccepted: decide_by, cp.ComplaintDeclined: decide_by,
+        cp.ComplaintForwarded: decide_by, cp.ComplaintConcluded: conclude_by,
+        cp.ReporterNotified: notify_by,
+    }  # fmt: skip
+
+
+def late_steps(h: Handling, e: Evaluation) -> Iterator[Candidate]:
+    """R-DATA-01 for complaint handling steps (recorded long after, or after their deadline)."""
+    due = deadlines(h, e)
+    for entry in h.steps:
+        found = late_step(h.code, entry, due.get(type(entry.event)), e, h.doc())
+        if found is not None:
+            yield found

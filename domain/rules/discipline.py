@@ -8,7 +8,11 @@ from datetime import date
 from domain.rules.base import VIOLATION, Candidate, Entry, Evaluation, Rule, iso
 from domain.rules.career import Career
 from domain.rules.dates import add_months
+from domain.rules.parameters import DisciplineParameters
 from domain.rules.township import anchor
+from domain.values import SanctionKind
+
+UNKNOWN_PROBATION_TERM = 24  # 留党察看 recorded without its term: judged by the longer one
 
 DISC_01 = Rule(
     "R-DISC-01", VIOLATION, "cadre", "discipline",
@@ -45,25 +49,54 @@ def after_admonishment(c: Career, e: Evaluation) -> Iterator[Candidate]:
             )  # fmt: skip
 
 
+Influence = tuple[date, date | None]
+"""An influence period (影响期): from the sanction's day up to (not including) its end; an
+end of None never comes."""
+
+
+def influence(sanction: Entry, p: DisciplineParameters) -> Influence | None:
+    """The influence period of a sanction (None for a kind the rules file gives none).
+
+    留党察看 lasts its term (12 or 24 months; 24 when the record does not say) plus
+    ``party_probation_after_months``; the kinds in ``permanent_kinds`` (开除) never end.
+    """
+    event = sanction.event
+    if event.kind in p.permanent_kinds:
+        return event.date, None
+    if event.kind == SanctionKind.PARTY_PROBATION:
+        term = event.term_months or UNKNOWN_PROBATION_TERM
+        return event.date, add_months(event.date, term + p.party_probation_after_months)
+    if event.kind in p.sanction_months:
+        return event.date, add_months(event.date, p.sanction_months[event.kind])
+    return None
+
+
+def _covers(period: Influence | None, day: date) -> bool:
+    if period is None:
+        return False
+    start, end = period
+    return start <= day and (end is None or day < end)
+
+
+def _end(period: Influence | None) -> date | None:
+    return period[1] if period else None
+
+
 def within_sanction(c: Career, e: Evaluation) -> Iterator[Candidate]:
     """R-DISC-02."""
-    periods = e.params.discipline.sanction_months
+    periods = {x.position: influence(x, e.params.discipline) for x in c.sanctions}
     for a in c.promotions():
-        hits = [
-            x
-            for x in c.sanctions
-            if x.event.kind in periods
-            and _within(x.event.date, periods[x.event.kind], a.event.decided_on)
-        ]
+        decided = a.event.decided_on
+        hits = [x for x in c.sanctions if _covers(periods[x.position], decided)]
         if hits:
             yield DISC_02.found(
                 c.code, anchor(a), [a.position, *(x.position for x in hits)],
                 {
-                    "decided_on": iso(a.event.decided_on), "unit": a.event.unit,
-                    "post": a.event.post,
+                    "decided_on": iso(decided), "unit": a.event.unit, "post": a.event.post,
                     "sanctions": [
                         {"kind": x.event.kind, "date": iso(x.event.date),
-                         "until": iso(add_months(x.event.date, periods[x.event.kind]))}
+                         "term_months": x.event.term_months,
+                         "until": iso(_end(periods[x.position]))}
                         for x in hits
                     ],
                     "units": [a.event.unit],

@@ -36,6 +36,7 @@ class TownshipParameters:
     non_leadership_promotion_years: int
     team_service_years: int
     team_share: Fraction
+    village_stay_within_years: int
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class SecondmentParameters:
     recruit_wait_years: int
     months_without_extension: int
     months_without_higher_approval: int
+    period_gap_days: int
     years_between: int
     upward_warning_from: date
 
@@ -64,6 +66,8 @@ class DisciplineParameters:
 
     admonishment_months: int
     sanction_months: Mapping[str, int]
+    party_probation_after_months: int
+    permanent_kinds: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,24 @@ class ComplaintParameters:
 
 
 @dataclass(frozen=True)
+class TrainingParameters:
+    """R-TRAIN-01: training days per year (每年累计不少于12天)."""
+
+    days_per_year: int
+    judged_from_year: int
+
+
+@dataclass(frozen=True)
+class ReviewParameters:
+    """R-REV-01: the share of excellent ratings in a unit's annual review (优秀比例)."""
+
+    excellent_share: Fraction
+    complete_by_month: int
+
+
+@dataclass(frozen=True)
 class DataParameters:
-    """R-DATA-01: late entries (补录)."""
+    """R-DATA-01/02: late entries (补录) and posts outside the home unit."""
 
     late_entry_days: int
     exempt_types: frozenset[str]
@@ -92,6 +112,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "appointment": AppointmentParameters,
     "discipline": DisciplineParameters,
     "complaints": ComplaintParameters,
+    "training": TrainingParameters,
+    "reviews": ReviewParameters,
     "data": DataParameters,
 }
 
@@ -107,6 +129,8 @@ class RuleParameters:
     appointment: AppointmentParameters
     discipline: DisciplineParameters
     complaints: ComplaintParameters
+    training: TrainingParameters
+    reviews: ReviewParameters
     data: DataParameters
     source: str = "defaults"
 
@@ -132,9 +156,13 @@ class RuleParameters:
         if not 0 < self.township.team_share <= 1:
             raise InvalidValue('township.team_share must be a fraction in (0, 1], e.g. "2/3"')
         kinds = {k.value for k in SanctionKind}
-        bad = set(self.discipline.sanction_months) - kinds
+        bad = (set(self.discipline.sanction_months) | self.discipline.permanent_kinds) - kinds
         if bad:
             raise InvalidValue(f"unknown sanction kinds: {', '.join(sorted(bad))}")
+        if not 1 <= self.reviews.complete_by_month <= 12:
+            raise InvalidValue("reviews.complete_by_month must be a month, 1 to 12")
+        if not 0 < self.reviews.excellent_share <= 1:
+            raise InvalidValue('reviews.excellent_share must be a fraction in (0, 1], e.g. "1/5"')
         for section in _SECTIONS:
             for name, value in dataclasses.asdict(getattr(self, section)).items():
                 if isinstance(value, int) and value < 0:

@@ -7,8 +7,15 @@ from datetime import date
 from typing import Any
 
 from domain.rules.base import VIOLATION, WARNING, Candidate, Evaluation, Rule, iso
-from domain.rules.career import TOWNSHIP, Career, SecondmentRecord
+from domain.rules.career import Career, SecondmentRecord
 from domain.rules.dates import add_months, add_years
+from domain.rules.definitions import (
+    TOWNSHIP,
+    SecondmentPeriod,
+    secondment_home,
+    secondment_periods,
+    township_recruitment,
+)
 from domain.values import Level
 
 SEC_01 = Rule(
@@ -49,22 +56,23 @@ def _to_higher_organ(s: SecondmentRecord) -> bool:
     return Level(s.event.host_level).is_higher_organ()
 
 
-def _doc(s: SecondmentRecord, **more: Any) -> dict[str, Any]:
-    event = s.event
+def _doc(c: Career, s: SecondmentRecord, **more: Any) -> dict[str, Any]:
+    event, home = s.event, secondment_home(c, s)
+    home_unit = home.unit if home else None
     return {
-        "secondment_id": event.secondment_id, "home_unit": event.home_unit,
-        "home_level": event.home_level, "host_unit": event.host_unit,
+        "secondment_id": event.secondment_id, "home_unit": home_unit,
+        "home_level": home.level if home else None, "host_unit": event.host_unit,
         "host_level": event.host_level, "start_date": iso(event.start_date),
         "planned_end_date": iso(s.planned_end), "end_date": iso(s.end_date),
-        "units": sorted({c for c in (event.home_unit, event.host_unit) if c}), **more,
+        "units": sorted({u for u in (home_unit, event.host_unit) if u}), **more,
     }  # fmt: skip
 
 
 def unapproved(c: Career, e: Evaluation) -> Iterator[Candidate]:
-    """R-SEC-01."""
+    """R-SEC-01: judged from the home unit folded from the history on the start date."""
     for s in c.secondments:
-        event = s.event
-        if event.home_level != TOWNSHIP or not _to_higher_organ(s):
+        event, home = s.event, secondment_home(c, s)
+        if home is None or home.level != TOWNSHIP or not _to_higher_organ(s):
             continue
         level = (event.approval or {}).get("level")
         if level is not None and _rank(level) >= _rank(event.host_level):
@@ -72,8 +80,8 @@ def unapproved(c: Career, e: Evaluation) -> Iterator[Candidate]:
         yield SEC_01.found(
             c.code,
             event.secondment_id,
-            [s.started.position],
-            _doc(s, approval_level=level, approval_needed=event.host_level),
+            [s.started.position, home.entry.position],
+            _doc(c, s, approval_level=level, approval_needed=event.host_level),
         )
 
 
@@ -81,12 +89,12 @@ def open_ended(c: Career, e: Evaluation) -> Iterator[Candidate]:
     """R-SEC-02."""
     for s in c.secondments:
         if s.planned_end is None:
-            yield SEC_02.found(c.code, s.event.secondment_id, [s.started.position], _doc(s))
+            yield SEC_02.found(c.code, s.event.secondment_id, [s.started.position], _doc(c, s))
 
 
 def recruit_too_soon(c: Career, e: Evaluation) -> Iterator[Candidate]:
     """R-SEC-03."""
-    recruited = c.township_recruitment()
+    recruited = township_recruitment(c)
     if recruited is None:
         return
     allowed = add_years(recruited.event.effective_date, e.params.secondment.recruit_wait_years)
@@ -94,37 +102,42 @@ def recruit_too_soon(c: Career, e: Evaluation) -> Iterator[Candidate]:
         if _to_higher_organ(s) and s.event.start_date < allowed:
             yield SEC_03.found(
                 c.code, s.event.secondment_id, [recruited.position, s.started.position],
-                _doc(s, recruited_on=iso(recruited.event.effective_date),
+                _doc(c, s, recruited_on=iso(recruited.event.effective_date),
                      allowed_from=iso(allowed)),
             )  # fmt: skip
 
 
 def too_long(c: Career, e: Evaluation) -> Iterator[Candidate]:
-    """R-SEC-04: measured to the actual end, else the later of planned end and today."""
+    """R-SEC-04 over secondment periods (back-to-back secondments to one host are one):
+    measured to the actual end, else the later of the planned end and the evaluation date."""
     p = e.params.secondment
-    for s in c.secondments:
-        start = s.event.start_date
-        lasts = s.end_date or max(s.planned_end or e.as_of, e.as_of)
+    for period in secondment_periods(c, p.period_gap_days):
+        first, last = period.first, period.last
+        start = first.event.start_date
+        lasts = last.end_date or max(last.planned_end or e.as_of, e.as_of)
         breaches = []
-        if lasts > add_months(start, p.months_without_extension) and not s.extensions:
+        if lasts > add_months(start, p.months_without_extension) and not period.extensions:
             breaches.append(f"over {p.months_without_extension} months without an extension")
-        if lasts > add_months(start, p.months_without_higher_approval) and not _higher(s):
+        if lasts > add_months(start, p.months_without_higher_approval) and not _higher(period):
             breaches.append(
                 f"over {p.months_without_higher_approval} months without an approval above "
-                f"the host unit's level ({s.event.host_level})"
+                f"the host unit's level ({first.event.host_level})"
             )
         if breaches:
             yield SEC_04.found(
                 c.code,
-                s.event.secondment_id,
-                s.positions,
-                _doc(s, lasts_until=iso(lasts), days=(lasts - start).days, breaches=breaches),
-            )
+                first.event.secondment_id,
+                period.positions,
+                _doc(c, first, lasts_until=iso(lasts), days=(lasts - start).days,
+                     breaches=breaches, period=[r.event.secondment_id for r in period.records],
+                     end_date=iso(last.end_date)),
+            )  # fmt: skip
 
 
-def _higher(s: SecondmentRecord) -> bool:
-    approvals = [s.event.approval, *(x.event.approval for x in s.extensions)]
-    host = _rank(s.event.host_level)
+def _higher(period: SecondmentPeriod) -> bool:
+    host = _rank(period.first.event.host_level)
+    approvals = [r.event.approval for r in period.records]
+    approvals += [x.event.approval for x in period.extensions]
     return any(a and _rank(a.get("level")) > host for a in approvals)
 
 
@@ -136,7 +149,7 @@ def overdue(c: Career, e: Evaluation) -> Iterator[Candidate]:
             yield SEC_05.found(
                 c.code, s.event.secondment_id,
                 [s.started.position, *(x.position for x in s.extensions)],
-                _doc(s, days_overdue=(e.as_of - planned).days),
+                _doc(c, s, days_overdue=(e.as_of - planned).days),
             )  # fmt: skip
 
 
@@ -152,7 +165,7 @@ def again_too_soon(c: Career, e: Evaluation) -> Iterator[Candidate]:
             if s.event.start_date < add_years(last.end_date, years):
                 yield SEC_06.found(
                     c.code, s.event.secondment_id, [last.ended.position, s.started.position],
-                    _doc(s, previous_secondment=last.event.secondment_id,
+                    _doc(c, s, previous_secondment=last.event.secondment_id,
                          previous_ended=iso(last.end_date),
                          allowed_from=iso(add_years(last.end_date, years))),
                 )  # fmt: skip
@@ -168,6 +181,7 @@ def upward(c: Career, e: Evaluation) -> Iterator[Candidate]:
     """R-SEC-07: a warning resolved by recording a justification (from the 2024 rule on)."""
     county, since = Level.COUNTY.rank, e.params.secondment.upward_warning_from
     for s in c.secondments:
-        home = _rank(s.event.home_level)
+        folded = secondment_home(c, s)
+        home = _rank(folded.level) if folded else 0
         if 0 < home <= county and _rank(s.event.host_level) > home and s.event.start_date >= since:
-            yield SEC_07.found(c.code, s.event.secondment_id, [s.started.position], _doc(s))
+            yield SEC_07.found(c.code, s.event.secondment_id, [s.started.position], _doc(c, s))

@@ -1,15 +1,25 @@
-"""R-TOWN-01..04: minimum service in the township system (乡镇最低服务年限)."""
+"""R-TOWN-01..06: minimum service in the township system (乡镇最低服务年限) and township teams."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from fractions import Fraction
+from collections.abc import Iterator
+from datetime import date
 
-from domain import unit as u
 from domain.rules.base import VIOLATION, WARNING, Candidate, Entry, Evaluation, Rule, iso
-from domain.rules.career import TOWNSHIP, Career
+from domain.rules.career import Career
 from domain.rules.dates import add_years
-from domain.rules.history import CadreHistory, UnitHistory
+from domain.rules.definitions import (
+    TOWNSHIP,
+    VILLAGE,
+    continuous_spell,
+    leavings,
+    new_township_recruitment,
+    reach_date,
+    seconded_out_on,
+    seconded_out_spans,
+    subtract,
+    township_recruitment,
+)
 from domain.values import Level, PostCategory
 
 TOWN_01 = Rule(
@@ -18,15 +28,23 @@ TOWN_01 = Rule(
 )  # fmt: skip
 TOWN_02 = Rule(
     "R-TOWN-02", VIOLATION, "cadre", "township",
-    "A township recruit leaves the township system within 5 years without a city approval.",
+    "A township recruit is transferred out of the township system within 5 years without a "
+    "city approval.",
 )  # fmt: skip
 TOWN_03 = Rule(
     "R-TOWN-03", VIOLATION, "cadre", "township",
-    "A non-leadership promotion in a township unit with under 5 continuous township years.",
+    "A non-leadership promotion in a township unit with under 5 continuous township years, or "
+    "while seconded out (在岗).",
 )  # fmt: skip
-TOWN_04 = Rule(
-    "R-TOWN-04", WARNING, "unit", "township",
-    "Under 2/3 of a township team's members have 2 years of township service.",
+TOWN_05 = Rule(
+    "R-TOWN-05", VIOLATION, "cadre", "township",
+    "A township recruit leaves the township system within 5 years by resigning or by an "
+    "appointment elsewhere without a transfer.",
+)  # fmt: skip
+TOWN_06 = Rule(
+    "R-TOWN-06", WARNING, "cadre", "township",
+    "A township recruit without township or village experience has no village dispatch (驻村) "
+    "within a year of recruitment.",
     time_based=True,
 )  # fmt: skip
 
@@ -36,9 +54,14 @@ def anchor(entry: Entry) -> str:
     return f"v{entry.version}"
 
 
+def units(*codes: str | None) -> list[str]:
+    """The unit codes a finding names (its ``details.units``)."""
+    return sorted({c for c in codes if c})
+
+
 def transfer_within_ban(c: Career, e: Evaluation) -> Iterator[Candidate]:
     """R-TOWN-01."""
-    recruited = c.township_recruitment()
+    recruited = township_recruitment(c)
     if recruited is None:
         return
     allowed = add_years(recruited.event.effective_date, e.params.township.transfer_ban_years)
@@ -51,121 +74,115 @@ def transfer_within_ban(c: Career, e: Evaluation) -> Iterator[Candidate]:
                     "recruited_into": recruited.event.unit,
                     "transferred_on": iso(t.event.effective_date),
                     "to_unit": t.event.to_unit, "allowed_from": iso(allowed),
-                    "units": _units(recruited.event.unit, t.event.from_unit, t.event.to_unit),
+                    "units": units(recruited.event.unit, t.event.from_unit, t.event.to_unit),
                 },
             )  # fmt: skip
 
 
 def transfer_without_approval(c: Career, e: Evaluation) -> Iterator[Candidate]:
-    """R-TOWN-02."""
-    recruited = c.township_recruitment()
+    """R-TOWN-02: transfers that leave the township system in [R + 2, R + 5) years."""
+    recruited = township_recruitment(c)
     if recruited is None:
         return
     p = e.params.township
     opens = add_years(recruited.event.effective_date, p.transfer_ban_years)
     closes = add_years(recruited.event.effective_date, p.approval_window_years)
     needed = Level(p.transfer_approval_level)
-    for t in c.transfers:
-        event = t.event
-        if not opens <= event.effective_date < closes or event.to_level == TOWNSHIP:
+    for leaving in leavings(c):
+        t = leaving.entry
+        if leaving.how != "transfer" or not opens <= leaving.day < closes:
             continue
-        level = (event.approval or {}).get("level")
+        level = (t.event.approval or {}).get("level")
         if level is not None and Level(level).rank >= needed.rank:
             continue
         yield TOWN_02.found(
             c.code, anchor(t), [recruited.position, t.position],
             {
                 "recruited_on": iso(recruited.event.effective_date),
-                "transferred_on": iso(event.effective_date), "to_unit": event.to_unit,
-                "to_level": event.to_level, "approval_level": level,
+                "transferred_on": iso(leaving.day), "to_unit": leaving.to_unit,
+                "to_level": leaving.to_level, "approval_level": level,
                 "approval_needed": needed.value, "window_ends": iso(closes),
-                "units": _units(event.from_unit, event.to_unit),
+                "units": units(t.event.from_unit, leaving.to_unit),
             },
         )  # fmt: skip
 
 
 def promotion_before_service(c: Career, e: Evaluation) -> Iterator[Candidate]:
-    """R-TOWN-03."""
+    """R-TOWN-03: 5 continuous years in township units, seconded-out time not counted, and
+    not seconded out on the day (在编在职在岗)."""
     years = e.params.township.non_leadership_promotion_years
     for a in c.promotions():
         event = a.event
         if event.post_category != PostCategory.NON_LEADERSHIP or event.unit_level != TOWNSHIP:
             continue
-        start = c.continuous_township_start(event.effective_date)
-        if start is not None and event.effective_date >= add_years(start, years):
+        day = event.effective_date
+        spell = continuous_spell(c, day)
+        out = seconded_out_on(c, day)
+        counted = subtract([spell], seconded_out_spans(c, day)) if spell else []
+        required = reach_date(counted, years) if spell else None
+        if out is None and required is not None and day >= required:
             continue
-        homes = [h.entry.position for h in c.homes if start is not None and h.start >= start]
+        homes = [h.entry.position for h in c.homes if spell is not None and h.start >= spell[0]]
+        out_positions = [out.started.position] if out else []
         yield TOWN_03.found(
-            c.code, anchor(a), [a.position, *homes],
+            c.code, anchor(a), [a.position, *homes, *out_positions],
             {
-                "promoted_on": iso(event.effective_date), "unit": event.unit,
-                "post": event.post, "township_since": iso(start),
-                "required_from": iso(add_years(start, years)) if start else None,
-                "units": _units(event.unit),
+                "promoted_on": iso(day), "unit": event.unit, "post": event.post,
+                "township_since": iso(spell[0]) if spell else None,
+                "required_from": iso(required), "seconded_out": out is not None,
+                "units": units(event.unit, out.event.host_unit if out else None),
             },
         )  # fmt: skip
 
 
-def team_service(
-    unit: UnitHistory, cadres: Sequence[CadreHistory], e: Evaluation
-) -> Iterator[Candidate]:
-    """R-TOWN-04: the share of a township team with enough township service."""
-    registered = unit.first
-    if not isinstance(registered, u.UnitRegistered) or registered.level != TOWNSHIP:
+def left_early(c: Career, e: Evaluation) -> Iterator[Candidate]:
+    """R-TOWN-05: resignations and appointments elsewhere before R + 5 years (transfers are
+    R-TOWN-01/02's)."""
+    recruited = township_recruitment(c)
+    if recruited is None:
         return
-    posts = _team_posts(unit, e)
-    if posts is None:
+    ends = add_years(recruited.event.effective_date, e.params.township.approval_window_years)
+    for leaving in leavings(c):
+        if leaving.day >= ends or not (leaving.resignation or leaving.how == "appointment"):
+            continue
+        yield TOWN_05.found(
+            c.code, anchor(leaving.entry), [recruited.position, leaving.entry.position],
+            {
+                "recruited_on": iso(recruited.event.effective_date), "left_on": iso(leaving.day),
+                "how": "resignation" if leaving.resignation else "appointment",
+                "to_unit": leaving.to_unit, "to_level": leaving.to_level,
+                "minimum_service_ends": iso(ends),
+                "units": units(recruited.event.unit, leaving.to_unit),
+            },
+        )  # fmt: skip
+
+
+def no_village_stay(c: Career, e: Evaluation) -> Iterator[Candidate]:
+    """R-TOWN-06: a dispatch starting within a year of R (the anniversary day included)."""
+    recruited = new_township_recruitment(c)
+    if recruited is None:
         return
-    p = e.params.township
-    holders = []
-    for history in cadres:
-        career = Career.of(history, e.as_of)
-        for unit_code, post in career.state.posts:
-            if unit_code == unit.code and post in posts:
-                holders.append((career, post, _appointment(career, unit.code, post)))
-    if not holders:
+    start = recruited.event.effective_date
+    due = add_years(start, e.params.township.village_stay_within_years)
+    if e.as_of <= due or _experienced(c, start):
         return
-    served = {c.code: c.township_service_reaches(p.team_service_years) for c, _, _ in holders}
-    share = Fraction(sum(d is not None for d in served.values()), len(holders))
-    if share >= p.team_share:
+    if any(d.event.start_date <= due for d in c.dispatches):
         return
-    evidence = [posts[post] for _, post, _ in holders]
-    evidence += [a.position for _, _, a in holders if a is not None]
-    yield TOWN_04.found(
-        unit.code, "team", evidence,
+    left = [x for x in leavings(c) if x.day <= due]
+    if left:
+        return  # out of the township before the stay was due: nothing left to arrange
+    yield TOWN_06.found(
+        c.code, anchor(recruited), [recruited.position],
         {
-            "team_members": len(holders),
-            "with_service": sum(d is not None for d in served.values()),
-            "share": f"{share.numerator}/{share.denominator}",
-            "required_share": f"{p.team_share.numerator}/{p.team_share.denominator}",
-            "service_years": p.team_service_years,
-            "holders": [
-                {"cadre": c.code, "post": post, "service_reached_on": iso(served[c.code])}
-                for c, post, _ in sorted(holders, key=lambda h: (h[1], h[0].code))
-            ],
-            "units": [unit.code],
+            "recruited_on": iso(start), "recruited_into": recruited.event.unit,
+            "dispatch_due_by": iso(due), "units": [recruited.event.unit],
         },
     )  # fmt: skip
 
 
-def _team_posts(unit: UnitHistory, e: Evaluation) -> dict[str, int] | None:
-    """Team-member posts in effect on the evaluation date -> the position establishing each."""
-    posts: dict[str, int] = {}
-    for entry in unit.entries:
-        event = entry.event
-        if isinstance(event, u.PostEstablished) and event.team_member:
-            posts[event.post_code] = entry.position
-        elif isinstance(event, u.PostAbolished) and event.effective_date <= e.as_of:
-            posts.pop(event.post_code, None)
-        elif isinstance(event, u.UnitAbolished) and event.effective_date <= e.as_of:
-            return None
-    return posts
-
-
-def _appointment(career: Career, unit: str, post: str) -> Entry | None:
-    found = [a for a in career.appointments if (a.event.unit, a.event.post) == (unit, post)]
-    return found[-1] if found else None
-
-
-def _units(*codes: str | None) -> list[str]:
-    return sorted({c for c in codes if c})
+def _experienced(c: Career, recruited: date) -> bool:
+    """Township or village service before the recruitment (from the personnel file)."""
+    return any(
+        p.event.unit_level in (TOWNSHIP, VILLAGE) and p.event.from_date < recruited
+        for p in c.prior_service
+    )

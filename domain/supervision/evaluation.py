@@ -41,7 +41,9 @@ class Evaluator:
 
     def evaluation(self, as_of: date) -> Evaluation:
         """What the rules are evaluated with on a date."""
-        return Evaluation(as_of=as_of, params=self.params, calendar=self.calendar)
+        return Evaluation(
+            as_of=as_of, params=self.params, calendar=self.calendar, units=self.histories
+        )
 
     def cadre(
         self,

@@ -19,6 +19,8 @@ from domain.store import Store
 
 Linked = Callable[[str], list[UUID]]
 """The cadres any of whose events names a unit (by unit code), in id order."""
+JointPairs = Callable[[], list[tuple[str, str]]]
+"""The (unit, unit it shares its staff with) pairs known (合署)."""
 
 
 def nobody(unit_code: str) -> list[UUID]:
@@ -26,12 +28,31 @@ def nobody(unit_code: str) -> list[UUID]:
     return []
 
 
-class Histories:
-    """Cadre, unit and complaint histories with positions; cadres linked to a unit."""
+def no_joint_units() -> list[tuple[str, str]]:
+    """Every unit is an organ of its own."""
+    return []
 
-    def __init__(self, store: Store, linked: Linked = nobody) -> None:
+
+def joint_groups(pairs: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
+    """Each unit named in a (unit, joint_with) pair -> every unit it shares staff with."""
+    groups: dict[str, set[str]] = {}
+    for a, b in pairs:
+        group = groups.get(a, {a}) | groups.get(b, {b})
+        for member in group:
+            groups[member] = group
+    return {code: frozenset(group) for code, group in groups.items()}
+
+
+class Histories:
+    """Cadre, unit and complaint histories with positions; cadres linked to a unit; the units
+    sharing a staff (the rules' ``UnitDirectory``)."""
+
+    def __init__(
+        self, store: Store, linked: Linked = nobody, joint_pairs: JointPairs = no_joint_units
+    ) -> None:
         self.store = store
         self.linked = linked
+        self.joint_pairs = joint_pairs
 
     def entries(self, originator_id: UUID) -> tuple[Entry, ...]:
         """Every event of one aggregate, in version order, with its position."""
@@ -73,6 +94,10 @@ class Histories:
     def cadres_linked_to(self, unit_code: str) -> list[UUID]:
         """Cadres any of whose events names the unit."""
         return self.linked(unit_code)
+
+    def joint(self, code: str) -> frozenset[str]:
+        """The units sharing staff with ``code`` (合署), itself included."""
+        return joint_groups(self.joint_pairs()).get(code, frozenset({code}))
 
 
 class KnownHistories:
@@ -123,10 +148,16 @@ class CachedHistories(Histories):
     With ``known``, what earlier batches read is reused and kept for later ones."""
 
     def __init__(self, base: Histories, known: KnownHistories | None = None) -> None:
-        super().__init__(base.store, base.linked)
+        super().__init__(base.store, base.linked, base.joint_pairs)
         self.known = known
         self._entries: dict[UUID, tuple[Entry, ...]] = {}
         self._linked: dict[str, list[UUID]] = {}
+        self._joint: dict[str, frozenset[str]] | None = None
+
+    def joint(self, code: str) -> frozenset[str]:
+        if self._joint is None:
+            self._joint = joint_groups(self.joint_pairs())
+        return self._joint.get(code, frozenset({code}))
 
     def entries(self, originator_id: UUID) -> tuple[Entry, ...]:
         found = self._entries.get(originator_id)

@@ -246,12 +246,18 @@ def _last_of(judge: Evaluator, unit: History, cadres: set[UUID], upto: int) -> H
 
 
 def _township_units(history: CadreHistory) -> set[str]:
-    """Township units the cadre was ever appointed in (retracted appointments included)."""
-    return {
-        e.event.unit
-        for e in history.entries
-        if isinstance(e.event, ev.Appointed) and e.event.unit_level == TOWNSHIP
-    }
+    """Township units the cadre was ever appointed in or belonged to (retracted events
+    included): their team (R-TOWN-04) and annual review (R-REV-01) may change with it."""
+    units = set()
+    for e in history.entries:
+        event = e.event
+        if isinstance(event, ev.Appointed | ev.Recruited) and event.unit_level == TOWNSHIP:
+            units.add(event.unit)
+        elif isinstance(event, ev.Transferred):
+            units.update(u for u, level in ((event.to_unit, event.to_level),
+                                            (event.from_unit, event.from_level))
+                         if u and level == TOWNSHIP)  # fmt: skip
+    return units
 
 
 def _remedied(developments: list[Entry], today: date) -> date:

@@ -22,7 +22,7 @@ from projections.following import Runner
 from projections.source import StoreSource
 from projections.sql import SqlViews
 from projections.supervision.follower import SupervisionFollower
-from projections.supervision.histories import linked_by_views
+from projections.supervision.histories import joint_by_views, linked_by_views
 from projections.supervision.sweep import DailySweep, Sweeper
 from projections.working_calendar import ChinaCalendar
 
@@ -69,7 +69,8 @@ class Supervision:
         cal = calendar or ChinaCalendar(
             params.calendar.extra_holidays, params.calendar.extra_workdays
         )
-        evaluator = Evaluator(Histories(store, linked_by_views(views)), params, cal)
+        histories = Histories(store, linked_by_views(views), joint_by_views(views))
+        evaluator = Evaluator(histories, params, cal)
         supervisor = Supervisor(store, evaluator, clock)
         follower = SupervisionFollower(supervisor)
         gate = horizon or _read_models(views)

@@ -91,7 +91,7 @@ def test_the_register_lists_the_findings_with_their_evidence(
     rules = {f["rule"] for f in findings(api, rule="R-SEC-*")}
     assert rules == {"R-SEC-01", "R-SEC-03", "R-SEC-05", "R-SEC-07"}
     unapproved = one(api, "R-SEC-01")
-    assert unapproved["evidence"] == [settled["seconded"]]
+    assert unapproved["evidence"] == [settled["recruited"], settled["seconded"]]
     assert unapproved["subject"] == {"kind": "cadre", "code": "A1"}
     assert (unapproved["severity"], unapproved["status"]) == ("violation", "open")
     assert unapproved["details"]["host_unit"] == "C2"
@@ -103,12 +103,14 @@ def test_filters_combine_and_pages_follow_the_cursor(
     api: TestClient, settled: dict[str, int]
 ) -> None:
     everything = findings(api)
-    assert {f["rule"] for f in findings(api, severity="warning")} == {"R-SEC-07", "R-DATA-01"}
+    warnings = {f["rule"] for f in findings(api, severity="warning")}
+    assert warnings == {"R-SEC-07", "R-DATA-01", "R-TOWN-06"}
     assert findings(api, cadre="A1") == everything
     assert findings(api, cadre="B9") == []
     assert {f["rule"] for f in findings(api, unit="C2")} >= {"R-SEC-01", "R-SEC-05"}
     assert findings(api, status="resolved") == []
-    assert findings(api, rule="R-TOWN-*") == []
+    assert {f["rule"] for f in findings(api, rule="R-TOWN-*")} == {"R-TOWN-06"}
+    assert findings(api, rule="R-APPT-*") == []
     pages, cursor = [], None
     while True:
         params = {"limit": 2, **({"cursor": cursor} if cursor else {})}
@@ -180,14 +182,16 @@ def test_a_retraction_over_http_withdraws_the_findings_it_bore(
     cadre = api.get("/api/v1/cadres/A1", headers=INSPECTOR).json()
     [late_recruitment] = findings(api, rule="R-DATA-01", status="open")
     assert late_recruitment["evidence"] == [settled["recruited"]]
-    assert cadre["open_findings"] == [late_recruitment["finding_id"]]
+    [no_village_stay] = findings(api, rule="R-TOWN-06", status="open")  # recruited in 2023
+    holding = {late_recruitment["finding_id"], no_village_stay["finding_id"]}
+    assert set(cadre["open_findings"]) == holding
 
 
 def test_the_catalogue_lists_every_rule_with_its_parameters(api: TestClient) -> None:
     catalogue = api.get("/api/v1/rules", headers=AUDITOR).json()
     assert catalogue["source"] == "defaults"
     ids = [r["id"] for r in catalogue["rules"]]
-    assert len(ids) == 22 and ids[0] == "R-TOWN-01" and "R-DATA-01" in ids
+    assert len(ids) == 27 and ids[0] == "R-TOWN-01" and "R-DATA-01" in ids
     overdue = next(r for r in catalogue["rules"] if r["id"] == "R-SEC-05")
     assert overdue["time_based"] and overdue["parameters"]["months_without_extension"] == 6
 

@@ -30,6 +30,7 @@ from domain.rules import (
     evaluate_complaint,
     evaluate_unit,
 )
+from domain.values import departure_kind
 from projections.rules_config import load_parameters
 from projections.working_calendar import ChinaCalendar
 
@@ -41,6 +42,11 @@ PARAMS = load_parameters()
 CALENDAR = ChinaCalendar()
 STEPS = ("preview_notice", "democratic_evaluation", "individual_talks", "records_review")
 _positions = itertools.count(100)
+# Fields a test need not name: what the platform records when nobody says otherwise.
+DEFAULTS: dict[type, dict[str, Any]] = {
+    ev.Recruited: {"unit_kind": "government"},
+    ev.Sanctioned: {"term_months": None},
+}
 
 
 def at(day: date) -> datetime:
@@ -87,6 +93,9 @@ class CadreFile(Record):
 
     def add(self, cls: type, recorded: date | datetime | None = None, **fields: Any) -> Entry:
         """Record a career event (on its effective date unless ``recorded`` says when)."""
+        fields = {**DEFAULTS.get(cls, {}), **fields}
+        if cls is ev.Departed:
+            fields.setdefault("kind", departure_kind(fields["reason"]))
         probe = {k: v for k, v in fields.items() if isinstance(v, date)}
         day = recorded or next(iter(probe.values()), date(2000, 1, 1))
         return self._add(cls, day, **fields)
@@ -163,14 +172,16 @@ class UnitFile(Record):
         self.code = code
         self._add(
             un.UnitRegistered, date(2000, 1, 1), originator_topic=get_topic(un.Unit), code=code,
-            name=f"单位{code}", level=level, kind="government", parent=None,
+            name=f"单位{code}", level=level, kind="government", parent=None, joint_with=None,
         )  # fmt: skip
 
-    def post(self, code: str, team_member: bool = True, category: str = "leadership") -> Entry:
+    def post(
+        self, code: str, team_member: bool = True, category: str = "leadership", quota: int = 1
+    ) -> Entry:
         return self._add(
             un.PostEstablished, date(2000, 1, 2), post_code=code, title=f"职位{code}",
             category=category, grade="", team_member=team_member, principal=False,
-            sensitive=False,
+            sensitive=False, quota=quota,
         )  # fmt: skip
 
     def history(self) -> UnitHistory:

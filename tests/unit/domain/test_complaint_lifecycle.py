@@ -159,11 +159,14 @@ def test_an_extension_is_at_most_thirty_days(world: World, refused: Refusal) -> 
     assert complaint.deadlines().conclude_by == date(2026, 11, 3) + timedelta(days=90)
 
 
-def test_a_complaint_is_extended_once(world: World, refused: Refusal) -> None:
+def test_extensions_add_up_to_thirty_days_at_most(world: World, refused: Refusal) -> None:
     cid = complaint_in(world, "accepted")
     world.complaints.extend(INSPECTOR, cid, days=10, reason="情况复杂")
-    with refused(InvariantViolated, match="only once"):
-        world.complaints.extend(INSPECTOR, cid, days=10, reason="还要延")
+    with refused(InvariantViolated, match="at most 30 days"):
+        world.complaints.extend(INSPECTOR, cid, days=21, reason="还要延")
+    world.complaints.extend(INSPECTOR, cid, days=20, reason="还要延")
+    accepted = world.complaints.complaint(cid).status_dates["accepted"]
+    assert world.complaints.complaint(cid).deadlines().conclude_by == accepted + timedelta(90)
 
 
 @pytest.mark.parametrize("status", ["filed", "declined", "forwarded", "concluded", "notified"])

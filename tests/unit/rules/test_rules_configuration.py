@@ -66,7 +66,7 @@ def test_the_defaults_parse_and_every_rule_has_its_parameters() -> None:
     assert str(params.township.team_share) == "2/3"
     described = describe(params)
     assert [r["id"] for r in described] == [r.id for r in CATALOGUE]
-    assert len(described) == 22
+    assert len(described) == 27
     assert all(r["parameters"] and r["enabled"] for r in described)
 
 

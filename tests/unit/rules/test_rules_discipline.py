@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from domain import cadre_events as ev
-from tests.support.rules import CadreFile, only
+from tests.support.rules import PARAMS, CadreFile, only
 
 TODAY = date(2026, 11, 26)
+LATER = date(2027, 12, 31)
 
 
 def cadre() -> CadreFile:
@@ -71,9 +73,56 @@ def test_disc_02_blocks_promotion_for_the_kind_s_months_exactly(
 
 
 def test_disc_02_ignores_kinds_without_an_influence_period_in_the_rules_file() -> None:
+    months = {k: v for k, v in PARAMS.discipline.sanction_months.items() if k != "warning"}
+    params = replace(PARAMS, discipline=replace(PARAMS.discipline, sanction_months=months))
+    a = cadre()
+    a.add(ev.Sanctioned, date=date(2024, 1, 31), kind="warning", authority="x", reason="x")
+    a.appointed(date(2024, 3, 1), decided_on=date(2024, 2, 1))
+    assert len(only("R-DISC-02", a.evaluate(TODAY))) == 1
+    assert only("R-DISC-02", a.evaluate(TODAY, params)) == []
+
+
+@pytest.mark.parametrize(
+    ("term", "last_blocked", "first_free"),
+    [(12, date(2026, 1, 30), date(2026, 1, 31)), (24, date(2027, 1, 30), date(2027, 1, 31))],
+)
+def test_disc_02_party_probation_blocks_its_term_plus_twelve_months(
+    term: int, last_blocked: date, first_free: date
+) -> None:
+    blocked, free = cadre(), cadre()
+    for record, decided in ((blocked, last_blocked), (free, first_free)):
+        record.add(ev.Sanctioned, date=date(2024, 1, 31), kind="party_probation",
+                   authority="县纪委", reason="x", term_months=term)  # fmt: skip
+        record.appointed(date(2027, 6, 1), decided_on=decided)
+    [found] = only("R-DISC-02", blocked.evaluate(LATER))
+    assert found.details["sanctions"][0]["term_months"] == term
+    assert only("R-DISC-02", free.evaluate(LATER)) == []
+
+
+def test_disc_02_a_party_probation_of_unknown_term_is_judged_by_the_longer_term() -> None:
     a = cadre()
     a.add(ev.Sanctioned, date=date(2024, 1, 31), kind="party_probation", authority="x", reason="x")
-    a.appointed(date(2024, 3, 1), decided_on=date(2024, 2, 1))
+    a.appointed(date(2027, 6, 1), decided_on=date(2027, 1, 30))
+    [found] = only("R-DISC-02", a.evaluate(LATER))
+    assert found.details["sanctions"][0]["until"] == "2027-01-31"
+
+
+def test_disc_02_expulsion_never_ends_but_does_not_reach_back() -> None:
+    a = cadre()
+    before = a.appointed(date(2023, 6, 1), decided_on=date(2023, 5, 1), post="P0")
+    a.add(ev.Sanctioned, date=date(2023, 6, 2), kind="expulsion", authority="x", reason="x")
+    later = a.appointed(date(2040, 6, 1), decided_on=date(2040, 5, 1), post="P9")
+    [found] = only("R-DISC-02", a.evaluate(date(2040, 12, 31)))
+    assert found.anchor == f"v{later.version}" != f"v{before.version}"
+
+
+def test_disc_02_a_retracted_sanction_blocks_nothing() -> None:
+    a = cadre()
+    wrong = a.add(ev.Sanctioned, date=date(2024, 1, 31), kind="party_probation",
+                  authority="x", reason="x", term_months=12)  # fmt: skip
+    a.appointed(date(2024, 6, 1), decided_on=date(2024, 5, 1))
+    assert len(only("R-DISC-02", a.evaluate(TODAY))) == 1
+    a.retract(wrong, date(2024, 7, 1))
     assert only("R-DISC-02", a.evaluate(TODAY)) == []
 
 

@@ -23,7 +23,9 @@ def test_sec_01_fires_without_an_approval() -> None:
     a = cadre()
     s = a.seconded(date(2024, 1, 1), date(2024, 6, 30), approval=None)
     [found] = only("R-SEC-01", a.evaluate(date(2024, 3, 1)))
-    assert (found.anchor, found.evidence) == (s.event.secondment_id, (s.position,))
+    # It rests on the secondment and on what made the cadre a township cadre then.
+    home = a.entries[1].position
+    assert (found.anchor, found.evidence) == (s.event.secondment_id, (home, s.position))
 
 
 def test_sec_01_fires_with_an_approval_below_the_host_level() -> None:

@@ -37,7 +37,8 @@ def test_findings_cite_positions_and_the_process_tracks_the_store_head(world: Wo
     rules = {f["rule"] for f in world.findings()}
     assert {"R-SEC-01", "R-SEC-04", "R-SEC-05", "R-SEC-07"} <= rules
     seconded = world.store.position() - len(world.finding_events())
-    assert world.finding("R-SEC-01")["evidence"] == [seconded]
+    recruited = seconded - 1
+    assert world.finding("R-SEC-01")["evidence"] == [recruited, seconded]
     world.supervision.runner.catch_up()
     assert world.supervision.supervisor.position() == world.store.position()
 

@@ -71,6 +71,19 @@ def _(w: World) -> tuple[int | None, Correction]:
     return retraction(w, short, "M1")
 
 
+@scenario("R-TOWN-05")
+def _(w: World) -> tuple[int | None, Correction]:
+    w.cadre("A", date(2023, 1, 1))
+    left = w.services.personnel.depart(CLERK, "A", effective_date=date(2025, 6, 1),
+                                       reason="辞去公职")  # fmt: skip
+    return retraction(w, left.position)
+
+
+@scenario("R-TOWN-06")
+def _(w: World) -> tuple[int | None, Correction]:
+    return retraction(w, w.cadre("A", date(2025, 6, 1)))
+
+
 @scenario("R-SEC-01")
 def _(w: World) -> tuple[int | None, Correction]:
     w.cadre("A", date(2015, 7, 1))
@@ -176,6 +189,34 @@ def _(w: World) -> tuple[int | None, Correction]:
     w.services.personnel.transfer(CLERK, "A", to_unit="C2", effective_date=date(2026, 3, 1),
                                   approval=CITY)  # fmt: skip
     return retraction(w, opened.position)
+
+
+@scenario("R-TRAIN-01")
+def _(w: World) -> tuple[int | None, Correction]:
+    recruited = w.cadre("A", date(2024, 12, 1))
+    w.services.personnel.record_training(CLERK, "A", start_date=date(2025, 3, 3), days=11,
+                                         topic="初任培训")  # fmt: skip
+    return retraction(w, recruited)
+
+
+@scenario("R-REV-01")
+def _(w: World) -> tuple[int | None, Correction]:
+    # In February, while the reviews of 2025 come in: judged once all five are recorded.
+    w.clock.instant = noon(date(2026, 2, 10))
+    ratings = ("excellent", "excellent", "competent", "competent", "competent")
+    for n in range(len(ratings)):
+        w.cadre(f"R{n}", date(2015, 7, 1))
+    reviews = [
+        w.services.personnel.record_review(CLERK, f"R{n}", year=2025, rating=rating).position
+        for n, rating in enumerate(ratings)
+    ]
+    return retraction(w, reviews[1], "R1")
+
+
+@scenario("R-DATA-02")
+def _(w: World) -> tuple[int | None, Correction]:
+    w.cadre("A", date(2015, 7, 1))
+    return retraction(w, w.appoint("A", date(2026, 6, 1), unit="T2", post="N1", kind="lateral"))
 
 
 @scenario("R-DATA-01")

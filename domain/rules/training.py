@@ -1,0 +1,158 @@
+"""R-TRAIN-01 and R-REV-01: training days and the share of excellent annual reviews (seed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+from domain import unit as u
+from domain.rules.base import WARNING, Candidate, Entry, Evaluation, Rule, iso
+from domain.rules.career import Career
+from domain.rules.dates import add_months
+from domain.rules.definitions import TOWNSHIP
+from domain.rules.history import CadreHistory, UnitHistory
+from domain.values import ReviewRating
+
+TRAIN_01 = Rule(
+    "R-TRAIN-01", WARNING, "cadre", "training",
+    "A cadre in service all of a completed year recorded fewer than 12 training days in it.",
+    time_based=True,
+)  # fmt: skip
+REV_01 = Rule(
+    "R-REV-01", WARNING, "unit", "reviews",
+    "Over 20% of a township unit's cadres reviewed for a year were rated excellent.",
+    time_based=True,
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class TrainingYear:
+    """A cadre's training in one calendar year (a course counts in the year it starts)."""
+
+    year: int
+    days: int
+    courses: tuple[Entry, ...]
+    whole_year: bool  # in service from 1 January to 31 December
+
+
+def training_years(c: Career, first_year: int) -> list[TrainingYear]:
+    """Each completed year (31 December before the evaluation date) from ``first_year`` on in
+    which the cadre was in service at any time, with its training days."""
+    if c.recruitment is None:
+        return []
+    start = c.recruitment.event.effective_date
+    left = c.departed.event.effective_date if c.departed else None
+    years = []
+    for year in range(max(start.year, first_year), c.as_of.year):
+        if left is not None and left.year < year:
+            break
+        courses = tuple(t for t in c.trainings if t.event.start_date.year == year)
+        whole = start <= date(year, 1, 1) and (left is None or left > date(year, 12, 31))
+        years.append(TrainingYear(year, sum(t.event.days for t in courses), courses, whole))
+    return years
+
+
+def too_little_training(c: Career, e: Evaluation) -> Iterator[Candidate]:
+    """R-TRAIN-01: judged once a year is over (the evaluation date after its 31 December)."""
+    p = e.params.training
+    for y in training_years(c, p.judged_from_year):
+        if not y.whole_year or y.days >= p.days_per_year:
+            continue
+        evidence = [t.position for t in y.courses]
+        if c.recruitment is not None:
+            evidence.append(c.recruitment.position)
+        yield TRAIN_01.found(
+            c.code, f"training-{y.year}", evidence,
+            {
+                "year": y.year, "training_days": y.days, "required_days": p.days_per_year,
+                "courses": len(y.courses), "units": _home_units(c, y.year),
+            },
+        )  # fmt: skip
+
+
+def _home_units(c: Career, year: int) -> list[str]:
+    home = c.home_on(date(year, 12, 31))
+    return [home.unit] if home else []
+
+
+@dataclass(frozen=True)
+class ReviewYear:
+    """The annual reviews of one unit's cadres for one year (年度考核)."""
+
+    year: int
+    reviews: tuple[tuple[str, Entry], ...]  # (cadre code, its AnnualReviewRecorded)
+    expected: frozenset[str]  # the unit's cadres in service all year: who should be reviewed
+
+    @property
+    def complete(self) -> bool:
+        """Everyone who should be reviewed was."""
+        return self.expected <= {code for code, _ in self.reviews}
+
+    @property
+    def excellent(self) -> int:
+        """How many were rated excellent."""
+        return sum(r.event.rating == ReviewRating.EXCELLENT for _, r in self.reviews)
+
+    @property
+    def share(self) -> Fraction:
+        """Excellent over reviewed."""
+        return Fraction(self.excellent, len(self.reviews)) if self.reviews else Fraction(0)
+
+
+def review_years(unit: str, cadres: Sequence[CadreHistory], as_of: date) -> list[ReviewYear]:
+    """Per year, the reviews of the cadres whose home unit on its 31 December was ``unit``."""
+    careers = [Career.of(history, as_of) for history in cadres]
+    by_year: dict[int, list[tuple[str, Entry]]] = {}
+    for career in careers:
+        latest: dict[int, Entry] = {}
+        for review in career.reviews:  # a re-recorded rating of a year replaces the earlier
+            latest[review.event.year] = review
+        for year, review in latest.items():
+            home = career.home_on(date(year, 12, 31))
+            if home is not None and home.unit == unit:
+                by_year.setdefault(year, []).append((career.code, review))
+    return [
+        ReviewYear(y, tuple(sorted(r, key=lambda x: x[0])), _expected(careers, unit, y))
+        for y, r in sorted(by_year.items())
+    ]
+
+
+def _expected(careers: Sequence[Career], unit: str, year: int) -> frozenset[str]:
+    codes = set()
+    for c in careers:
+        home = c.home_on(date(year, 12, 31))
+        whole = [y for y in training_years(c, year) if y.year == year and y.whole_year]
+        if home is not None and home.unit == unit and whole:
+            codes.add(c.code)
+    return frozenset(codes)
+
+
+def too_many_excellent(
+    unit: UnitHistory, cadres: Sequence[CadreHistory], e: Evaluation
+) -> Iterator[Candidate]:
+    """R-REV-01 for a township unit, one finding per year over the share; a year is judged
+    once everyone in service all year was reviewed, or once its review is due (the end of
+    ``complete_by_month`` of the next year) with what was recorded."""
+    registered = unit.first
+    if not isinstance(registered, u.UnitRegistered) or registered.level != TOWNSHIP:
+        return
+    p = e.params.reviews
+    limit = p.excellent_share
+    for y in review_years(unit.code, cadres, e.as_of):
+        due = add_months(date(y.year + 1, p.complete_by_month, 1), 1) - timedelta(days=1)
+        if y.share <= limit or not (y.complete or e.as_of > due):
+            continue
+        yield REV_01.found(
+            unit.code, f"review-{y.year}", [r.position for _, r in y.reviews],
+            {
+                "year": y.year, "reviewed": len(y.reviews), "excellent": y.excellent,
+                "expected": len(y.expected), "review_due": iso(due),
+                "share": f"{y.share.numerator}/{y.share.denominator}",
+                "allowed_share": f"{limit.numerator}/{limit.denominator}",
+                "excellent_cadres": [c for c, r in y.reviews
+                                     if r.event.rating == ReviewRating.EXCELLENT],
+                "units": [unit.code],
+            },
+        )  # fmt: skip
