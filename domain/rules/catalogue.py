@@ -18,6 +18,7 @@ from domain.rules.base import Candidate, Check, Evaluation, Rule
 from domain.rules.career import Career
 from domain.rules.history import CadreHistory, ComplaintHistory, UnitHistory
 from domain.rules.parameters import RuleParameters
+from domain.rules.team import UnitSubject
 
 CADRE_CHECKS: tuple[tuple[Rule, Check], ...] = (
     (town.TOWN_01, town.transfer_within_ban),
@@ -63,12 +64,12 @@ CATALOGUE: tuple[Rule, ...] = tuple(
 RULE_IDS = frozenset(r.id for r in CATALOGUE)
 
 
-def _run(checks: Iterable[tuple[Rule, Check]], e: Evaluation, *subject: Any) -> list[Candidate]:
+def _run(checks: Iterable[tuple[Rule, Check]], e: Evaluation, subject: Any) -> list[Candidate]:
     found: dict[tuple[str, str, str, str], Candidate] = {}
     for rule, check in checks:
         if rule.id in e.params.disabled:
             continue
-        for candidate in check(*subject, e):
+        for candidate in check(subject, e):
             found.setdefault(candidate.key, candidate)
     return sorted(found.values(), key=lambda c: c.key)
 
@@ -81,12 +82,27 @@ def evaluate_cadre(history: CadreHistory, e: Evaluation) -> list[Candidate]:
 
 
 def evaluate_unit(
-    unit: UnitHistory, cadres: Sequence[CadreHistory], e: Evaluation
+    unit: UnitHistory,
+    cadres: Sequence[CadreHistory],
+    e: Evaluation,
+    partners: Sequence[UnitHistory] = (),
 ) -> list[Candidate]:
-    """The findings that hold for a unit, given the histories of the cadres linked to it."""
+    """The findings that hold for a unit, given the histories of the cadres linked to it and
+    to the ``partners`` sharing its staff (each folded once, as of the evaluation date)."""
+    careers = [Career.of(c, e.as_of) for c in cadres if c]
+    return evaluate_unit_careers(unit, careers, e, partners)
+
+
+def evaluate_unit_careers(
+    unit: UnitHistory,
+    careers: Sequence[Career],
+    e: Evaluation,
+    partners: Sequence[UnitHistory] = (),
+) -> list[Candidate]:
+    """:func:`evaluate_unit` over careers already folded as of the evaluation date."""
     if not unit:
         return []
-    return _run(UNIT_CHECKS, e, unit, [c for c in cadres if c])
+    return _run(UNIT_CHECKS, e, UnitSubject(unit, tuple(p for p in partners if p), tuple(careers)))
 
 
 def evaluate_complaint(history: ComplaintHistory, e: Evaluation) -> list[Candidate]:

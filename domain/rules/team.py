@@ -1,12 +1,14 @@
 """A township's leadership team (领导班子) counted in people, and R-TOWN-04 over it.
 
-The team statistics (`/units/{code}/team`) and the rule read the same :func:`township_team`,
-so what an organisation department sees is what the rule judges.
+The team of a township is the team-member posts of its units that share one staff (合署: the
+party committee and the government), judged at the unit the others are joint with. The team
+statistics (`/units/{code}/team`) and the rule read the same :func:`township_team`, so what an
+organisation department sees is what the rule judges.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -15,7 +17,7 @@ from domain import unit as u
 from domain.rules.base import WARNING, Candidate, Evaluation, Rule, iso
 from domain.rules.career import Career
 from domain.rules.definitions import TOWNSHIP, served, township_service
-from domain.rules.history import CadreHistory, UnitHistory
+from domain.rules.history import UnitHistory
 
 TOWN_04 = Rule(
     "R-TOWN-04", WARNING, "unit", "township",
@@ -25,12 +27,22 @@ TOWN_04 = Rule(
 
 
 @dataclass(frozen=True)
+class UnitSubject:
+    """What the unit rules read: the unit, the units sharing its staff (合署), and the careers
+    of the cadres linked to them, folded as of the evaluation date."""
+
+    unit: UnitHistory
+    partners: tuple[UnitHistory, ...]
+    careers: tuple[Career, ...]
+
+
+@dataclass(frozen=True)
 class Member:
     """One person on the team, however many team posts they hold."""
 
     code: str
     name: str
-    posts: tuple[str, ...]
+    posts: tuple[tuple[str, str], ...]  # (unit, post) of each team post held
     township_days: int
     service_reached_on: date | None
     evidence: tuple[int, ...]
@@ -46,9 +58,10 @@ class Team:
     """The people holding team-member posts of a township unit on a date."""
 
     unit: str
+    units: tuple[str, ...]  # the unit and those sharing its staff
     as_of: date
     members: tuple[Member, ...]
-    post_positions: dict[str, int]  # team-member post -> the position establishing it
+    post_positions: dict[tuple[str, str], int]  # team post (unit, post) -> its establishing
     target: Fraction
     service_years: int
 
@@ -73,49 +86,53 @@ class Team:
         return self.total == 0 or self.share >= self.target
 
 
-def township_team(unit: UnitHistory, cadres: Sequence[CadreHistory], e: Evaluation) -> Team | None:
-    """The team of a township unit as of the evaluation date (None for another unit, or one
-    abolished by then). Removed and departed holders are not on it."""
+def township_team(s: UnitSubject, e: Evaluation) -> Team | None:
+    """The team of a township unit and the units sharing its staff, as of the evaluation date
+    (None for another unit, one abolished by then, or one joint with another: its team is that
+    unit's). Removed and departed holders are not on it."""
+    unit, partners, careers = s.unit, s.partners, s.careers
     registered = unit.first
     if not isinstance(registered, u.UnitRegistered) or registered.level != TOWNSHIP:
         return None
-    posts = _team_posts(unit, e.as_of)
-    if posts is None:
+    if registered.joint_with is not None:
         return None
+    posts: dict[tuple[str, str], int] = {}
+    for history in (unit, *partners):
+        held = _team_posts(history, e.as_of)
+        if held is None and history is unit:
+            return None
+        posts.update({(history.code, post): pos for post, pos in (held or {}).items()})
     p = e.params.township
     members = []
-    for history in cadres:
-        career = Career.of(history, e.as_of)
+    for career in careers:
         if career.state.status == "departed":
             continue
-        held = sorted(post for unit_code, post in career.state.posts
-                      if unit_code == unit.code and post in posts)  # fmt: skip
-        if not held:
+        held_posts = sorted(k for k in career.state.posts if k in posts)
+        if not held_posts:
             continue
         service = township_service(career, e.as_of)
         appointed = [a.position for a in career.appointments
-                     if (a.event.unit, a.event.post) in {(unit.code, h) for h in held}]  # fmt: skip
+                     if (a.event.unit, a.event.post) in set(held_posts)]  # fmt: skip
         members.append(
             Member(
-                code=career.code, name=career.state.name, posts=tuple(held),
+                code=career.code, name=career.state.name, posts=tuple(held_posts),
                 township_days=sum((end - start).days for start, end in service),
                 service_reached_on=served(service, p.team_service_years) if service else None,
                 evidence=tuple(appointed),
             )
         )  # fmt: skip
     return Team(
-        unit=unit.code, as_of=e.as_of,
+        unit=unit.code, units=(unit.code, *(x.code for x in partners)), as_of=e.as_of,
         members=tuple(sorted(members, key=lambda m: m.code)),
         post_positions=posts, target=p.team_share,
         service_years=p.team_service_years,
     )  # fmt: skip
 
 
-def team_service(
-    unit: UnitHistory, cadres: Sequence[CadreHistory], e: Evaluation
-) -> Iterator[Candidate]:
+def team_service(s: UnitSubject, e: Evaluation) -> Iterator[Candidate]:
     """R-TOWN-04: the share of a township team's people with enough township service."""
-    team = township_team(unit, cadres, e)
+    unit = s.unit
+    team = township_team(s, e)
     if team is None or team.meets_target:
         return
     held = {p for m in team.members for p in m.posts}
@@ -128,11 +145,11 @@ def team_service(
             "share": _fraction(team.share), "required_share": _fraction(team.target),
             "service_years": team.service_years,
             "holders": [
-                {"cadre": m.code, "posts": list(m.posts),
+                {"cadre": m.code, "posts": [f"{u}/{p}" for u, p in m.posts],
                  "service_reached_on": iso(m.service_reached_on)}
                 for m in team.members
             ],
-            "units": [unit.code],
+            "units": list(team.units),
         },
     )  # fmt: skip
 

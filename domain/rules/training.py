@@ -12,7 +12,7 @@ from domain.rules.base import WARNING, Candidate, Entry, Evaluation, Rule, iso
 from domain.rules.career import Career
 from domain.rules.dates import add_months
 from domain.rules.definitions import TOWNSHIP
-from domain.rules.history import CadreHistory, UnitHistory
+from domain.rules.team import UnitSubject
 from domain.values import ReviewRating
 
 TRAIN_01 = Rule(
@@ -49,7 +49,7 @@ def training_years(c: Career, first_year: int) -> list[TrainingYear]:
         if left is not None and left.year < year:
             break
         courses = tuple(t for t in c.trainings if t.event.start_date.year == year)
-        whole = start <= date(year, 1, 1) and (left is None or left > date(year, 12, 31))
+        whole = in_service_all_year(c, year)
         years.append(TrainingYear(year, sum(t.event.days for t in courses), courses, whole))
     return years
 
@@ -101,9 +101,8 @@ class ReviewYear:
         return Fraction(self.excellent, len(self.reviews)) if self.reviews else Fraction(0)
 
 
-def review_years(unit: str, cadres: Sequence[CadreHistory], as_of: date) -> list[ReviewYear]:
+def review_years(unit: str, careers: Sequence[Career]) -> list[ReviewYear]:
     """Per year, the reviews of the cadres whose home unit on its 31 December was ``unit``."""
-    careers = [Career.of(history, as_of) for history in cadres]
     by_year: dict[int, list[tuple[str, Entry]]] = {}
     for career in careers:
         latest: dict[int, Entry] = {}
@@ -123,24 +122,29 @@ def _expected(careers: Sequence[Career], unit: str, year: int) -> frozenset[str]
     codes = set()
     for c in careers:
         home = c.home_on(date(year, 12, 31))
-        whole = [y for y in training_years(c, year) if y.year == year and y.whole_year]
-        if home is not None and home.unit == unit and whole:
+        if home is not None and home.unit == unit and in_service_all_year(c, year):
             codes.add(c.code)
     return frozenset(codes)
 
 
-def too_many_excellent(
-    unit: UnitHistory, cadres: Sequence[CadreHistory], e: Evaluation
-) -> Iterator[Candidate]:
+def in_service_all_year(c: Career, year: int) -> bool:
+    """Recruited by 1 January and not departed by 31 December."""
+    if c.recruitment is None or c.recruitment.event.effective_date > date(year, 1, 1):
+        return False
+    return c.departed is None or c.departed.event.effective_date > date(year, 12, 31)
+
+
+def too_many_excellent(s: UnitSubject, e: Evaluation) -> Iterator[Candidate]:
     """R-REV-01 for a township unit, one finding per year over the share; a year is judged
     once everyone in service all year was reviewed, or once its review is due (the end of
     ``complete_by_month`` of the next year) with what was recorded."""
+    unit = s.unit
     registered = unit.first
     if not isinstance(registered, u.UnitRegistered) or registered.level != TOWNSHIP:
         return
     p = e.params.reviews
     limit = p.excellent_share
-    for y in review_years(unit.code, cadres, e.as_of):
+    for y in review_years(unit.code, s.careers):
         due = add_months(date(y.year + 1, p.complete_by_month, 1), 1) - timedelta(days=1)
         if y.share <= limit or not (y.complete or e.as_of > due):
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 
@@ -19,11 +19,32 @@ from domain.rules import (
     WorkingCalendar,
     evaluate_cadre,
     evaluate_complaint,
-    evaluate_unit,
 )
+from domain.rules.career import Career
+from domain.rules.catalogue import evaluate_unit_careers
 from domain.supervision.histories import Histories
 
 SUBJECT_KINDS = ("cadre", "unit", "complaint")
+
+
+class CareerMemo:
+    """Careers folded once for many unit evaluations: the cadres linked to a township are the
+    same for every event of it, and most did not change since the last one. A history is
+    known by its aggregate and the positions it holds, so a changed one is folded again."""
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._folds: dict[tuple[str, tuple[int, ...], date], Career] = {}
+
+    def of(self, history: CadreHistory, as_of: date) -> Career:
+        """The career of a history as of a date."""
+        key = (history.code, tuple(e.position for e in history.entries), as_of)
+        career = self._folds.get(key)
+        if career is None:
+            if len(self._folds) >= self.size:
+                self._folds.clear()
+            career = self._folds[key] = Career.of(history, as_of)
+        return career
 
 
 def candidate_id(c: Candidate) -> UUID:
@@ -38,6 +59,7 @@ class Evaluator:
     histories: Histories
     params: RuleParameters
     calendar: WorkingCalendar
+    careers: CareerMemo = field(default_factory=lambda: CareerMemo())
 
     def evaluation(self, as_of: date) -> Evaluation:
         """What the rules are evaluated with on a date."""
@@ -64,17 +86,23 @@ class Evaluator:
         also: Iterable[UUID] = (),
         settled: tuple[int, date] | None = None,
     ) -> list[Candidate]:
-        """The findings that hold for a unit, over the cadres linked to it (and ``also``);
-        ``settled`` leaves out what happened after a (position, day)."""
+        """The findings that hold for a unit, over the cadres linked to it and to the units
+        sharing its staff (and ``also``); ``settled`` leaves out what happened after a
+        (position, day)."""
         unit = history.upto(upto).known_at(known_at)
         if not unit:
             return []
-        ids = dict.fromkeys([*self.histories.cadres_linked_to(unit.code), *also])
+        joint = sorted(self.histories.joint(unit.code) - {unit.code})
+        partners = [self.histories.unit(c).upto(upto).known_at(known_at) for c in joint]
+        linked = [i for code in (unit.code, *joint) for i in self.histories.cadres_linked_to(code)]
+        ids = dict.fromkeys([*linked, *also])
         cadres = [self.histories.cadre_by_id(i).upto(upto).known_at(known_at) for i in ids]
         if settled is not None:
             unit = unit.before_developments(*settled)
+            partners = [p.before_developments(*settled) for p in partners]
             cadres = [c.before_developments(*settled) for c in cadres]
-        return evaluate_unit(unit, cadres, self.evaluation(as_of))
+        careers = [self.careers.of(c, as_of) for c in cadres if c]
+        return evaluate_unit_careers(unit, careers, self.evaluation(as_of), partners)
 
     def complaint(
         self, history: ComplaintHistory, as_of: date, known_at: datetime | None = None

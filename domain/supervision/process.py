@@ -50,8 +50,8 @@ def _module(cls: type) -> str:
 CADRE, UNIT, COMPLAINT = _module(ev.CadreEvent), _module(un.UnitEvent), _module(cp.Complaint)
 TOWNSHIP = "township"
 
-# Cadre events that change nothing a unit's rules read (the team's holders and their service):
-# judging the cadre is enough.
+# Cadre events that change nothing a unit's rules read (the team's holders and their service,
+# the unit's reviews): judging the cadre is enough.
 UNIT_NEUTRAL = (
     ev.TrainingRecorded, ev.Admonished, ev.Sanctioned, ev.InvestigationOpened,
     ev.InvestigationClosed, ev.Dispatched, ev.DispatchEnded, ev.ProbationCompleted,
@@ -167,7 +167,8 @@ class Supervisor:
             if touch.module == CADRE:
                 cadre = judge.histories.cadre_by_id(touch.subject).upto(touch.position)
                 self.cadre(work, judge, cadre, day(cadre))
-                for code in _township_units(cadre) if touch.units else ():
+                townships = _township_units(cadre) if touch.units else set()
+                for code in {j for u in townships for j in judge.histories.joint(u)}:
                     at, cadres = units.get(unit_id(code), (0, set()))
                     units[unit_id(code)] = (max(at, touch.position), cadres | {touch.subject})
             elif touch.module == UNIT:

@@ -7,7 +7,10 @@ findings without any new event. The sweep re-evaluates those subjects as of a da
 - cadres with a secondment active on that date, or an entry recorded in advance that took
   effect since the previous sweep;
 - complaints not yet closed (filed, accepted, or concluded and not yet notified);
-- every subject with a finding that holds.
+- every subject with a finding that holds;
+- what the calendar made due since the previous sweep (`domain.rules.due`): every active cadre
+  after a year ended (R-TRAIN-01), every township unit once a year's reviews are due (R-REV-01),
+  cadres whose recruitment's village-stay deadline passed (R-TOWN-06).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from uuid import UUID
 from domain.clock import Clock
 from domain.errors import ConcurrentWrite, InvalidValue
 from domain.ids import cadre_id, unit_id
+from domain.rules.due import Due, due_between
 from domain.supervision.process import CADRE, COMPLAINT, UNIT, Supervisor, Touch
 from domain.supervision.register import FindingWork, Tally
 from projections.background import Background
@@ -103,6 +107,10 @@ class Sweeper:
             return work.tally
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _due(self, since: date, day: date, tables: set[str], found: dict[UUID, str]) -> None:
+        params = self.supervisor.evaluator.params
+        _due_subjects(self.views, due_between(since, day, params), tables, found)
+
     def _subjects(self, day: date) -> list[tuple[UUID, str]]:
         rows = self.views.query(
             f"SELECT MAX(as_of) AS day FROM {SWEEPS.name} WHERE as_of < ?", [day]
@@ -124,6 +132,7 @@ class Sweeper:
                 [since, day],
             ):
                 found[UUID(r["cadre_id"])] = CADRE
+        self._due(date.fromisoformat(since), day, tables, found)
         if "complaints" in tables:
             for r in self.views.query(
                 "SELECT complaint_id FROM complaints "
@@ -137,6 +146,23 @@ class Sweeper:
             ):
                 found.update([_subject(r["subject_kind"], r["subject_code"])])
         return sorted(found.items(), key=lambda kv: (kv[1], str(kv[0])))
+
+
+def _due_subjects(views: SqlViews, due: Due, tables: set[str], found: dict[UUID, str]) -> None:
+    """Add the subjects time made due (year end, review due, recruitment anniversaries)."""
+    if due.every_cadre and "cadres" in tables:
+        for r in views.query("SELECT cadre_id FROM cadres WHERE status = 'active'"):
+            found[UUID(r["cadre_id"])] = CADRE
+    if due.township_units and "units" in tables:
+        for r in views.query("SELECT unit_id FROM units WHERE level = 'township'"):
+            found[UUID(r["unit_id"])] = UNIT
+    if due.recruited_from < due.recruited_until and "timeline" in tables:
+        for r in views.query(
+            "SELECT DISTINCT cadre_id FROM timeline WHERE type = 'Recruited' AND retracted = 0 "
+            "AND effective_date >= ? AND effective_date < ?",
+            [due.recruited_from, due.recruited_until],
+        ):
+            found[UUID(r["cadre_id"])] = CADRE
 
 
 def _subject(kind: str, code: str) -> tuple[UUID, str]:

@@ -167,12 +167,15 @@ class CadreFile(Record):
 class UnitFile(Record):
     """A unit's record with its posts."""
 
-    def __init__(self, code: str = "T1", level: str = "township") -> None:
+    def __init__(
+        self, code: str = "T1", level: str = "township", joint_with: str | None = None
+    ) -> None:
         super().__init__(unit_id(code))
         self.code = code
         self._add(
             un.UnitRegistered, date(2000, 1, 1), originator_topic=get_topic(un.Unit), code=code,
-            name=f"单位{code}", level=level, kind="government", parent=None, joint_with=None,
+            name=f"单位{code}", level=level, kind="government", parent=None,
+            joint_with=joint_with,
         )  # fmt: skip
 
     def post(
@@ -187,8 +190,13 @@ class UnitFile(Record):
     def history(self) -> UnitHistory:
         return UnitHistory(self.code, tuple(self.entries))
 
-    def evaluate(self, cadres: list[CadreFile], as_of: date) -> list[Candidate]:
-        return evaluate_unit(self.history(), [c.history() for c in cadres], evaluation(as_of))
+    def evaluate(
+        self, cadres: list[CadreFile], as_of: date, partners: tuple[UnitFile, ...] = ()
+    ) -> list[Candidate]:
+        return evaluate_unit(
+            self.history(), [c.history() for c in cadres], evaluation(as_of),
+            [p.history() for p in partners],
+        )  # fmt: skip
 
 
 class ComplaintFile(Record):

@@ -133,6 +133,35 @@ def test_town_06_is_withdrawn_by_a_back_dated_dispatch() -> None:
     assert only("R-TOWN-06", cadre.evaluate(TODAY)) == []
 
 
+# -- R-TOWN-04 over a township's whole team: party committee and government share one staff ----
+
+
+def test_town_04_judges_the_team_of_the_units_sharing_a_staff_together() -> None:
+    government, committee = UnitFile("T1"), UnitFile("T1-DW", joint_with="T1")
+    for unit, posts in ((government, ("zz", "fz")), (committee, ("sj", "fsj", "zzwy"))):
+        for post in posts:
+            unit.post(post)
+    members = []
+    for code, unit, post, start in (("M", "T1", "zz", 2010), ("D", "T1", "fz", 2024),
+                                    ("S", "T1-DW", "sj", 2012), ("F", "T1-DW", "fsj", 2015),
+                                    ("Z", "T1-DW", "zzwy", 2016)):  # fmt: skip
+        cadre = recruit(code, day=date(start, 3, 1))
+        cadre.appointed(date(2024, 6, 1), unit=unit, post=post, kind="lateral", team_member=True)
+        members.append(cadre)
+    on = date(2024, 9, 1)
+    # Alone, the government's team is 1 of 2; the township's is 4 of 5.
+    assert len(only("R-TOWN-04", government.evaluate(members, on))) == 1
+    assert only("R-TOWN-04", government.evaluate(members, on, (committee,))) == []
+    assert committee.evaluate(members, on, (government,)) == []  # judged at T1, not twice
+    for leaving in members[3:]:  # F and Z retire: 2 of the 3 left have two years
+        leaving.add(ev.Departed, effective_date=date(2024, 8, 1), reason="退休")
+    assert only("R-TOWN-04", government.evaluate(members, on, (committee,))) == []
+    members[2].add(ev.Departed, effective_date=date(2024, 8, 1), reason="退休")
+    [found] = only("R-TOWN-04", government.evaluate(members, on, (committee,)))
+    assert (found.details["with_service"], found.details["team_members"]) == (1, 2)
+    assert found.details["units"] == ["T1", "T1-DW"]
+
+
 # -- prior service (PriorServiceRecorded) counts where service is counted ------------------------
 
 
