@@ -51,6 +51,7 @@ class Act:
     verb: str  # a method of domain.personnel.Personnel
     by: str
     args: dict[str, Any]
+    late_by: int | None = None  # days after ``day`` it is recorded (补录), when not soon after
 
 
 class Documents:
@@ -91,13 +92,18 @@ class CadrePlan:
         """Plan one act."""
         self.acts.append(Act(day, verb, by, args))
 
+    def add_late(self, day: date, late_by: int, verb: str, by: str, **args: Any) -> None:
+        """Plan one act recorded ``late_by`` days after ``day`` (补录)."""
+        self.acts.append(Act(day, verb, by, args, late_by))
+
     def ordered(self) -> list[Act]:
         """The acts in date order (a stable sort keeps same-day acts as planned)."""
         return sorted(self.acts, key=lambda a: a.day)
 
     def promotions(self) -> list[date]:
         """Decision dates of the planned promotions."""
-        return [a.args["decided_on"] for a in self.acts if a.args.get("kind") == "promotion"]
+        kinds = ("promotion", "exceptional")
+        return [a.args["decided_on"] for a in self.acts if a.args.get("kind") in kinds]
 
     def last_move(self) -> date:
         """The last appointment, removal, transfer or secondment/dispatch act."""
@@ -146,9 +152,12 @@ def promote(
     post: str,
     leadership: bool,
     public_notice: bool = True,
+    kind: str = "promotion",
+    skipped: tuple[str, ...] = (),
 ) -> date:
-    """提拔 after the four procedure steps, a 7-working-day notice and an integrity talk;
-    returns the effective date."""
+    """提拔 (or 破格提拔, ``kind="exceptional"``) after the four procedure steps (but the
+    ``skipped`` ones), a 7-working-day notice and an integrity talk; returns the effective
+    date."""
     decided = workday_on_or_after(decided)
     notice_start, notice_end, talk, effective = promotion_dates(decided)
     procedure = {
@@ -157,9 +166,10 @@ def promote(
         "individual_talks": decided - timedelta(days=34),
         "records_review": decided - timedelta(days=30),
     }
+    procedure = {step: day for step, day in procedure.items() if step not in skipped}
     plan.add(
         effective, "appoint", ORG, unit=unit, post=post, effective_date=effective,
-        kind="promotion", decided_on=decided, document_no=docs.number("清组干", decided),
+        kind=kind, decided_on=decided, document_no=docs.number("清组干", decided),
         procedure=procedure,
         public_notice={"start": notice_start, "end": notice_end} if public_notice else None,
         integrity_talk=talk if leadership else None,
@@ -168,13 +178,16 @@ def promote(
 
 
 def lateral(
-    plan: CadrePlan, docs: Documents, *, day: date, unit: str, post: str, leadership: bool
-) -> None:
-    """平级 appointment (交流 or a post at a new unit), with an integrity talk for leaders."""
+    plan: CadrePlan, docs: Documents, *, day: date, unit: str, post: str, leadership: bool,
+    integrity_talk: bool = True,
+) -> None:  # fmt: skip
+    """平级 appointment (交流 or a post at a new unit), with an integrity talk for leaders
+    (unless ``integrity_talk`` is False)."""
     decided = day - timedelta(days=10)
+    talk = day - timedelta(days=2) if leadership and integrity_talk else None
     plan.add(day, "appoint", ORG, unit=unit, post=post, effective_date=day, kind="lateral",
              decided_on=decided, document_no=docs.number("清组干", decided),
-             integrity_talk=day - timedelta(days=2) if leadership else None)  # fmt: skip
+             integrity_talk=talk)  # fmt: skip
 
 
 def remove(plan: CadrePlan, *, day: date, unit: str, post: str, reason: str) -> None:

@@ -35,6 +35,7 @@ class UnitSpec:
     parent: str | None
     posts: list[PostSpec] = field(default_factory=list)
     township: str = ""  # the township's short name, for township and village units
+    joint_with: str | None = None  # the unit it shares its staff with (合署)
 
 
 def leadership(code: str, title: str, grade: str, *, principal: bool = False) -> PostSpec:
@@ -103,7 +104,8 @@ def _township(short: str, name: str, kind: str) -> list[UnitSpec]:
     deputy = "副" + gov_title
     gov.posts = [leadership("zz", gov_title, "正科", principal=True)]
     gov.posts += [leadership(f"fz-{i}", deputy, "副科") for i in (1, 2, 3)]
-    dw = UnitSpec(f"{code}-DW", committee, "township", "party_committee", COUNTY)
+    # The township's party committee and its government are one organ (合署): one staff.
+    dw = UnitSpec(f"{code}-DW", committee, "township", "party_committee", COUNTY, joint_with=code)
     dw.posts = [
         leadership("sj", f"{party}书记", "正科", principal=True),
         leadership("fsj", f"{party}副书记", "副科"),

@@ -1,11 +1,15 @@
 """Record the planned county in the event store through the platform's own commands.
 
-Careers go through :class:`PersonnelBatch` (one transaction per batch of cadres), the units
+Careers go through :class:`PersonnelBatch` (one transaction per day of acts), the units
 through their aggregates (one transaction), complaints through the ordinary service.
 
 Each act is recorded soon after its effective date (within a clerk's working day or three), as
 if the platform had been in use all along: nothing looks like a late entry (补录, R-DATA-01),
-and "as known at" queries tell a true story. No recording time is later than the platform's now."""
+and "as known at" queries tell a true story. The acts of all cadres are recorded day by day in
+the order of their recording moments, so positions follow time as they would have: what the
+supervision process judges at a position is the county as it was that day, never a county where
+some cadres' whole careers are recorded and others' not yet. No recording time is later than the
+platform's now."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from demo import acts
-from demo.acts import CadrePlan
+from demo.acts import Act, CadrePlan
 from demo.complaint_cases import ComplaintPlan
 from demo.dates import office_instant, workday_on_or_after
 from demo.plan import Plan
@@ -37,7 +41,6 @@ from domain.values import (
 )
 from domain.vault import Vault
 
-BATCH = 40  # cadres per transaction
 THREADED = {"extend_secondment": "secondment", "end_secondment": "secondment",
             "end_dispatch": "dispatch", "close_investigation": "investigation"}  # fmt: skip
 
@@ -75,8 +78,17 @@ class Loaded:
     position: int
 
 
+@dataclass(frozen=True)
+class Timed:
+    """One act of one cadre and the moment it is recorded."""
+
+    instant: datetime
+    cadre: CadrePlan
+    act: Act
+
+
 class DemoLoader:
-    """Writes a plan into a store; ``on_cadre`` is called after each cadre's career."""
+    """Writes a plan into a store; ``on_progress`` is told how many acts are recorded."""
 
     def __init__(self, store: Store, vault: Vault, now: datetime, seed: int = 0) -> None:
         self.store = store
@@ -84,21 +96,23 @@ class DemoLoader:
         self.services = Services.over(store, self.clock, vault)
         self.rng = random.Random(seed)
 
-    def load(self, plan: Plan, on_cadre: Callable[[int], None] | None = None) -> Loaded:
+    def load(self, plan: Plan, on_progress: Callable[[int], None] | None = None) -> Loaded:
         """Record units, careers and complaints; returns the figures."""
         start = self.store.position()
         epoch = min(a.day for c in plan.cadres for a in c.acts) - timedelta(days=30)
         self.units(plan, epoch)
-        done = 0
-        units: dict[str, Unit] = {}
-        for first in range(0, len(plan.cadres), BATCH):
-            batch = PersonnelBatch(self.services.personnel, units)
-            for cadre in plan.cadres[first : first + BATCH]:
-                self.career(batch, cadre)
-                done += 1
-                if on_cadre:
-                    on_cadre(done)
-            batch.commit()
+        timed = sorted(
+            (t for cadre in plan.cadres for t in self.moments(cadre)),
+            key=lambda t: (t.instant, t.cadre.code),
+        )
+        batch = PersonnelBatch(self.services.personnel, {})
+        threads: dict[str, dict[str, str]] = {}
+        for done, t in enumerate(timed, start=1):
+            self.record(batch, t, threads.setdefault(t.cadre.code, {}))
+            if done == len(timed) or timed[done].instant.date() != t.instant.date():
+                batch.commit(keep=True)  # one day's acts: positions follow the days
+                if on_progress:
+                    on_progress(done)
         for complaint in plan.complaints:
             self.complaint(complaint)
         position = self.store.position()
@@ -130,6 +144,7 @@ class DemoLoader:
                 ctx, code=spec.code, name=check_text(spec.name, "name"),
                 level=parse_enum(Level, spec.level, "level"),
                 kind=parse_enum(UnitKind, spec.kind, "kind"), parent=spec.parent,
+                joint_with=spec.joint_with,
             )  # fmt: skip
             for post in spec.posts:
                 unit.establish_post(
@@ -140,28 +155,36 @@ class DemoLoader:
             registered.append(unit)
         self.store.commit(*registered)
 
-    def career(self, batch: PersonnelBatch, cadre: CadrePlan) -> None:
-        """Record one cadre's acts in date order, each a day or so after it took effect."""
-        threads: dict[str, str] = {}
-        last = datetime.min.replace(tzinfo=self.clock.ceiling.tzinfo)
+    def moments(self, cadre: CadrePlan) -> list[Timed]:
+        """When each act of a cadre is recorded: a day or so after it took effect, each after
+        the one before."""
+        found, last = [], datetime.min.replace(tzinfo=self.clock.ceiling.tzinfo)
         for act in cadre.ordered():
-            instant = max(self._at(act.day, self.rng.choice((0, 0, 1, 2, 3))), last)
+            lag = act.late_by if act.late_by is not None else self.rng.choice((0, 0, 1, 2, 3))
+            instant = max(self._at(act.day, lag), last)
             last = instant + timedelta(minutes=1)
-            self.clock.at(instant)
-            args: dict[str, Any] = dict(act.args)
-            if isinstance(args.get("approval"), dict):
-                approval = args["approval"]
-                args["approval"] = Approval(Level(approval["level"]), approval["authority"],
-                                            approval["document_no"])  # fmt: skip
-            method = getattr(batch, act.verb)
-            if act.verb == "register_cadre":
-                method(acts.recorder(act.by), code=cadre.code, **args)
-                continue
-            ids = [threads[THREADED[act.verb]]] if act.verb in THREADED else []
-            written = method(acts.recorder(act.by), cadre.code, *ids, **args)
-            for kind in ("secondment", "dispatch", "investigation"):
-                if f"{kind}_id" in written.ids:
-                    threads[kind] = written.ids[f"{kind}_id"]
+            found.append(Timed(min(instant, self.clock.ceiling), cadre, act))
+        return found
+
+    def record(self, batch: PersonnelBatch, timed: Timed, threads: dict[str, str]) -> None:
+        """Record one act at its moment (``threads``: the cadre's open secondment, dispatch and
+        investigation ids)."""
+        act, code = timed.act, timed.cadre.code
+        self.clock.at(timed.instant)
+        args: dict[str, Any] = dict(act.args)
+        if isinstance(args.get("approval"), dict):
+            approval = args["approval"]
+            args["approval"] = Approval(Level(approval["level"]), approval["authority"],
+                                        approval["document_no"])  # fmt: skip
+        method = getattr(batch, act.verb)
+        if act.verb == "register_cadre":
+            method(acts.recorder(act.by), code=code, **args)
+            return
+        ids = [threads[THREADED[act.verb]]] if act.verb in THREADED else []
+        written = method(acts.recorder(act.by), code, *ids, **args)
+        for kind in ("secondment", "dispatch", "investigation"):
+            if f"{kind}_id" in written.ids:
+                threads[kind] = written.ids[f"{kind}_id"]
 
     def complaint(self, plan: ComplaintPlan) -> None:
         """File a complaint as received (by intake, or by the reporter on the web) and work it."""

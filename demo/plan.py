@@ -6,13 +6,14 @@ import random
 from dataclasses import dataclass
 from datetime import date
 
-from demo import planted
+from demo import planted, planted_more
 from demo.acts import CadrePlan, Documents
 from demo.careers import CareerPlanner, World
 from demo.complaint_cases import ComplaintPlan, complaints
 from demo.county import COUNTY_ORGANS, TOWNSHIPS, Roster, UnitSpec, county_units
 from demo.discipline import discipline
 from demo.population import entrants, fill_vacancies, live, person
+from demo.reviews import cap_excellent, plant_excellent
 
 SEED = 2015  # the year the township service rules this demo exercises were issued
 
@@ -70,5 +71,9 @@ def build_plan(today: date, seed: int = SEED) -> Plan:
     fill_vacancies(regular, random.Random(f"{seed}:vacancies"))
     roles = discipline(regular, rng)
     cadres = sorted((c.plan for c in careers + regular), key=lambda plan: plan.code)
+    cap_excellent(cadres, set(world.townships))
+    # The latest year whose reviews are all recorded (they are, by the end of January).
+    reviewed = today.year - 1 if today >= date(today.year, 1, 25) else today.year - 2
+    plant_excellent(cadres, planted_more.TOO_MANY_EXCELLENT, reviewed)
     names = {plan.code: plan.name for plan in cadres}
     return Plan(today, units, cadres, complaints(today, names, roles, rng), roles)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from demo import acts
+from demo import planted_more as more
 from demo.acts import CadrePlan
 from demo.careers import CareerPlanner, World
 from demo.county import PROVINCE_DEPT
@@ -26,8 +27,8 @@ class Planted:
 
     key: str
     rules: tuple[str, ...]
-    subject: str  # cadre | complaint
-    ref: str  # personnel code, or the complaint's title
+    subject: str  # cadre | unit | complaint
+    ref: str  # personnel code, unit code, or the complaint's title
     story: str
     warnings: tuple[str, ...] = ()
 
@@ -71,13 +72,43 @@ PLANTED: tuple[Planted, ...] = (
             "受理140天仍未办结（已延期30天）"),
     Planted("unnotified-reporter", ("R-PET-03",), "complaint", UNNOTIFIED,
             "实名举报办结40天未向举报人反馈"),
+    Planted("transfer-without-city-approval", ("R-TOWN-02",), "cadre", "QH00141",
+            "河西乡新录用公务员第3年调入县农业农村局，只有县委组织部同意"),
+    Planted("early-promotion", ("R-TOWN-03",), "cadre", "QH00187",
+            "石桥镇公务员在乡镇工作4年即晋升四级主任科员"),
+    Planted("short-team", ("R-TOWN-04",), "unit", more.SHORT_TEAM,
+            "杨庄乡领导班子9个职位中4名成员由县直单位调任，均无乡镇工作经历"),
+    Planted("resigned-early", ("R-TOWN-05",), "cadre", "QH00219",
+            "东岗镇新录用公务员工作3年半辞去公职"),
+    Planted("no-village-stay", ("R-TOWN-06",), "cadre", "QH00246",
+            "马集镇新录用公务员录用2年半从未驻村锻炼"),
+    Planted("seconded-again", ("R-SEC-06",), "cadre", "QH00263",
+            "县农业农村局干部借调结束10个月又被借调到县发改局"),
+    Planted("no-democratic-evaluation", ("R-APPT-02",), "cadre", "QH00305",
+            "柳林镇干部提拔为副镇长，未经民主测评"),
+    Planted("no-integrity-talk", ("R-APPT-03",), "cadre", "QH00330",
+            "县住建局副局长交流任县民政局副局长，任前未进行廉政谈话"),
+    Planted("exceptional-too-soon", ("R-APPT-04",), "cadre", "QH00368",
+            "石桥镇干部晋升二级主任科员8个月后被破格提拔为纪委书记"),
+    Planted("promoted-under-party-probation", ("R-DISC-02",), "cadre", "QH00389",
+            "县教体局干部受留党察看一年处分，影响期内晋升二级主任科员"),
+    Planted("transfer-under-investigation", ("R-DISC-03",), "cadre", "QH00426",
+            "县审计局干部被立案审查期间调动到县自然资源和规划局"),
+    Planted("short-training", ("R-TRAIN-01",), "cadre", "QH00441",
+            "县卫健局干部去年参加培训累计仅8天"),
+    Planted("too-many-excellent", ("R-REV-01",), "unit", more.TOO_MANY_EXCELLENT,
+            "白马乡去年年度考核优秀等次超过20%"),
+    Planted("late-entry", ("R-DATA-01",), "cadre", "QH00453",
+            "县信访局干部参加专题培训的记录在40天后才补录"),
+    Planted("post-outside-home", ("R-DATA-02",), "cadre", "QH00472",
+            "青山镇干部未办理调动或借调，被任命为县农业农村局四级主任科员"),
 )  # fmt: skip
 EXAMPLE_CADRE = "QH00402"  # the secondee who never returned: what the README's curl shows
 
 
 def planted_codes() -> set[str]:
     """Personnel codes the planted cases use (regular cadres get other numbers)."""
-    return {p.ref for p in PLANTED if p.subject == "cadre"}
+    return {p.ref for p in PLANTED if p.subject == "cadre"} | more.codes()
 
 
 NewPerson = Callable[[str, date, str], CadrePlan]  # (code, recruited, channel) -> a new cadre
@@ -89,7 +120,7 @@ def _secondee(
     def make(world: World, code: str, new_person: NewPerson, rng: random.Random) -> CareerPlanner:
         recruited = workday_on_or_after(world.today - timedelta(days=int(years * 365.25)))
         career = CareerPlanner(world, new_person(code, recruited, channel), rng, recruited)
-        career.start(home, channel)
+        career.start(home, channel, village_stay=not more.not_in_a_village(code))
         if grade_up:
             career.promote(add_years(recruited, 6), "zr4", None)
         return career
@@ -142,6 +173,12 @@ def build(world: World, new_person: NewPerson, rng: random.Random) -> list[Caree
     careers["QH00375"].promote(
         add_months(world.today, -5), "deputy", [("QHX-CGZ", "fz-1")], public_notice=False
     )
-    for career in careers.values():
+
+    def started(code: str, years: float, home: str, channel: str, up: bool) -> CareerPlanner:
+        return _secondee(home, years, channel, up)(world, code, new_person, rng)
+
+    planned = [*careers.values(), *more.build(world, started, rng)]
+    for career in planned:
         career.reviews(world.today)
-    return list(careers.values())
+    more.short_training(planned, "QH00441")
+    return planned

@@ -96,7 +96,8 @@ def step(career: CareerPlanner, t: date, roll: float, limit: date) -> str:
             career.promote(t, "zr4", None)
         elif township and years >= 6 and roll < 0.9:
             career.move_across(t, to_county=True)
-        elif 3 <= years < 6 and roll > 0.985:
+        elif (5 if township else 3) <= years < 8 and roll > 0.985:
+            # A township recruit serves 5 years before leaving the townships (R-TOWN-05).
             career.retire(t, "辞去公职")
             return "left"
     elif rank in ("zr4", "zr2"):

@@ -51,8 +51,9 @@ class PersonnelBatch(Personnel):
         self.commands += 1
         return Written(position=0, version=cadre.version, ids=ids)
 
-    def commit(self) -> Written:
-        """Append every collected event in one transaction (nothing on failure)."""
+    def commit(self, keep: bool = False) -> Written:
+        """Append every collected event in one transaction (nothing on failure); ``keep``
+        holds the saved aggregates for the batch's next commands (one writer importing)."""
         pending = [c for c in self._cadres.values() if c.pending_events]
         if not pending:
             raise NotFound("nothing to import")
@@ -64,6 +65,7 @@ class PersonnelBatch(Personnel):
                     code = self._cadres[aggregate_id].code
                     raise AlreadyRegistered(f"cadre {code} is registered already") from None
             raise
-        self._cadres.clear()
+        if not keep:
+            self._cadres.clear()
         self._new.clear()
         return written

@@ -65,7 +65,7 @@ def _load(platform: Platform) -> None:
     with scratch_store(platform) as scratch:
         loader = DemoLoader(scratch, platform.services.complaints.vault, platform.clock.now())
         with _bar("recording careers") as bar:
-            task = bar.add_task("cadres", total=len(plan.cadres))
+            task = bar.add_task("acts", total=plan.acts)
             loaded = loader.load(plan, lambda done: bar.update(task, completed=done))
         with _bar("storing the county in one transaction") as bar:
             task = bar.add_task("events", total=loaded.events)

@@ -14,6 +14,7 @@ from api.bootstrap import Platform, build
 from api.commands import demo
 from api.settings import Settings
 from demo.planted import EXAMPLE_CADRE, PLANTED
+from domain.rules import RULE_IDS
 from tests.support.http import bearer, serve
 
 TODAY = date(2026, 6, 15)
@@ -71,3 +72,11 @@ def test_the_register_answers_over_http(county: tuple[Path, Platform]) -> None:
     assert response.status_code == 200, response.text
     rules = {f["rule"] for f in response.json()["findings"]}
     assert rules == {"R-SEC-04", "R-SEC-05", "R-SEC-07"}
+
+
+def test_the_county_breaks_every_rule_of_the_catalogue_at_least_once(
+    county: tuple[Path, Platform],
+) -> None:
+    _, platform = county
+    broken = {rule for rules in holding(platform).values() for rule in rules}
+    assert broken == RULE_IDS
