@@ -31,6 +31,13 @@ def workday_on_or_after(day: date) -> date:
     return day
 
 
+def workday_on_or_before(day: date) -> date:
+    """The last working day on or before ``day``."""
+    while not CALENDAR.is_working_day(day):
+        day -= timedelta(days=1)
+    return day
+
+
 def workdays_later(day: date, count: int) -> date:
     """The ``count``-th working day after ``day``."""
     return add_working_days(CALENDAR, day, count)

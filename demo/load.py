@@ -22,7 +22,7 @@ from typing import Any
 from demo import acts
 from demo.acts import Act, CadrePlan
 from demo.complaint_cases import ComplaintPlan
-from demo.dates import office_instant, workday_on_or_after
+from demo.dates import office_instant, workday_on_or_after, workday_on_or_before
 from demo.plan import Plan
 from domain.errors import UnknownReference
 from domain.importing import PersonnelBatch
@@ -41,6 +41,8 @@ from domain.values import (
 )
 from domain.vault import Vault
 
+LAGS = (0, 0, 1, 2, 3)  # days between an act and its recording
+RECORDED_AHEAD = {"end_secondment"}
 THREADED = {"extend_secondment": "secondment", "end_secondment": "secondment",
             "end_dispatch": "dispatch", "close_investigation": "investigation"}  # fmt: skip
 
@@ -157,11 +159,25 @@ class DemoLoader:
 
     def moments(self, cadre: CadrePlan) -> list[Timed]:
         """When each act of a cadre is recorded: a day or so after it took effect, each after
-        the one before."""
+        the one before. A secondment's end is recorded on the last working day on or before it
+        (the office knows the return date), and nothing before it later than that, so no act is
+        ever recorded while a secondment that has ended looks overdue."""
         found, last = [], datetime.min.replace(tzinfo=self.clock.ceiling.tzinfo)
-        for act in cadre.ordered():
-            lag = act.late_by if act.late_by is not None else self.rng.choice((0, 0, 1, 2, 3))
-            instant = max(self._at(act.day, lag), last)
+        ordered = cadre.ordered()
+        caps, cap = [], date.max  # the recording day of the next act recorded ahead
+        for act in reversed(ordered):
+            caps.append(cap)
+            if act.verb in RECORDED_AHEAD:
+                cap = min(cap, workday_on_or_before(act.day))
+        for act, cap in zip(ordered, reversed(caps), strict=True):
+            if act.late_by is not None:
+                day = workday_on_or_after(act.day + timedelta(days=act.late_by))
+            else:
+                ahead = act.verb in RECORDED_AHEAD
+                lag = timedelta(days=self.rng.choice(LAGS))
+                day = workday_on_or_before(act.day) if ahead else workday_on_or_after(act.day + lag)
+                day = min(day, cap)
+            instant = max(office_instant(day, self.rng), last)
             last = instant + timedelta(minutes=1)
             found.append(Timed(min(instant, self.clock.ceiling), cadre, act))
         return found
