@@ -103,6 +103,7 @@ class Recruited(CadreEvent):
             "probation_completed": None,
         }
         state.home_unit = self.unit
+        state.home_level = self.unit_level
 
 
 class ProbationCompleted(CadreEvent):
@@ -203,6 +204,7 @@ class Transferred(CadreEvent):
 
     def advance(self, state: CadreState) -> None:
         state.home_unit = self.to_unit
+        state.home_level = self.to_level
 
 
 class Seconded(CadreEvent):
@@ -237,11 +239,13 @@ class Seconded(CadreEvent):
             raise InvariantViolated("a cadre cannot be seconded to its own home unit")
 
     def advance(self, state: CadreState) -> None:
+        # The home unit is the fold's on the start date, not the copy recorded with the event:
+        # a back-dated or retracted transfer changes it (the fold is redone then).
         state.secondments[self.secondment_id] = Secondment(
             secondment_id=self.secondment_id,
-            home_unit=self.home_unit,
+            home_unit=state.home_unit if state.home_unit is not None else self.home_unit,
             host_unit=self.host_unit,
-            home_level=self.home_level,
+            home_level=state.home_level if state.home_unit is not None else self.home_level,
             host_level=self.host_level,
             start_date=self.start_date,
             planned_end_date=self.planned_end_date,

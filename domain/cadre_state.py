@@ -59,6 +59,7 @@ class CadreState:
     status: str = "active"
     recruitment: dict[str, Any] | None = None
     home_unit: str | None = None
+    home_level: str | None = None
     posts: dict[tuple[str, str], date] = field(default_factory=dict)
     secondments: dict[str, Secondment] = field(default_factory=dict)
     active_secondment: str | None = None

@@ -75,10 +75,20 @@ def test_2_retracting_the_transfer_that_made_a_cadre_a_township_cadre_withdraws_
     created(api.post("/api/v1/cadres/A1/secondments", json=secondment, headers=CLERK))
     settle(api)
     assert statuses(api, "R-SEC-01") == ["open"]
+    assert township_secondees(api) == ["A1"]
     retraction = {"position": moved["position"], "reason": "误录：该同志未调入青石镇"}
     created(api.post("/api/v1/cadres/A1/retractions", json=retraction, headers=CLERK))
     settle(api)
     assert statuses(api, "R-SEC-01") == ["withdrawn"]
+    assert township_secondees(api) == []  # the register folds the home unit too
+
+
+def township_secondees(client: TestClient) -> list[str]:
+    """Who the headline query finds seconded from a township home unit."""
+    params = {"home_level": "township", "min_position": position(client)}
+    response = client.get("/api/v1/search/secondments", params=params, headers=INSPECTOR)
+    assert response.status_code == 200, response.text
+    return sorted({hit["source"]["cadre_code"] for hit in response.json()["hits"]})
 
 
 def test_2_a_back_dated_transfer_out_of_the_township_withdraws_r_sec_01(api: TestClient) -> None:
