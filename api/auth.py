@@ -80,6 +80,8 @@ Intake = Annotated[Principal, Depends(require("intake"))]
 Worker = Annotated[Principal, Depends(require(*WORKERS))]
 Reader = Annotated[Principal, Depends(require(*READERS))]
 Overseer = Annotated[Principal, Depends(require(*OVERSEERS))]
+# Organisation statistics and reports: the organisation department and the overseers.
+Statistician = Annotated[Principal, Depends(require("clerk", "inspector", "auditor"))]
 Auditor = Annotated[Principal, Depends(require("auditor"))]
 Approver = Annotated[Principal, Depends(require("lead"))]
 """A lead, or admin: lists what waits for a lead (approving stays a lead's alone)."""

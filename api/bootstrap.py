@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from api.access import Access, Revocations
@@ -45,6 +46,7 @@ from projections.search.service import Search
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqliteViews, SqlViews
 from projections.supervision import Supervision
+from projections.teams import TeamStatistics
 
 
 @dataclass
@@ -75,6 +77,11 @@ class Platform:
     def projector(self) -> Runner:
         """The runner of the read models."""
         return self.followers["read_models"]
+
+    @cached_property
+    def teams(self) -> TeamStatistics:
+        """Township team statistics (``/units/{code}/team``, the township-teams report)."""
+        return TeamStatistics(self.supervision.evaluator, self.views)
 
     @property
     def mode(self) -> str:

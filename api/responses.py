@@ -149,6 +149,63 @@ class UnitView(BaseModel):
     version: int
 
 
+class TeamPost(BaseModel):
+    """A team-member post a person holds."""
+
+    unit: str
+    post: str
+
+
+class TeamMember(BaseModel):
+    """One person on a township team, however many team posts they hold."""
+
+    code: str
+    name: str
+    posts: list[TeamPost]
+    township_years: float = Field(description="township service, years (one decimal)")
+    experienced: bool = Field(description="2 years of township service or more (R-TOWN-04)")
+    service_reached_on: date | None
+
+
+class TeamFigures(BaseModel):
+    """People on the team, those with enough township service, and the target."""
+
+    experienced: int
+    total: int
+    share: float
+    target: str = Field(description="the rules file's township.team_share, e.g. 2/3")
+    meets_target: bool
+
+
+class TownshipTeam(TeamFigures):
+    """A township's leadership team (领导班子), counted in people."""
+
+    unit: str
+    name: str
+    level: Literal["township"]
+    units: list[str] = Field(description="the township's units sharing one staff (合署)")
+    as_of: date
+    members: list[TeamMember]
+
+
+class AreaTownship(TeamFigures):
+    """One township's figures in an area's statistics."""
+
+    unit: str
+    name: str
+
+
+class AreaTeams(TeamFigures):
+    """The teams of every township under a county, city or province, and their sums."""
+
+    unit: str
+    name: str
+    level: Literal["province", "city", "county"]
+    as_of: date
+    townships: list[AreaTownship]
+    townships_short: int
+
+
 # -- cadres ---------------------------------------------------------------------------------
 
 

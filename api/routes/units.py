@@ -7,9 +7,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import Field, StrictBool, StrictInt, StringConstraints
 
-from api.auth import Clerk, Reader
+from api.auth import Clerk, Reader, Statistician
 from api.deps import Fresh, PlatformDep, unit_in_scope
-from api.responses import UnitView
+from api.responses import AreaTeams, TownshipTeam, UnitView
 from api.routes.common import as_of_known_at
 from api.schemas import (
     LINE,
@@ -125,6 +125,19 @@ def abolish_unit(code: Code, body: UnitAbolish, who: Clerk, p: PlatformDep) -> d
             expected_version=body.expected_version,
         )
     )  # fmt: skip
+
+
+@router.get("/{code}/team", dependencies=[Fresh], response_model=TownshipTeam | AreaTeams)
+def get_team(
+    code: Code,
+    who: Statistician,
+    p: PlatformDep,
+    as_of: Annotated[Day | None, Query(description="The date of the team (default today).")] = None,
+) -> dict[str, Any]:
+    """A township's leadership team counted in people (each once, however many posts), with
+    how many have 2 years of township service; for a county, city or province, every township
+    under it and the sums (R-TOWN-04's figures)."""
+    return p.teams.of(code, as_of or p.clock.today())
 
 
 @router.get("/{code}", dependencies=[Fresh], response_model=UnitView)

@@ -22,6 +22,7 @@ from domain.rules import (
 )
 from domain.rules.career import Career
 from domain.rules.catalogue import evaluate_unit_careers
+from domain.rules.team import UnitSubject
 from domain.supervision.histories import Histories
 
 SUBJECT_KINDS = ("cadre", "unit", "complaint")
@@ -89,9 +90,27 @@ class Evaluator:
         """The findings that hold for a unit, over the cadres linked to it and to the units
         sharing its staff (and ``also``); ``settled`` leaves out what happened after a
         (position, day)."""
+        subject = self.unit_subject(history, as_of, known_at, upto, also, settled)
+        if subject is None:
+            return []
+        return evaluate_unit_careers(
+            subject.unit, subject.careers, self.evaluation(as_of), subject.partners
+        )
+
+    def unit_subject(
+        self,
+        history: UnitHistory,
+        as_of: date,
+        known_at: datetime | None = None,
+        upto: int | None = None,
+        also: Iterable[UUID] = (),
+        settled: tuple[int, date] | None = None,
+    ) -> UnitSubject | None:
+        """What the unit rules (and the team statistics) read of a unit on a date: its
+        history, the units sharing its staff, and the careers of the cadres linked to them."""
         unit = history.upto(upto).known_at(known_at)
         if not unit:
-            return []
+            return None
         joint = sorted(self.histories.joint(unit.code) - {unit.code})
         partners = [self.histories.unit(c).upto(upto).known_at(known_at) for c in joint]
         linked = [i for code in (unit.code, *joint) for i in self.histories.cadres_linked_to(code)]
@@ -101,8 +120,8 @@ class Evaluator:
             unit = unit.before_developments(*settled)
             partners = [p.before_developments(*settled) for p in partners]
             cadres = [c.before_developments(*settled) for c in cadres]
-        careers = [self.careers.of(c, as_of) for c in cadres if c]
-        return evaluate_unit_careers(unit, careers, self.evaluation(as_of), partners)
+        careers = tuple(self.careers.of(c, as_of) for c in cadres if c)
+        return UnitSubject(unit, tuple(p for p in partners if p), careers)
 
     def complaint(
         self, history: ComplaintHistory, as_of: date, known_at: datetime | None = None
