@@ -21,6 +21,7 @@ from api.routes import (
     access_log,
     audit,
     cadres,
+    checks,
     complaint_handling,
     findings,
     health,
@@ -100,5 +101,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(unsealing.router)
     app.include_router(lead_requests.router)
     app.include_router(access_log.router)
+    app.include_router(checks.router)
     install_pages(app)  # the web pages (/ui/, /report)
     return app

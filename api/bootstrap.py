@@ -33,6 +33,7 @@ from consumers.loop import GroupConsumer
 from consumers.relay import Relay, RelayLog, new_producer
 from domain.services import Services
 from domain.store import Store
+from projections.checks import PreDecision
 from projections.following import Followers, Runner
 from projections.ledger.events import StoreLog
 from projections.ledger.follower import LedgerFollower, StoredEvents
@@ -82,6 +83,13 @@ class Platform:
     def teams(self) -> TeamStatistics:
         """Township team statistics (``/units/{code}/team``, the township-teams report)."""
         return TeamStatistics(self.supervision.evaluator, self.views)
+
+    @cached_property
+    def checks(self) -> PreDecision:
+        """Pre-decision checks (``POST /checks``)."""
+        return PreDecision(
+            self.store, self.services.personnel, self.supervision.evaluator, self.clock
+        )
 
     @property
     def mode(self) -> str:

@@ -13,8 +13,8 @@ from typing import Any
 
 from domain.errors import InvalidValue, NotFound
 from domain.rules.team import Team, township_team
+from domain.supervision.evaluation import Evaluator
 from projections.sql import SqlViews
-from projections.supervision.evaluation import Evaluator
 
 DAYS_A_YEAR = 365.25
 

@@ -167,7 +167,7 @@ class Supervisor:
             if touch.module == CADRE:
                 cadre = judge.histories.cadre_by_id(touch.subject).upto(touch.position)
                 self.cadre(work, judge, cadre, day(cadre))
-                townships = _township_units(cadre) if touch.units else set()
+                townships = township_units(cadre) if touch.units else set()
                 for code in {j for u in townships for j in judge.histories.joint(u)}:
                     at, cadres = units.get(unit_id(code), (0, set()))
                     units[unit_id(code)] = (max(at, touch.position), cadres | {touch.subject})
@@ -246,7 +246,7 @@ def _last_of(judge: Evaluator, unit: History, cadres: set[UUID], upto: int) -> H
     return max((h for h in histories if h), key=lambda h: h.entries[-1].position, default=unit)
 
 
-def _township_units(history: CadreHistory) -> set[str]:
+def township_units(history: CadreHistory) -> set[str]:
     """Township units the cadre was ever appointed in or belonged to (retracted events
     included): their team (R-TOWN-04) and annual review (R-REV-01) may change with it."""
     units = set()
