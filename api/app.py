@@ -21,6 +21,7 @@ from api.routes import (
     access_log,
     audit,
     cadres,
+    campaigns,
     checks,
     complaint_handling,
     findings,
@@ -28,6 +29,7 @@ from api.routes import (
     lead_requests,
     metrics,
     public,
+    reports,
     rules,
     status,
     units,
@@ -102,5 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(lead_requests.router)
     app.include_router(access_log.router)
     app.include_router(checks.router)
+    app.include_router(reports.router)
+    app.include_router(campaigns.router)
     install_pages(app)  # the web pages (/ui/, /report)
     return app

@@ -33,6 +33,7 @@ from consumers.loop import GroupConsumer
 from consumers.relay import Relay, RelayLog, new_producer
 from domain.services import Services
 from domain.store import Store
+from projections.campaigns import CampaignDesk, CampaignReads
 from projections.checks import PreDecision
 from projections.following import Followers, Runner
 from projections.ledger.events import StoreLog
@@ -42,6 +43,7 @@ from projections.ledger.service import AuditLedger
 from projections.ledger.storage import LedgerTables
 from projections.queries import ReadModels
 from projections.registry import read_models
+from projections.reports import Reports
 from projections.rules_config import load_parameters
 from projections.search.service import Search
 from projections.source import StoreSource
@@ -90,6 +92,17 @@ class Platform:
         return PreDecision(
             self.store, self.services.personnel, self.supervision.evaluator, self.clock
         )
+
+    @cached_property
+    def reports(self) -> Reports:
+        """The reports (``/reports/{name}``, ``jiandu report``)."""
+        return Reports(self.views, self.teams, self.supervision.evaluator)
+
+    @cached_property
+    def campaigns(self) -> CampaignDesk:
+        """Cleanup campaigns: opening, progress, closing."""
+        reads = CampaignReads(self.views)
+        return CampaignDesk(self.services.campaigns, reads, self.clock.today)
 
     @property
     def mode(self) -> str:

@@ -19,6 +19,7 @@ from api.commands import (
     keys,
     probe,
     projections,
+    report,
     rules,
     search,
     setup,
@@ -55,6 +56,7 @@ app.command()(backup.backup)
 app.command()(backup.restore)
 app.add_typer(audit.app, name="audit")
 app.add_typer(access.app, name="access")
+app.command()(report.report)
 
 
 @app.command()

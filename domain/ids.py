@@ -10,6 +10,7 @@ UNIT_NS = uuid5(_ROOT, "unit")
 CADRE_NS = uuid5(_ROOT, "cadre")
 COMPLAINT_NS = uuid5(_ROOT, "complaint")
 FINDING_NS = uuid5(_ROOT, "finding")
+CAMPAIGN_NS = uuid5(_ROOT, "campaign")
 
 
 @lru_cache(maxsize=4096)
@@ -32,3 +33,8 @@ def complaint_id(receipt_fingerprint: str) -> UUID:
 def finding_id(rule: str, subject: str, anchor: str) -> UUID:
     """A finding's id from (rule, subject, anchor), so re-evaluation never duplicates it."""
     return uuid5(FINDING_NS, f"{rule}|{subject}|{anchor}")
+
+
+def campaign_id(code: str) -> UUID:
+    """The Campaign aggregate id of a campaign code."""
+    return uuid5(CAMPAIGN_NS, code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from domain.campaigns import Campaigns
 from domain.clock import Clock
 from domain.complaints import Complaints, new_receipt
 from domain.organisation import OrganisationStructure
@@ -15,12 +16,13 @@ from domain.vault import Vault
 
 @dataclass
 class Services:
-    """Organisation structure, personnel and complaints, sharing one event store."""
+    """Organisation structure, personnel, complaints and campaigns, sharing one event store."""
 
     store: Store
     organisation: OrganisationStructure
     personnel: Personnel
     complaints: Complaints
+    campaigns: Campaigns
 
     @classmethod
     def over(
@@ -33,4 +35,5 @@ class Services:
             organisation=organisation,
             personnel=Personnel(store, clock, organisation),
             complaints=Complaints(store, clock, vault, receipts),
+            campaigns=Campaigns(store, clock, organisation),
         )

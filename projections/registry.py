@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.campaigns import CampaignRegister
 from projections.careers import Careers
 from projections.complaint_queue import ComplaintQueue
 from projections.findings_view import FindingsView
@@ -13,7 +14,15 @@ from projections.sql import SqlViews
 from projections.view import Table
 
 PROJECTIONS: dict[str, type[Projection]] = {
-    p.name: p for p in (Organisation, Careers, ComplaintQueue, FindingsView, LeadRequests)
+    p.name: p
+    for p in (
+        Organisation,
+        Careers,
+        ComplaintQueue,
+        FindingsView,
+        LeadRequests,
+        CampaignRegister,
+    )
 }
 TABLES: dict[str, Table] = {t.name: t for p in PROJECTIONS.values() for t in p.tables}
 

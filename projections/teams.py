@@ -6,7 +6,6 @@ so the figures an organisation department submits are the ones supervision check
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -15,19 +14,9 @@ from domain.errors import InvalidValue, NotFound
 from domain.rules.team import Team, township_team
 from domain.supervision.evaluation import Evaluator
 from projections.sql import SqlViews
+from projections.unit_tree import UnitRow, UnitTree
 
 DAYS_A_YEAR = 365.25
-
-
-@dataclass(frozen=True)
-class UnitRow:
-    """A unit as the organisation view holds it."""
-
-    code: str
-    name: str
-    level: str
-    parent: str | None
-    joint_with: str | None
 
 
 class TeamStatistics:
@@ -39,17 +28,15 @@ class TeamStatistics:
 
     def of(self, code: str, as_of: date) -> dict[str, Any]:
         """A township's team, or the teams of the townships under a higher unit."""
-        units = self._units()
-        unit = units.get(code)
-        if unit is None:
-            raise NotFound(f"unit {code} not found")
+        tree = UnitTree.read(self.views)
+        unit = tree.get(code)
         if unit.level == "township":
-            return self.township(_primary(unit, units), as_of, units)
+            return self.township(tree.primary(unit), as_of)
         if unit.level == "village":
             raise InvalidValue(f"unit {code} is a village: it has no township team")
-        return self.area(unit, as_of, units)
+        return self.area(unit, as_of, tree)
 
-    def township(self, unit: UnitRow, as_of: date, units: dict[str, UnitRow]) -> dict[str, Any]:
+    def township(self, unit: UnitRow, as_of: date) -> dict[str, Any]:
         """The team of one township (its units sharing one staff together)."""
         team = self.team(unit.code, as_of)
         return {
@@ -68,16 +55,16 @@ class TeamStatistics:
             **_figures(team.experienced, team.total, team.target),
         }  # fmt: skip
 
-    def area(self, unit: UnitRow, as_of: date, units: dict[str, UnitRow]) -> dict[str, Any]:
+    def area(self, unit: UnitRow, as_of: date, tree: UnitTree) -> dict[str, Any]:
         """The teams of every township under a county (or city, or province), and the sums."""
         townships = sorted(
-            {_primary(u, units).code for u in _subtree(unit.code, units) if u.level == "township"}
+            {tree.primary(u).code for u in tree.below(unit.code) if u.level == "township"}
         )
         rows, target = [], Fraction(2, 3)
         for code in townships:
             team = self.team(code, as_of)
             target = team.target
-            rows.append({"unit": code, "name": units[code].name,
+            rows.append({"unit": code, "name": tree.units[code].name,
                          **_figures(team.experienced, team.total, team.target)})  # fmt: skip
         experienced = sum(r["experienced"] for r in rows)
         total = sum(r["total"] for r in rows)
@@ -96,13 +83,6 @@ class TeamStatistics:
             raise NotFound(f"unit {code} has no township team on {as_of}")
         return team
 
-    def _units(self) -> dict[str, UnitRow]:
-        rows = self.views.query("SELECT code, name, level, parent, joint_with FROM units")
-        return {
-            r["code"]: UnitRow(r["code"], r["name"], r["level"], r["parent"], r["joint_with"])
-            for r in rows
-        }
-
 
 def _figures(experienced: int, total: int, target: Fraction) -> dict[str, Any]:
     share = Fraction(experienced, total) if total else Fraction(0)
@@ -111,24 +91,6 @@ def _figures(experienced: int, total: int, target: Fraction) -> dict[str, Any]:
         "target": f"{target.numerator}/{target.denominator}",
         "meets_target": total == 0 or share >= target,
     }  # fmt: skip
-
-
-def _primary(unit: UnitRow, units: dict[str, UnitRow]) -> UnitRow:
-    """The unit a township unit shares its staff with (itself when none)."""
-    return units.get(unit.joint_with or "", unit)
-
-
-def _subtree(code: str, units: dict[str, UnitRow]) -> list[UnitRow]:
-    children: dict[str, list[UnitRow]] = {}
-    for unit in units.values():
-        if unit.parent:
-            children.setdefault(unit.parent, []).append(unit)
-    found, todo = [], [code]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child.code)
-    return found
 
 
 def _iso(day: date | None) -> str | None:

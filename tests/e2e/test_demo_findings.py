@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from api.bootstrap import Platform, build
-from api.commands import demo
-from api.settings import Settings
+from api.bootstrap import Platform
 from demo.planted import EXAMPLE_CADRE, PLANTED
 from domain.rules import RULE_IDS
 from tests.support.http import bearer, serve
@@ -22,19 +18,9 @@ HOLDING = {"open", "acknowledged"}
 
 
 @pytest.fixture(scope="module")
-def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Platform]]:
+def county(supervised_demo: tuple[Path, Platform]) -> tuple[Path, Platform]:
     """The demo county loaded, its read models built, the process caught up and swept."""
-    data_dir = tmp_path_factory.mktemp("demo-findings")
-    env = {"JIANDU_DATA_DIR": str(data_dir), "JIANDU_TODAY": TODAY.isoformat(),
-           "JIANDU_STORE": "sqlite", "JIANDU_ENV": "test"}  # fmt: skip
-    loaded = CliRunner().invoke(demo.app, ["load"], env=env)
-    assert loaded.exit_code == 0, loaded.output
-    platform = build(Settings(env="test", store="sqlite", data_dir=data_dir, today=TODAY))
-    platform.projector.catch_up()
-    platform.supervision.sweep()
-    platform.projector.catch_up()
-    yield data_dir, platform
-    platform.close()
+    return supervised_demo
 
 
 def holding(platform: Platform) -> dict[str, set[str]]:

@@ -20,9 +20,11 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from domain.campaign import Target
 from domain.errors import NotFound
 from domain.importing import PersonnelBatch
 from projections import time_travel
+from projections.campaigns import CampaignReads
 from projections.careers import Careers as CareersProjection
 from projections.complaint_queue import ComplaintQueue
 from projections.following import EventSource, Poisoned, Runner
@@ -583,6 +585,58 @@ class ProjectionContract:
         assert follower.lag() == {n: {"position": head, "lag": 2} for n in PROJECTIONS}
         platform.caught_up()
         assert follower.lag() == {n: {"position": head + 2, "lag": 0} for n in PROJECTIONS}
+
+    # -- cleanup campaigns ---------------------------------------------------------------------
+
+    def test_campaign_register_and_its_progress(self, platform: Platform, careers: Careers) -> None:
+        ids = careers.ids
+        a_c2, d_t1 = ids["a_second_c2.secondment_id"], ids["d_second_t1.secondment_id"]
+        targets = [Target("A001", a_c2, ("f-a",), ("R-SEC-01",)),
+                   Target("D003", d_t1, ("f-d",), ("R-SEC-04",))]  # fmt: skip
+        platform.services.campaigns.open(
+            INSPECTOR, code="QL-1", title="借调清理", kind="secondment_cleanup", unit="C2",
+            starts_on=date(2026, 10, 1), due_on=date(2026, 12, 31), targets=targets,
+        )  # fmt: skip
+        reads = CampaignReads(platform.caught_up().views)
+        shown = reads.get("QL-1", TODAY)
+        assert [(t["cadre"], t["state"], t["returned_on"]) for t in shown["targets"]] == [
+            ("A001", "remaining", None), ("D003", "returned", "2021-01-10"),
+        ]  # fmt: skip
+        assert shown["targets"][0]["finding_ids"] == ["f-a"]
+        platform.step()
+        platform.services.personnel.end_secondment(
+            CLERK, "A001", a_c2, end_date=date(2026, 11, 20), reason="cleanup"
+        )
+        platform.step()
+        platform.services.campaigns.close(
+            INSPECTOR, "QL-1", on=TODAY, summary="已清理", figures={"returned": 2}
+        )
+        platform.caught_up()
+        shown = reads.get("QL-1", TODAY)
+        assert shown["progress"] == {"targets": 2, "remaining": 0, "returned": 2,
+                                     "seconded_again": 0, "voided": 0}  # fmt: skip
+        assert (shown["status"], shown["closed_on"], shown["figures_at_close"]) == (
+            "closed", "2026-11-26", {"returned": 2},
+        )  # fmt: skip
+        before = table_contents(platform.views)
+        head = platform.store.position()
+        assert rebuild("campaigns", platform.follower.source, platform.views,
+                       platform.follower) == head  # fmt: skip
+        assert table_contents(platform.views) == before
+
+    def test_units_keep_joint_organs_and_post_quotas(self, platform: Platform) -> None:
+        org = platform.services.organisation
+        org.register_unit(
+            CLERK, code="T7", name="某镇人民政府", level="township", kind="government"
+        )
+        org.register_unit(CLERK, code="T7-DW", name="中共某镇委员会", level="township",
+                          kind="party_committee", joint_with="T7")  # fmt: skip
+        org.establish_post(CLERK, "T7", code="fz", title="副镇长", category="leadership",
+                           team_member=True, quota=3)  # fmt: skip
+        platform.caught_up()
+        assert platform.reads.unit("T7-DW", today=TODAY)["joint_with"] == "T7"
+        [post] = platform.reads.unit("T7", today=TODAY)["posts"]
+        assert (post["quota"], post["holders"]) == (3, [])
 
     # -- rebuilds ----------------------------------------------------------------------------
 
