@@ -15,6 +15,7 @@ from domain.rules.dates import add_months
 ORG = "组织部-王科长"
 HR = "人社局-陈干事"
 CASES = "纪委监委案管室-周干事"
+SUPERVISOR = "纪委监委干部监督室-孙主任"
 UNITS = "编办-赵科长"
 INTAKE = "信访室-李干事"
 HANDLER = "信访室-刘主任"

@@ -14,7 +14,7 @@ platform's now."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,8 +24,11 @@ from demo.acts import Act, CadrePlan
 from demo.complaint_cases import ComplaintPlan
 from demo.dates import office_instant, workday_on_or_after, workday_on_or_before
 from demo.plan import Plan
+from demo.planted_more import CampaignPlan
+from domain.campaign import Target
 from domain.errors import UnknownReference
 from domain.importing import PersonnelBatch
+from domain.rules import Candidate
 from domain.services import Services
 from domain.store import Store
 from domain.unit import Unit
@@ -40,6 +43,8 @@ from domain.values import (
     parse_enum,
 )
 from domain.vault import Vault
+from projections.supervision.evaluation import Evaluator, candidate_id
+from projections.unit_tree import UnitRow, UnitTree
 
 LAGS = (0, 0, 1, 2, 3)  # days between an act and its recording
 RECORDED_AHEAD = {"end_secondment"}
@@ -92,11 +97,19 @@ class Timed:
 class DemoLoader:
     """Writes a plan into a store; ``on_progress`` is told how many acts are recorded."""
 
-    def __init__(self, store: Store, vault: Vault, now: datetime, seed: int = 0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        vault: Vault,
+        now: datetime,
+        seed: int = 0,
+        evaluator: Evaluator | None = None,
+    ) -> None:
         self.store = store
         self.clock = RecordingClock(now)
         self.services = Services.over(store, self.clock, vault)
         self.rng = random.Random(seed)
+        self.evaluator = evaluator  # the rules, to fix a campaign's targets (none: no campaign)
 
     def load(self, plan: Plan, on_progress: Callable[[int], None] | None = None) -> Loaded:
         """Record units, careers and complaints; returns the figures."""
@@ -117,6 +130,11 @@ class DemoLoader:
                     on_progress(done)
         for complaint in plan.complaints:
             self.complaint(complaint)
+        if plan.campaign is not None and self.evaluator is not None:
+            tree = UnitTree([UnitRow(u.code, u.name, u.level, u.kind, u.parent, u.joint_with)
+                             for u in plan.units])  # fmt: skip
+            scope = tree.scope(plan.campaign.unit)
+            self.campaign(plan.campaign, plan.cadres, self.evaluator, scope)
         position = self.store.position()
         return Loaded(
             units=len(plan.units),
@@ -202,6 +220,34 @@ class DemoLoader:
             if f"{kind}_id" in written.ids:
                 threads[kind] = written.ids[f"{kind}_id"]
 
+    def campaign(
+        self, plan: CampaignPlan, cadres: list[CadrePlan], rules: Evaluator, scope: set[str]
+    ) -> None:
+        """Open the cleanup under way on its first day, its targets the secondments active then
+        with a secondment finding the rules raise as of that day about a unit of its scope."""
+        opened = office_instant(plan.starts_on, self.rng)
+        self.clock.at(opened)
+        targets = []
+        for cadre in cadres:
+            if not any(a.verb == "second" and a.day <= plan.starts_on for a in cadre.acts):
+                continue
+            history = rules.histories.cadre(cadre.code)
+            found: dict[str, list[Candidate]] = {}
+            for c in rules.cadre(history, plan.starts_on, known_at=opened):
+                about = set(c.details.get("units", ())) & scope
+                if c.rule.startswith("R-SEC-") and about and _active(c.details, plan.starts_on):
+                    sid = (c.details.get("period") or [c.anchor])[-1]
+                    found.setdefault(sid, []).append(c)
+            targets += [
+                Target(cadre.code, sid, tuple(str(candidate_id(c)) for c in cs),
+                       tuple(sorted({c.rule for c in cs})))
+                for sid, cs in sorted(found.items())
+            ]  # fmt: skip
+        self.services.campaigns.open(
+            plan.by, code=plan.code, title=plan.title, kind="secondment_cleanup", unit=plan.unit,
+            starts_on=plan.starts_on, due_on=plan.due_on, targets=targets,
+        )  # fmt: skip
+
     def complaint(self, plan: ComplaintPlan) -> None:
         """File a complaint as received (by intake, or by the reporter on the web) and work it."""
         complaints = self.services.complaints
@@ -217,3 +263,9 @@ class DemoLoader:
                 complaints.message_from_reporter(receipt, **args)
             else:
                 getattr(complaints, verb)(acts.recorder(acts.HANDLER), cid, **args)
+
+
+def _active(details: Mapping[str, Any], day: date) -> bool:
+    """Whether a secondment finding's secondment was under way on ``day``."""
+    start, end = details.get("start_date"), details.get("end_date")
+    return start is not None and start <= day.isoformat() and (end is None or end > day.isoformat())

@@ -27,6 +27,7 @@ class Plan:
     cadres: list[CadrePlan]
     complaints: list[ComplaintPlan]
     roles: dict[str, str]  # cadres the complaints name: drinker, driver, suspect
+    campaign: planted_more.CampaignPlan | None = None  # the cleanup under way
 
     @property
     def acts(self) -> int:
@@ -71,9 +72,10 @@ def build_plan(today: date, seed: int = SEED) -> Plan:
     fill_vacancies(regular, random.Random(f"{seed}:vacancies"))
     roles = discipline(regular, rng)
     cadres = sorted((c.plan for c in careers + regular), key=lambda plan: plan.code)
-    cap_excellent(cadres, set(world.townships))
+    cap_excellent(cadres)
     # The latest year whose reviews are all recorded (they are, by the end of January).
     reviewed = today.year - 1 if today >= date(today.year, 1, 25) else today.year - 2
     plant_excellent(cadres, planted_more.TOO_MANY_EXCELLENT, reviewed)
     names = {plan.code: plan.name for plan in cadres}
-    return Plan(today, units, cadres, complaints(today, names, roles, rng), roles)
+    return Plan(today, units, cadres, complaints(today, names, roles, rng), roles,
+                planted_more.campaign(today))  # fmt: skip

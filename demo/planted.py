@@ -100,6 +100,10 @@ PLANTED: tuple[Planted, ...] = (
             "白马乡去年年度考核优秀等次超过20%"),
     Planted("late-entry", ("R-DATA-01",), "cadre", "QH00453",
             "县信访局干部参加专题培训的记录在40天后才补录"),
+    Planted("cleanup-returned", ("R-SEC-01",), "cadre", "QH00482",
+            "河西乡干部未经审批被县住建局借用，专项清理中退回原单位", SEC),
+    Planted("cleanup-seconded-again", ("R-SEC-04", "R-SEC-06"), "cadre", "QH00483",
+            "龙泉镇干部借调8个月未办延期，专项清理退回后半个月又被借调到县发改局", SEC),
     Planted("post-outside-home", ("R-DATA-02",), "cadre", "QH00472",
             "青山镇干部未办理调动或借调，被任命为县农业农村局四级主任科员"),
 )  # fmt: skip

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import replace
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
 from demo import acts
 from demo.careers import CareerPlanner, World
@@ -27,6 +27,7 @@ TEAM_NEWCOMERS = {  # county cadres made leaders of 杨庄乡 ten months ago (R-
     "QH00497": ("QHX-WJJ", ("QHX-YZX-DW", "xcwy")),
 }
 SHORT_TEAM = "QHX-YZX"
+CLEANUP_RETURN = timedelta(days=10)  # how long ago the cleanup sent QH00482 back
 TOO_MANY_EXCELLENT = "QHX-BMX"
 
 
@@ -104,6 +105,23 @@ def build(world: World, make: Make, rng: random.Random) -> list[CareerPlanner]:
     c.plan.add_late(course, 40, "record_training", acts.HR, start_date=course, days=3,
                     topic="信访工作法治化专题培训")  # fmt: skip
     careers.append(c)
+    # The cleanup campaign's work (see campaign()): one secondee sent back, one sent back and
+    # seconded again since.
+    c = make("QH00482", 7, "QHX-HXX", "exam", True)
+    start = months_ago(5)
+    acts.second(c.plan, host="QHX-ZJJ", start=start, planned_end=add_months(start, 5),
+                purpose="借用参与城市更新项目", approval=None,
+                ended=(workday_on_or_after(today - CLEANUP_RETURN), "cleanup"))  # fmt: skip
+    careers.append(c)
+    c = make("QH00483", 9, "QHX-LQZ", "exam", True)
+    start = months_ago(8)
+    acts.second(c.plan, host="QHX-NYJ", start=start, planned_end=add_months(start, 10),
+                purpose="借调参与高标准农田建设", approval=world.docs.approval(start),
+                ended=(workday_on_or_after(today - 2 * CLEANUP_RETURN), "cleanup"))  # fmt: skip
+    again = workday_on_or_after(today - CLEANUP_RETURN // 2)
+    acts.second(c.plan, host="QHX-FGJ", start=again, planned_end=add_months(again, 3),
+                purpose="借调参与项目申报", approval=world.docs.approval(again))  # fmt: skip
+    careers.append(c)
     # R-DATA-02: a township cadre given a post of a county organ without a transfer.
     c = make("QH00472", 10, "QHX-QSZ", "exam", True)
     held = months_ago(5)
@@ -131,5 +149,28 @@ def not_in_a_village(code: str) -> bool:
 def codes() -> set[str]:
     """Personnel codes of this module's planted careers."""
     return {"QH00141", "QH00187", "QH00219", "QH00246", "QH00263", "QH00305", "QH00330",
-            "QH00368", "QH00389", "QH00426", "QH00441", "QH00453", "QH00472",
-            *TEAM_NEWCOMERS}  # fmt: skip
+            "QH00368", "QH00389", "QH00426", "QH00441", "QH00453", "QH00472", "QH00482",
+            "QH00483", *TEAM_NEWCOMERS}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """The cleanup campaign under way: opened by the county's discipline commission over the
+    county party committee's units (townships included), its targets the secondments with a
+    secondment finding holding when it opened."""
+
+    code: str
+    title: str
+    unit: str
+    starts_on: date
+    due_on: date
+    by: str
+
+
+def campaign(today: date) -> CampaignPlan:
+    """The campaign opened 45 days before ``today``, due in four months."""
+    starts = workday_on_or_after(today - timedelta(days=45))
+    return CampaignPlan(
+        code=f"QHX-JDQL-{starts.year}", title=f"清河县{starts.year}年违规借调干部专项清理",
+        unit="QHX", starts_on=starts, due_on=add_months(starts, 4), by=acts.SUPERVISOR,
+    )  # fmt: skip

@@ -1,6 +1,6 @@
-"""年度考核 ratings as a county grades them: at most a fifth of a township's cadres are rated
-excellent in a year (优秀比例, R-REV-01); careers are planned one by one, so the cap is applied
-afterwards, over each township's reviews of each year."""
+"""年度考核 ratings as a county grades them: at most a fifth of a unit's cadres are rated
+excellent in a year (优秀比例; R-REV-01 judges the townships); careers are planned one by one,
+so the cap is applied afterwards, over each unit's reviews of each year."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ def home_on(plan: CadrePlan, day: date) -> str | None:
     return home
 
 
-def cap_excellent(plans: list[CadrePlan], townships: set[str]) -> None:
-    """Rate ``competent`` the excellent reviews of a township's year beyond its fifth (the
-    lowest personnel codes keep theirs)."""
+def cap_excellent(plans: list[CadrePlan]) -> None:
+    """Rate ``competent`` the excellent reviews of a unit's year beyond its fifth (the lowest
+    personnel codes keep theirs)."""
     groups: dict[tuple[str, int], list[tuple[CadrePlan, int]]] = defaultdict(list)
     for plan in plans:
         for index, act in enumerate(plan.acts):
@@ -37,7 +37,7 @@ def cap_excellent(plans: list[CadrePlan], townships: set[str]) -> None:
                 continue
             year = act.args["year"]
             home = home_on(plan, date(year, 12, 31))
-            if home in townships:
+            if home is not None:
                 groups[(home, year)].append((plan, index))
     for reviews in groups.values():
         allowed = int(len(reviews) * EXCELLENT_SHARE)

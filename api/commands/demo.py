@@ -63,7 +63,10 @@ def _load(platform: Platform) -> None:
     started = time.perf_counter()
     plan = build_plan(platform.clock.today())
     with scratch_store(platform) as scratch:
-        loader = DemoLoader(scratch, platform.services.complaints.vault, platform.clock.now())
+        loader = DemoLoader(
+            scratch, platform.services.complaints.vault, platform.clock.now(),
+            evaluator=platform.supervision.evaluator,
+        )  # fmt: skip
         with _bar("recording careers") as bar:
             task = bar.add_task("acts", total=plan.acts)
             loaded = loader.load(plan, lambda done: bar.update(task, completed=done))
