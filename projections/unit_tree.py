@@ -1,10 +1,11 @@
 """The units as a tree (parent links) with the units that share one staff (合署), read from the
 organisation view: what "a unit and the units under it" means for statistics, reports and
-campaigns."""
+campaigns; and the list of units with filters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from domain.errors import NotFound
 from projections.sql import SqlViews
@@ -69,3 +70,35 @@ class UnitTree:
         joint = {u.code for u in self.units.values() if u.joint_with in codes}
         joint |= {self.units[c].joint_with or c for c in codes if c in self.units}
         return codes | joint
+
+
+def list_units(
+    views: SqlViews,
+    *,
+    parent: str | None = None,
+    level: str | None = None,
+    kind: str | None = None,
+    q: str | None = None,
+    after: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Units matching every filter given, in code order after the code ``after``; ``q`` finds
+    text in the code or the name (as typed: no pattern characters)."""
+    clauses, params = ["1 = 1"], []
+    for column, value in (("parent", parent), ("level", level), ("kind", kind)):
+        if value is not None:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append("(code LIKE ? ESCAPE '\\' OR name LIKE ? ESCAPE '\\')")
+        params += [pattern, pattern]
+    if after is not None:
+        clauses.append("code > ?")
+        params.append(after)
+    rows = views.query(
+        "SELECT code, name, level, kind, parent, joint_with, abolished_on FROM units "
+        f"WHERE {' AND '.join(clauses)} ORDER BY code LIMIT {int(limit)}",
+        params,
+    )
+    return [dict(r) for r in rows]

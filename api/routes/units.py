@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
-from pydantic import Field, StrictBool, StrictInt, StringConstraints
+from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
 
 from api.auth import Clerk, Reader, Statistician
 from api.deps import Fresh, PlatformDep, unit_in_scope
@@ -24,6 +28,7 @@ from api.schemas import (
     Written,
     written,
 )
+from projections.unit_tree import list_units as list_unit_rows
 
 router = APIRouter(
     prefix="/api/v1/units",
@@ -125,6 +130,61 @@ def abolish_unit(code: Code, body: UnitAbolish, who: Clerk, p: PlatformDep) -> d
             expected_version=body.expected_version,
         )
     )  # fmt: skip
+
+
+class UnitListed(BaseModel):
+    """A unit in the list."""
+
+    code: str
+    name: str
+    level: Level
+    kind: Kind
+    parent: str | None
+    joint_with: str | None = None
+    abolished_on: date | None = None
+
+
+class UnitPage(BaseModel):
+    """A page of units in code order; ``next_cursor`` fetches the next (null on the last)."""
+
+    units: list[UnitListed]
+    next_cursor: str | None
+
+
+def _cursor(code: str) -> str:
+    return base64.urlsafe_b64encode(json.dumps(["unit", code]).encode()).decode()
+
+
+def _after(cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    try:
+        tag, code = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if tag == "unit" and isinstance(code, str):
+            return code
+    except (binascii.Error, ValueError, TypeError, UnicodeError):
+        pass
+    raise HTTPException(422, "cursor is not one this endpoint gave out")
+
+
+@router.get("", dependencies=[Fresh], response_model=UnitPage)
+def list_units(
+    who: Reader,
+    p: PlatformDep,
+    parent: Annotated[Code | None, Query(description="Units directly under this one.")] = None,
+    level: Level | None = None,
+    kind: Kind | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Text in code or name.")] = None,
+    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    """The units, in code order, filtered by parent, level, kind and text."""
+    rows = list_unit_rows(
+        p.views, parent=parent, level=level, kind=kind, q=q, after=_after(cursor),
+        limit=limit + 1,
+    )  # fmt: skip
+    page = rows[:limit]
+    return {"units": page, "next_cursor": _cursor(page[-1]["code"]) if len(rows) > limit else None}
 
 
 @router.get("/{code}/team", dependencies=[Fresh], response_model=TownshipTeam | AreaTeams)

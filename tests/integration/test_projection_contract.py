@@ -35,6 +35,7 @@ from projections.rebuild import rebuild
 from projections.registry import PROJECTIONS
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqliteViews, SqlViews
+from projections.unit_tree import list_units
 from projections.view import Table, ViewTx
 from tests.support.projections import (
     CLERK,
@@ -637,6 +638,10 @@ class ProjectionContract:
         assert platform.reads.unit("T7-DW", today=TODAY)["joint_with"] == "T7"
         [post] = platform.reads.unit("T7", today=TODAY)["posts"]
         assert (post["quota"], post["holders"]) == (3, [])
+        listed = list_units(platform.views, q="某镇", level="township")
+        assert [(u["code"], u["joint_with"]) for u in listed] == [("T7", None), ("T7-DW", "T7")]
+        assert list_units(platform.views, q="%") == []
+        assert [u["code"] for u in list_units(platform.views, after="T7", q="某镇")] == ["T7-DW"]
 
     # -- rebuilds ----------------------------------------------------------------------------
 
