@@ -32,6 +32,7 @@ from api.routes import (
     reports,
     rules,
     status,
+    training,
     units,
     unsealing,
 )
@@ -106,5 +107,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(checks.router)
     app.include_router(reports.router)
     app.include_router(campaigns.router)
+    app.include_router(training.router)
     install_pages(app)  # the web pages (/ui/, /report)
     return app

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from domain.errors import NotFound
 from domain.rules.career import Career, Home
 from domain.rules.training import in_service_all_year, training_years
 from domain.supervision.evaluation import Evaluator
@@ -114,3 +115,28 @@ def reviews(
     totals: dict[str, Any] = {"unit": "合计", **sums(rows, "reviewed", *RATINGS)}
     totals["share"] = share(totals["excellent"], totals["reviewed"])
     return Report("reviews", f"{year}年度考核等次情况统计表", columns, rows, totals)
+
+
+def training_account(evaluator: Evaluator, code: str, as_of: date) -> dict[str, Any]:
+    """A cadre's training days year by year (培训学时台账): every year of service up to
+    ``as_of``'s, each course, the days against the yearly requirement (R-TRAIN-01 judges the
+    whole, completed years)."""
+    history = evaluator.histories.cadre(code)
+    if not history:
+        raise NotFound(f"cadre {code} not found")
+    career = Career.of(history, as_of)
+    required = evaluator.params.training.days_per_year
+    first = career.recruitment.event.effective_date.year if career.recruitment else as_of.year
+    years = []
+    for year in range(first, as_of.year + 1):
+        courses = [t for t in career.trainings if t.event.start_date.year == year]
+        days = sum(t.event.days for t in courses)
+        judged = year < as_of.year and in_service_all_year(career, year)
+        years.append({
+            "year": year, "days": days, "required": required,
+            "whole_year": in_service_all_year(career, year), "judged": judged,
+            "meets": days >= required,
+            "courses": [{"start_date": t.event.start_date.isoformat(), "days": t.event.days,
+                         "topic": t.event.topic, "position": t.position} for t in courses],
+        })  # fmt: skip
+    return {"code": code, "name": career.state.name, "as_of": as_of.isoformat(), "years": years}

@@ -139,3 +139,15 @@ def test_jiandu_report_writes_the_spreadsheet(
     assert lines[-1][total_column] == report["totals"]["total"]
     refused = CliRunner().invoke(cli, ["report", "nothing"], env=env)
     assert refused.exit_code == 2
+
+
+def test_a_cadre_s_training_account_year_by_year(api: TestClient) -> None:
+    response = api.get("/api/v1/cadres/QH00441/training", headers=CLERK)
+    assert response.status_code == 200, response.text
+    years = {y["year"]: y for y in response.json()["years"]}
+    last = years[LAST_YEAR]
+    assert (last["days"], last["judged"], last["meets"]) == (8, True, False)
+    assert all(y["meets"] for y in years.values() if y["judged"] and y["year"] != LAST_YEAR)
+    assert years[DEMO_TODAY.year]["judged"] is False
+    assert sum(c["days"] for c in last["courses"]) == 8
+    assert_problem(api.get("/api/v1/cadres/NOBODY/training", headers=CLERK), 404)
