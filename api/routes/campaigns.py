@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import Statistician, Worker
 from api.deps import Fresh, PlatformDep
+from api.report_files import MEDIA
 from api.routes.reports import Format, answer
 from api.schemas import PROBLEMS, Body, Code, Command, Day, Name
 from projections.reports import Column, Report
@@ -70,7 +71,11 @@ def list_campaigns(who: Statistician, p: PlatformDep) -> dict[str, Any]:
     return {"campaigns": p.campaigns.reads.every()}
 
 
-@router.get("/{code}", dependencies=[Fresh])
+@router.get(
+    "/{code}",
+    dependencies=[Fresh],
+    responses={200: {"content": {"application/json": {}, MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}},
+)
 def get_campaign(
     code: Code,
     who: Statistician,

@@ -57,7 +57,7 @@ def answer(report: Report, file_format: str) -> Any:
     "/{name}",
     dependencies=[Fresh],
     response_model=ReportView,
-    responses={200: {"content": {MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}},
+    responses={200: {"content": {"application/json": {}, MEDIA["csv"]: {}, MEDIA["xlsx"]: {}}}},
 )
 def report(
     name: Annotated[Name, Path(description="Which report.")],
