@@ -112,7 +112,8 @@ class SupervisionContract:
             thread.join()
         replica.settle()
         counts = replica.raised()
-        assert len(counts) == 5 * 6  # R-SEC-01, -02, -03, -04, -07 and R-DATA-01 per cadre
+        # R-SEC-01, -02, -03, -04, -07, R-TOWN-06 and R-DATA-01 per cadre
+        assert len(counts) == 5 * 7
         assert set(counts.values()) == {1}
         head = replica.store.position()
         replica.settle()

@@ -236,7 +236,8 @@ def record_complaints(platform: Platform) -> Queue:
 
     filed_late: received 2026-10-01, undecided (decide_by 10-16: overdue), about A001 and T1.
     filed_fresh: received 2026-11-20, undecided (decide_by 12-05).
-    extended_late: accepted 2026-08-10, extended 30 days (conclude_by 11-08: overdue), about C2.
+    extended_late: accepted 2026-08-10 and extended 30 days that day (recorded then: an
+        extension is recorded before the date it extends; conclude_by 11-08: overdue), about C2.
     accepted_fresh: accepted 2026-10-01 (conclude_by 11-30), about B002.
     declined / concluded: settled, never overdue.
     twin_a, twin_b: received at the same instant (keyset pagination breaks the tie by id).
@@ -254,9 +255,12 @@ def record_complaints(platform: Platform) -> Queue:
 
     file("filed_late", date(2026, 10, 1), subject_cadres=["A001"], subject_units=["T1"])
     file("filed_fresh", date(2026, 11, 20))
+    now = platform.clock.instant
+    platform.clock.instant = received(date(2026, 8, 10), 15)
     late = file("extended_late", date(2026, 8, 1), subject_units=["C2"])
     complaints.accept(CLERK, late, on=date(2026, 8, 10), handler_unit="县纪委")
     complaints.extend(CLERK, late, days=30, reason="案情复杂")
+    platform.clock.instant = now
     fresh = file("accepted_fresh", date(2026, 9, 15), subject_cadres=["B002"])
     complaints.accept(CLERK, fresh, on=date(2026, 10, 1), handler_unit="县纪委")
     declined = file("declined", date(2026, 7, 1))
