@@ -123,7 +123,8 @@ class SqlViews:
     # -- schema ---------------------------------------------------------------------------
 
     def ensure(self, tables: Sequence[Table], *, indexes: bool = True) -> None:
-        """Create missing tables and (unless told not to) their secondary indexes."""
+        """Create missing tables and (unless told not to) their secondary indexes; add the
+        columns a newer release gave a table that exists (empty in the rows already there)."""
         with self.transaction() as cur:
             for table in [POSITIONS, OFFSETS, *tables]:
                 self._remember(table)
@@ -132,6 +133,13 @@ class SqlViews:
                     f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, "
                     f"PRIMARY KEY ({', '.join(table.key)}))"
                 )
+                cur.execute(f"SELECT * FROM {table.name} LIMIT 0")
+                have = {d[0] for d in cur.description}
+                for column, kind in table.columns.items():
+                    if column not in have:
+                        cur.execute(
+                            f"ALTER TABLE {table.name} ADD COLUMN {column} {self.ddl_type(kind)}"
+                        )
                 for index in table.indexes if indexes else ():
                     name = f"{table.name}__{'_'.join(index)}"
                     cur.execute(

@@ -625,6 +625,18 @@ class ProjectionContract:
                        platform.follower) == head  # fmt: skip
         assert table_contents(platform.views) == before
 
+    def test_a_newer_release_adds_its_columns_to_a_table_that_exists(
+        self, platform: Platform
+    ) -> None:
+        older = Table("release_probe", {"code": "TEXT", "name": "TEXT"}, key=("code",))
+        newer = Table("release_probe", {**older.columns, "quota": "INTEGER"}, key=("code",))
+        platform.views.ensure([older])
+        platform.views.write({older: [{"code": "a", "name": "甲"}]}, {}, {})
+        platform.views.ensure([newer])
+        platform.views.write({newer: [{"code": "b", "name": "乙", "quota": 3}]}, {}, {})
+        rows = platform.views.query("SELECT * FROM release_probe ORDER BY code")
+        assert [(r["code"], r["quota"]) for r in rows] == [("a", None), ("b", 3)]
+
     def test_units_keep_joint_organs_and_post_quotas(self, platform: Platform) -> None:
         org = platform.services.organisation
         org.register_unit(
