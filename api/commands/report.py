@@ -36,7 +36,7 @@ def report(
         raise typer.Exit(code=2)
     platform = build(settings_or_exit())
     try:
-        platform.follower.catch_up()
+        platform.projector.catch_up()
         day = date.fromisoformat(as_of) if as_of else platform.clock.today()
         built = platform.reports.build(name, unit=unit, year=year, as_of=day)
     except (DomainError, ValueError) as error:
