@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.auth import Statistician
-from api.deps import PlatformDep
+from api.deps import Fresh, PlatformDep
 from api.routes.cadres import (
     Appointment,
     Departure,
@@ -83,9 +83,10 @@ def _fields(action: BaseModel) -> dict[str, Any]:
     return fields
 
 
-@router.post("", response_model=CheckAnswer)
+@router.post("", response_model=CheckAnswer, dependencies=[Fresh])
 def check(body: CheckRequest, who: Statistician, p: PlatformDep) -> dict[str, Any]:
     """What recording a proposed transfer, secondment, appointment, extension or departure of a
     cadre would raise (the same rules over the history plus the proposed events). Writes
-    nothing; a proposal that breaks an invariant is 409, as recording it would be."""
+    nothing; a proposal that breaks an invariant is 409, as recording it would be.
+    ``?min_position=`` waits for the read models (the units and the cadres linked to them)."""
     return p.checks.check(who.subject, body.cadre, body.action.type, _fields(body.action))

@@ -53,8 +53,8 @@ def county(tmp_data_dir: Path) -> Iterator[TestClient]:
 
 
 def check(client: TestClient, cadre: str, **action: Any) -> list[dict[str, Any]]:
-    response = client.post("/api/v1/checks", json={"cadre": cadre, "action": action},
-                           headers=INSPECTOR)  # fmt: skip
+    body, fresh = {"cadre": cadre, "action": action}, {"min_position": position(client)}
+    response = client.post("/api/v1/checks", json=body, params=fresh, headers=INSPECTOR)
     assert response.status_code == 200, response.text
     raised: list[dict[str, Any]] = response.json()["would_raise"]
     return raised
