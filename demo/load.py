@@ -31,6 +31,7 @@ from domain.importing import PersonnelBatch
 from domain.rules import Candidate
 from domain.services import Services
 from domain.store import Store
+from domain.supervision.evaluation import Evaluator, candidate_id
 from domain.unit import Unit
 from domain.values import (
     Approval,
@@ -43,7 +44,6 @@ from domain.values import (
     parse_enum,
 )
 from domain.vault import Vault
-from projections.supervision.evaluation import Evaluator, candidate_id
 from projections.unit_tree import UnitRow, UnitTree
 
 LAGS = (0, 0, 1, 2, 3)  # days between an act and its recording
