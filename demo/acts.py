@@ -21,8 +21,8 @@ INTAKE = "信访室-李干事"
 HANDLER = "信访室-刘主任"
 PUBLIC = "public"
 
-ROLES = {ORG: "clerk", HR: "clerk", UNITS: "clerk", CASES: "inspector", INTAKE: "intake",
-         HANDLER: "inspector"}  # fmt: skip
+ROLES = {ORG: "clerk", HR: "clerk", UNITS: "clerk", CASES: "inspector", SUPERVISOR: "inspector",
+         INTAKE: "intake", HANDLER: "inspector"}  # fmt: skip
 """The role each office records under (the discipline commission's case office as inspector)."""
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,7 +31,8 @@ from domain.importing import PersonnelBatch
 from domain.rules import Candidate
 from domain.services import Services
 from domain.store import Store
-from domain.supervision.evaluation import Evaluator, candidate_id
+from domain.supervision.evaluation import CareerMemo, Evaluator, candidate_id
+from domain.supervision.histories import Histories
 from domain.unit import Unit
 from domain.values import (
     Approval,
@@ -134,7 +135,9 @@ class DemoLoader:
             tree = UnitTree([UnitRow(u.code, u.name, u.level, u.kind, u.parent, u.joint_with)
                              for u in plan.units])  # fmt: skip
             scope = tree.scope(plan.campaign.unit)
-            self.campaign(plan.campaign, plan.cadres, self.evaluator, scope)
+            # the rules over the histories this loader wrote (a scratch store, in a load)
+            rules = replace(self.evaluator, histories=Histories(self.store), careers=CareerMemo())
+            self.campaign(plan.campaign, plan.cadres, rules, scope)
         position = self.store.position()
         return Loaded(
             units=len(plan.units),
@@ -244,8 +247,8 @@ class DemoLoader:
                 for sid, cs in sorted(found.items())
             ]  # fmt: skip
         self.services.campaigns.open(
-            plan.by, code=plan.code, title=plan.title, kind="secondment_cleanup", unit=plan.unit,
-            starts_on=plan.starts_on, due_on=plan.due_on, targets=targets,
+            acts.recorder(plan.by), code=plan.code, title=plan.title, kind="secondment_cleanup",
+            unit=plan.unit, starts_on=plan.starts_on, due_on=plan.due_on, targets=targets,
         )  # fmt: skip
 
     def complaint(self, plan: ComplaintPlan) -> None:

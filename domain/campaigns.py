@@ -11,8 +11,9 @@ from domain.clock import Clock
 from domain.errors import AlreadyRegistered, InvalidValue
 from domain.ids import campaign_id
 from domain.organisation import OrganisationStructure
+from domain.retry import on_fresh_state
 from domain.store import Store, Written
-from domain.values import Recording, check_code, check_text
+from domain.values import By, Recording, check_code, check_text
 
 
 class Campaigns:
@@ -23,17 +24,18 @@ class Campaigns:
         self.clock = clock
         self.organisation = organisation
 
-    def _ctx(self, by: str) -> Recording:
-        return Recording(by=by, at=self.clock.now(), today=self.clock.today())
+    def _ctx(self, by: By) -> Recording:
+        return Recording.of(by, self.clock.now(), self.clock.today())
 
     def campaign(self, code: str) -> Campaign:
         """The campaign of that code, or NotFound."""
         key = campaign_id(check_code(code, "campaign code"))
         return self.store.load(Campaign, key, f"campaign {code}")
 
+    @on_fresh_state
     def open(
         self,
-        by: str,
+        by: By,
         *,
         code: str,
         title: str,
@@ -60,9 +62,10 @@ class Campaigns:
         campaign.fix_targets(ctx, targets)
         return self.store.commit(campaign)
 
+    @on_fresh_state
     def close(
         self,
-        by: str,
+        by: By,
         code: str,
         *,
         on: date,

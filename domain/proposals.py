@@ -9,6 +9,7 @@ from domain import cadre_events as ev
 from domain.cadre import Cadre
 from domain.personnel import Personnel
 from domain.store import Written
+from domain.values import By
 
 ACTIONS = ("transfer", "secondment", "appointment", "extension", "departure")
 """What a pre-decision check may propose."""
@@ -26,7 +27,7 @@ class Proposals(Personnel):
         self.proposed = list(cadre.pending_events)  # type: ignore[arg-type]
         return Written(position=0, version=cadre.version, ids=ids)
 
-    def propose(self, by: str, code: str, action: str, fields: dict[str, Any]) -> list[Any]:
+    def propose(self, by: By, code: str, action: str, fields: dict[str, Any]) -> list[Any]:
         """The events recording ``action`` on the cadre would append (invariants checked)."""
         if action == "transfer":
             self.transfer(by, code, **fields)

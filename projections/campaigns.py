@@ -19,6 +19,7 @@ from domain.campaign import Target
 from domain.campaigns import Campaigns
 from domain.errors import NotFound
 from domain.ids import cadre_id
+from domain.values import By
 from projections.findings_view import FINDINGS
 from projections.framework import EventSource, Projection
 from projections.sql import SqlViews
@@ -230,7 +231,7 @@ class CampaignDesk:
         self.today = today
 
     def open(
-        self, by: str, *, code: str, title: str, kind: str, unit: str, starts_on: date,
+        self, by: By, *, code: str, title: str, kind: str, unit: str, starts_on: date,
         due_on: date,
     ) -> dict[str, Any]:  # fmt: skip
         """Open a campaign over a unit and the units under it, fixing its targets now."""
@@ -243,7 +244,7 @@ class CampaignDesk:
                 "targets": len(targets)}  # fmt: skip
 
     def close(
-        self, by: str, code: str, *, on: date, summary: str, expected_version: int | None = None
+        self, by: By, code: str, *, on: date, summary: str, expected_version: int | None = None
     ) -> dict[str, Any]:
         """Close a campaign, recording its progress on the closing day (its targets from the
         campaign's own record, their state from the secondment register)."""

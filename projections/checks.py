@@ -22,6 +22,7 @@ from domain.store import Store
 from domain.supervision.evaluation import Evaluator
 from domain.supervision.histories import CachedHistories, Histories
 from domain.supervision.process import township_units
+from domain.values import By
 
 
 class WithProposal(CachedHistories):
@@ -48,7 +49,7 @@ class PreDecision:
         self.evaluator = evaluator
         self.clock = clock
 
-    def check(self, by: str, code: str, action: str, fields: dict[str, Any]) -> dict[str, Any]:
+    def check(self, by: By, code: str, action: str, fields: dict[str, Any]) -> dict[str, Any]:
         """The findings recording ``action`` would raise, and the events it would record."""
         proposals = Proposals(self.personnel)
         events = proposals.propose(by, code, action, dict(fields))

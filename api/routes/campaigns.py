@@ -53,14 +53,14 @@ class CampaignClosed(BaseModel):
 def open_campaign(body: CampaignOpen, who: Worker, p: PlatformDep) -> dict[str, Any]:
     """Open a campaign over a unit and the units under it; its targets are the secondments
     there with a secondment finding that holds today (409 for a code used before)."""
-    return p.campaigns.open(who.subject, **body.model_dump())
+    return p.campaigns.open(who, **body.model_dump())
 
 
 @router.post("/{code}/close", status_code=201, response_model=CampaignClosed)
 def close_campaign(code: Code, body: CampaignClose, who: Worker, p: PlatformDep) -> dict[str, Any]:
     """Close a campaign: its progress on that day is recorded with the summary."""
     return p.campaigns.close(
-        who.subject, code, on=body.date, summary=body.summary,
+        who, code, on=body.date, summary=body.summary,
         expected_version=body.expected_version,
     )  # fmt: skip
 

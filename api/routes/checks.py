@@ -89,4 +89,4 @@ def check(body: CheckRequest, who: Statistician, p: PlatformDep) -> dict[str, An
     cadre would raise (the same rules over the history plus the proposed events). Writes
     nothing; a proposal that breaks an invariant is 409, as recording it would be.
     ``?min_position=`` waits for the read models (the units and the cadres linked to them)."""
-    return p.checks.check(who.subject, body.cadre, body.action.type, _fields(body.action))
+    return p.checks.check(who, body.cadre, body.action.type, _fields(body.action))
