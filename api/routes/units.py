@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field, StrictBool, StrictInt, StringConstraints
 
 from api.auth import Clerk, Reader, Statistician
+from api.cursors import CursorParam, PagerDep
 from api.deps import Fresh, PlatformDep, unit_in_scope
 from api.responses import AreaTeams, TownshipTeam, UnitView
 from api.routes.common import as_of_known_at
@@ -28,6 +26,7 @@ from api.schemas import (
     Written,
     written,
 )
+from api.scope import filtered_page
 from projections.unit_tree import list_units as list_unit_rows
 
 router = APIRouter(
@@ -151,40 +150,32 @@ class UnitPage(BaseModel):
     next_cursor: str | None
 
 
-def _cursor(code: str) -> str:
-    return base64.urlsafe_b64encode(json.dumps(["unit", code]).encode()).decode()
-
-
-def _after(cursor: str | None) -> str | None:
-    if cursor is None:
-        return None
-    try:
-        tag, code = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if tag == "unit" and isinstance(code, str):
-            return code
-    except (binascii.Error, ValueError, TypeError, UnicodeError):
-        pass
-    raise HTTPException(422, "cursor is not one this endpoint gave out")
-
-
 @router.get("", dependencies=[Fresh], response_model=UnitPage)
 def list_units(
     who: Reader,
     p: PlatformDep,
+    pages: PagerDep,
     parent: Annotated[Code | None, Query(description="Units directly under this one.")] = None,
     level: Level | None = None,
     kind: Kind | None = None,
     q: Annotated[str | None, Query(max_length=100, description="Text in code or name.")] = None,
-    cursor: Annotated[str | None, Query(max_length=1000)] = None,
+    cursor: CursorParam = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    """The units, in code order, filtered by parent, level, kind and text."""
-    rows = list_unit_rows(
-        p.views, parent=parent, level=level, kind=kind, q=q, after=_after(cursor),
-        limit=limit + 1,
-    )  # fmt: skip
-    page = rows[:limit]
-    return {"units": page, "next_cursor": _cursor(page[-1]["code"]) if len(rows) > limit else None}
+    """The units, in code order, filtered by parent, level, kind and text; ``next_cursor``
+    pages on (a unit-scoped token sees the units of its subtree)."""
+
+    def fetch(after: str | None, n: int) -> tuple[list[dict[str, Any]], str | None]:
+        rows = list_unit_rows(
+            p.views, parent=parent, level=level, kind=kind, q=q, after=after, limit=n + 1
+        )
+        page = rows[:n]
+        return page, (page[-1]["code"] if len(rows) > n else None)
+
+    scope = p.scope.of(who)
+    keep = (lambda u: True) if scope is None else (lambda u: scope.unit(u["code"]))
+    units, resume = filtered_page(fetch, keep, pages.open(cursor), limit)
+    return {"units": units, "next_cursor": pages.seal(resume)}
 
 
 @router.get("/{code}/team", dependencies=[Fresh], response_model=TownshipTeam | AreaTeams)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.support.http import assert_problem, bearer, position
+from api.tokens import issue_token
+from tests.support.http import TEST_SECRET, assert_problem, bearer, position
 
 CLERK = bearer("clerk")
+
+
+def scoped(role: str, unit: str) -> dict[str, str]:
+    token = issue_token(TEST_SECRET, subject=f"{role}@{unit}", role=role, ttl_seconds=3600,
+                        unit=unit)  # fmt: skip
+    return {"Authorization": f"Bearer {token}"}
 
 
 def units(client: TestClient, **params: Any) -> dict[str, Any]:
@@ -51,6 +60,43 @@ def test_units_filter_and_page(client: TestClient) -> None:
         if cursor is None:
             break
     assert seen == ["C", "C-CZJ", "T1", "T1-DW", "T2", "V1"]
-    for bad in ({"cursor": "not-a-cursor"}, {"level": "planet"}, {"limit": 0}):
+    for bad in ({"level": "planet"}, {"limit": 0}):
         assert_problem(client.get("/api/v1/units", params=bad, headers=CLERK), 422)
     assert_problem(client.get("/api/v1/units"), 401)
+    # One cursor format across the API: signed, bound to the list and its filters.
+    first = units(client, limit=2)["next_cursor"]
+    assert first is not None and first.startswith("c1.")
+    assert units(client, limit=2, cursor=first)["units"][0]["code"] == "T1"
+    handmade = base64.urlsafe_b64encode(json.dumps(["unit", "T1"]).encode()).decode()
+    for bad in ({"cursor": "not-a-cursor"}, {"cursor": handmade},
+                {"cursor": first, "level": "township"}, {"cursor": first[:-2] + "AA"}):  # fmt: skip
+        assert_problem(client.get("/api/v1/units", params=bad, headers=CLERK), 400)
+
+
+def test_a_unit_scoped_token_lists_its_subtree_only(client: TestClient) -> None:
+    for code, level, kind, parent in (
+        ("SC", "county", "government", None),
+        ("SC-T1", "township", "government", "SC"),
+        ("SC-T1-V1", "village", "village_committee", "SC-T1"),
+        ("SC-T1-V2", "village", "village_committee", "SC-T1"),
+        ("SC-T2", "township", "government", "SC"),
+        ("SC-T2-V1", "village", "village_committee", "SC-T2"),
+    ):
+        body = {"code": code, "name": f"单位{code}", "level": level, "kind": kind,
+                "parent": parent}  # fmt: skip
+        assert client.post("/api/v1/units", json=body, headers=CLERK).status_code == 201
+    t1 = scoped("intake", "SC-T1")
+    seen, cursor = [], None
+    while True:
+        params = {"q": "SC", "limit": 1, "min_position": position(client),
+                  **({"cursor": cursor} if cursor else {})}  # fmt: skip
+        page = client.get("/api/v1/units", params=params, headers=t1)
+        assert page.status_code == 200, page.text
+        seen += [u["code"] for u in page.json()["units"]]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == ["SC-T1", "SC-T1-V1", "SC-T1-V2"]
+    assert codes(client, q="SC") == ["SC", "SC-T1", "SC-T1-V1", "SC-T1-V2", "SC-T2", "SC-T2-V1"]
+    outside = client.get("/api/v1/units", params={"parent": "SC-T2"}, headers=t1)
+    assert outside.status_code == 200 and outside.json()["units"] == []
