@@ -10,7 +10,7 @@ once, and a campaign needs no events of its own to follow them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from datetime import date
 from typing import Any
 
@@ -138,13 +138,25 @@ class CampaignReads:
         rows = self.views.query("SELECT * FROM campaigns ORDER BY starts_on DESC, code")
         return [_campaign_doc(r) for r in self.views._decode(CAMPAIGNS, rows)]
 
-    def get(self, code: str, as_of: date) -> dict[str, Any]:
-        """A campaign, each target's state on ``as_of``, and the counts."""
+    def unit_of(self, code: str) -> str:
+        """The unit a campaign is over; NotFound for no such campaign."""
+        rows = self.views.query("SELECT unit FROM campaigns WHERE code = ?", [code])
+        if not rows:
+            raise NotFound(f"campaign {code} not found")
+        return str(rows[0]["unit"])
+
+    def get(self, code: str, as_of: date, cadres: Set[str] | None = None) -> dict[str, Any]:
+        """A campaign, each target's state on ``as_of``, and the counts (of the targets about
+        ``cadres`` only, when given)."""
         rows = self.views.query("SELECT * FROM campaigns WHERE code = ?", [code])
         if not rows:
             raise NotFound(f"campaign {code} not found")
         campaign = _campaign_doc(self.views._decode(CAMPAIGNS, rows)[0])
-        targets = [self._progress(t, as_of) for t in self._targets(code)]
+        targets = [
+            self._progress(t, as_of)
+            for t in self._targets(code)
+            if cadres is None or t["cadre_code"] in cadres
+        ]
         return {**campaign, "as_of": as_of.isoformat(), "targets": targets,
                 "progress": _counts(targets)}  # fmt: skip
 

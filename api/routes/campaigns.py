@@ -8,10 +8,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import Statistician, Worker
+from api.bootstrap import Platform
 from api.deps import Fresh, PlatformDep
 from api.report_files import MEDIA
 from api.routes.reports import Format, answer
 from api.schemas import PROBLEMS, Body, Code, Command, Day, Name
+from api.scope import Scope
+from api.tokens import Principal
+from domain.errors import NotFound
 from projections.reports import Column, Report
 
 router = APIRouter(prefix="/api/v1/campaigns", tags=["campaigns"], responses=PROBLEMS)
@@ -52,13 +56,16 @@ class CampaignClosed(BaseModel):
 @router.post("", status_code=201, response_model=CampaignOpened)
 def open_campaign(body: CampaignOpen, who: Worker, p: PlatformDep) -> dict[str, Any]:
     """Open a campaign over a unit and the units under it; its targets are the secondments
-    there with a secondment finding that holds today (409 for a code used before)."""
+    there with a secondment finding that holds today (409 for a code used before). A
+    unit-scoped token opens campaigns within its subtree only."""
+    p.scope.within_for_new_unit(who, body.unit)
     return p.campaigns.open(who, **body.model_dump())
 
 
 @router.post("/{code}/close", status_code=201, response_model=CampaignClosed)
 def close_campaign(code: Code, body: CampaignClose, who: Worker, p: PlatformDep) -> dict[str, Any]:
     """Close a campaign: its progress on that day is recorded with the summary."""
+    _in_scope(p, who, code)
     return p.campaigns.close(
         who, code, on=body.date, summary=body.summary,
         expected_version=body.expected_version,
@@ -67,8 +74,10 @@ def close_campaign(code: Code, body: CampaignClose, who: Worker, p: PlatformDep)
 
 @router.get("", dependencies=[Fresh])
 def list_campaigns(who: Statistician, p: PlatformDep) -> dict[str, Any]:
-    """Every campaign, the latest first."""
-    return {"campaigns": p.campaigns.reads.every()}
+    """Every campaign, the latest first (a unit-scoped token's: those over its subtree)."""
+    scope = p.scope.of(who)
+    every = p.campaigns.reads.every()
+    return {"campaigns": [c for c in every if scope is None or scope.unit(c["unit"])]}
 
 
 @router.get(
@@ -84,11 +93,23 @@ def get_campaign(
     format: Annotated[Format, Query(description="json, csv or xlsx.")] = "json",
 ) -> Any:
     """A campaign, each target (returned, remaining, seconded again, or voided) and the counts;
-    as a spreadsheet of its targets with ``format=csv|xlsx``."""
-    shown = p.campaigns.reads.get(code, as_of or p.clock.today())
+    as a spreadsheet of its targets with ``format=csv|xlsx``. A unit-scoped token sees the
+    campaigns over its subtree, and of their targets the cadres within it."""
+    scope = _in_scope(p, who, code)
+    shown = p.campaigns.reads.get(
+        code, as_of or p.clock.today(), cadres=scope.cadres if scope is not None else None
+    )
     if format == "json":
         return shown
     return answer(targets_report(shown), format)
+
+
+def _in_scope(p: Platform, who: Principal, code: str) -> Scope | None:
+    """The caller's scope; NotFound for a campaign over a unit outside it (as if none)."""
+    scope = p.scope.of(who)
+    if scope is not None and not scope.unit(p.campaigns.reads.unit_of(code)):
+        raise NotFound(f"campaign {code} not found")
+    return scope
 
 
 STATE_NAMES = {

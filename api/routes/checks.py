@@ -17,6 +17,7 @@ from api.routes.cadres import (
     Transfer,
 )
 from api.schemas import PROBLEMS, Body, Code, approval_value
+from domain.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/checks", tags=["checks"], responses=PROBLEMS)
 
@@ -88,5 +89,13 @@ def check(body: CheckRequest, who: Statistician, p: PlatformDep) -> dict[str, An
     """What recording a proposed transfer, secondment, appointment, extension or departure of a
     cadre would raise (the same rules over the history plus the proposed events). Writes
     nothing; a proposal that breaks an invariant is 409, as recording it would be.
-    ``?min_position=`` waits for the read models (the units and the cadres linked to them)."""
-    return p.checks.check(who, body.cadre, body.action.type, _fields(body.action))
+    ``?min_position=`` waits for the read models (the units and the cadres linked to them).
+    A unit-scoped token checks the cadres within its subtree (any other is not found) and is
+    told the findings about what lies within it."""
+    scope = p.scope.of(who)
+    if scope is not None and not scope.cadre(body.cadre):
+        raise NotFound(f"cadre {body.cadre} not found")
+    answer = p.checks.check(who, body.cadre, body.action.type, _fields(body.action))
+    if scope is not None:
+        answer["would_raise"] = [f for f in answer["would_raise"] if scope.finding(f)]
+    return answer

@@ -13,6 +13,7 @@ from api.auth import Statistician
 from api.deps import Fresh, PlatformDep
 from api.report_files import MEDIA, RENDER
 from api.schemas import PROBLEMS, Code, Day
+from domain.errors import NotFound
 from projections.reports import Report
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=PROBLEMS)
@@ -68,6 +69,16 @@ def report(
     as_of: Annotated[Day | None, Query(description="The date of the figures (today).")] = None,
     format: Annotated[Format, Query(description="json, csv or xlsx.")] = "json",
 ) -> Any:
-    """A report for a unit's subtree (everything without one), a year and a date."""
-    built = p.reports.build(name, unit=unit, year=year, as_of=as_of or p.clock.today())
+    """A report for a unit's subtree (everything without one), a year and a date. A
+    unit-scoped token's unit is the default and the limit: a unit outside its subtree is not
+    found, and only the cadres within it appear."""
+    scope = p.scope.of(who)
+    if scope is not None:
+        unit = unit or scope.root
+        if not scope.unit(unit):
+            raise NotFound(f"unit {unit} not found")
+    built = p.reports.build(
+        name, unit=unit, year=year, as_of=as_of or p.clock.today(),
+        cadres=scope.cadres if scope is not None else None,
+    )  # fmt: skip
     return answer(built, format)

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.auth import Statistician
-from api.deps import Fresh, PlatformDep
+from api.deps import Fresh, PlatformDep, cadre_in_scope
 from api.schemas import PROBLEMS, Code, Day
 from projections.reports.organisation import training_account
 
-router = APIRouter(prefix="/api/v1/cadres", tags=["cadres"], responses=PROBLEMS)
+router = APIRouter(
+    prefix="/api/v1/cadres",
+    tags=["cadres"],
+    responses=PROBLEMS,
+    dependencies=[Depends(cadre_in_scope)],
+)
 
 
 class Course(BaseModel):

@@ -4,6 +4,7 @@ JSON, CSV or XLSX at the API and the command line."""
 
 from __future__ import annotations
 
+from collections.abc import Set
 from datetime import date
 
 from domain.errors import InvalidValue
@@ -28,8 +29,12 @@ class Reports:
         self.teams = teams
         self.evaluator = evaluator
 
-    def build(self, name: str, *, unit: str | None, year: int | None, as_of: date) -> Report:
-        """The report ``name``; unknown names and units, and years after ``as_of``, refused."""
+    def build(
+        self, name: str, *, unit: str | None, year: int | None, as_of: date,
+        cadres: Set[str] | None = None,
+    ) -> Report:  # fmt: skip
+        """The report ``name``; unknown names and units, and years after ``as_of``, refused.
+        ``cadres``: the only cadres whose rows may appear (a unit-scoped reader's), or all."""
         if name not in NAMES:
             raise InvalidValue(f"report must be one of {', '.join(NAMES)}")
         if year is not None and not 1949 <= year <= as_of.year:
@@ -40,24 +45,24 @@ class Reports:
             tree.get(unit)
         if name in YEARLY:
             year = year if year is not None else as_of.year - 1
-        report = self._build(name, tree, unit, scope, year, as_of)
+        report = self._build(name, tree, unit, scope, year, as_of, cadres)
         report.params = {"unit": unit, "year": year, "as_of": as_of.isoformat()}
         return report
 
     def _build(
         self, name: str, tree: UnitTree, unit: str | None, scope: list[str] | None,
-        year: int | None, as_of: date,
+        year: int | None, as_of: date, visible: Set[str] | None,
     ) -> Report:  # fmt: skip
         if name == "township-teams":
             return organisation.township_teams(self.teams, tree, unit, as_of)
         if name == "secondments":
-            return records.secondments(self.views, scope, year, as_of)
+            return records.secondments(self.views, scope, year, as_of, visible)
         if name == "findings":
-            return records.findings(self.views, scope, year)
+            return records.findings(self.views, scope, year, visible)
         if name == "complaints":
             return records.complaints(self.views, scope, year, as_of)
         assert year is not None
-        cadres = self._cadres(scope)
+        cadres = [c for c in self._cadres(scope) if visible is None or c in visible]
         within = set(scope) if scope is not None else None
         if name == "training":
             return organisation.training(self.evaluator, cadres, year, as_of, tree, within)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from datetime import date
 from typing import Any
 
@@ -19,9 +20,12 @@ def _in(values: list[str]) -> str:
     return ", ".join("?" for _ in values) or "NULL"
 
 
-def secondments(views: SqlViews, scope: list[str] | None, year: int | None, as_of: date) -> Report:
+def secondments(
+    views: SqlViews, scope: list[str] | None, year: int | None, as_of: date,
+    visible: Set[str] | None = None,
+) -> Report:  # fmt: skip
     """借调干部情况: every secondment from or to the scope's units, in the year (or active on
-    ``as_of`` when no year is asked)."""
+    ``as_of`` when no year is asked); of the ``visible`` cadres only, when given."""
     clauses, params = ["s.start_date <= ?"], [as_of.isoformat()]
     if scope is not None:
         clauses.append(f"(s.home_unit IN ({_in(scope)}) OR s.host_unit IN ({_in(scope)}))")
@@ -40,6 +44,8 @@ def secondments(views: SqlViews, scope: list[str] | None, year: int | None, as_o
     )
     rows = []
     for r in views._decode(SECONDMENTS, found):
+        if visible is not None and r["cadre_code"] not in visible:
+            continue
         start = date.fromisoformat(str(r["start_date"]))
         end = date.fromisoformat(str(r["end_date"])) if r["end_date"] else None
         active = end is None or end > as_of
@@ -67,8 +73,11 @@ def secondments(views: SqlViews, scope: list[str] | None, year: int | None, as_o
     return Report("secondments", "借调干部情况统计表", columns, rows, totals)
 
 
-def findings(views: SqlViews, scope: list[str] | None, year: int | None) -> Report:
-    """违规问题线索: per rule, how many findings are in each state."""
+def findings(
+    views: SqlViews, scope: list[str] | None, year: int | None, visible: Set[str] | None = None
+) -> Report:
+    """违规问题线索: per rule, how many findings are in each state; when ``visible`` is given,
+    of findings about those cadres and the scope's units only."""
     clauses, params = ["1 = 1"], []
     if scope is not None:
         clauses.append(
@@ -79,14 +88,27 @@ def findings(views: SqlViews, scope: list[str] | None, year: int | None) -> Repo
     if year is not None:
         clauses.append("substr(raised_at, 1, 4) = ?")
         params.append(str(year))
-    counted = views.query(
-        f"SELECT rule, status, COUNT(*) AS n FROM findings WHERE {' AND '.join(clauses)} "
-        "GROUP BY rule, status",
-        params,
-    )
     by_rule: dict[str, dict[str, int]] = {}
-    for r in counted:
-        by_rule.setdefault(r["rule"], {})[r["status"]] = int(r["n"])
+    if visible is None:
+        counted = views.query(
+            f"SELECT rule, status, COUNT(*) AS n FROM findings WHERE {' AND '.join(clauses)} "
+            "GROUP BY rule, status",
+            params,
+        )
+        for r in counted:
+            by_rule.setdefault(r["rule"], {})[r["status"]] = int(r["n"])
+    else:
+        units = set(scope or ())
+        listed = views.query(
+            "SELECT rule, status, subject_kind, subject_code FROM findings "
+            f"WHERE {' AND '.join(clauses)}",
+            params,
+        )
+        for r in listed:
+            about = visible if r["subject_kind"] == "cadre" else units
+            if r["subject_kind"] in ("cadre", "unit") and r["subject_code"] in about:
+                counts = by_rule.setdefault(r["rule"], {})
+                counts[r["status"]] = counts.get(r["status"], 0) + 1
     rows = []
     for rule in CATALOGUE:
         n = by_rule.get(rule.id, {})
