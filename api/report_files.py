@@ -10,6 +10,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from domain.values import visible
 from projections.reports.base import Report
 
 TOTALS_LABEL = "合计"
@@ -17,11 +18,13 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell(value: Any) -> Any:
-    """A value safe in a spreadsheet: text that a program would run as a formula is quoted."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    """A value safe in a spreadsheet: text that a program would run as a formula is quoted, and
+    invisible format controls (bidi overrides, zero-width characters) are written out."""
     if isinstance(value, list | tuple):
-        return "、".join(str(v) for v in value)
+        value = "、".join(str(v) for v in value)
+    if isinstance(value, str):
+        value = visible(value)
+        return "'" + value if value.startswith(_FORMULA_START) else value
     return value
 
 
