@@ -7,7 +7,10 @@ in a process of its own (so that peak memory is the phase's own):
 - import: the careers through ``PersonnelBatch`` (one transaction per 50 cadres);
 - decode (baseline): the library's bare read and decode of every event;
 - rebuild: ``rebuild()`` of every projection beside empty live views, then the swap;
-- index: the basic search's follower building its documents from every event.
+- index: the basic search's follower building its documents from every event;
+- sweep: the supervision process judging every event (its findings recorded in the store), then
+  a sweep of the time-based rules as of the store's day; on read models caught up beforehand
+  (not timed) and, for SQLite, on a copy of the store, which stays as imported.
 
 Printed: events/s and peak RSS per phase and size, ratios to the bare decode of the same store
 in the same run; with ``--plot``, PNG charts of throughput and memory against size (matplotlib,
@@ -42,6 +45,7 @@ from domain.store import Store
 BY = "bench"
 COUNTIES, TOWNSHIPS, EVENTS_PER_CADRE = 90, 1500, 20
 CACHE = Path(".cache/bench")
+TODAY = date(2026, 11, 26)  # the province's clock: imports and the sweep
 
 
 def register_province(services: Services) -> dict[str, list[str]]:
@@ -145,7 +149,7 @@ def phase_import(kind: str, where: str, events: int) -> dict[str, float]:
         with psycopg.connect(where.rsplit("#", 1)[0], autocommit=True) as conn:
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {where.rsplit('#', 1)[1]}")
     store = Store(env=store_env(kind, where))
-    services = Services.over(store, FixedClock.on(date(2026, 11, 26)), AesGcmVault.from_secret("b"))
+    services = Services.over(store, FixedClock.on(TODAY), AesGcmVault.from_secret("b"))
     started = time.perf_counter()
     towns = register_province(services)
     rng, units = random.Random(17), {}  # type: ignore[var-annotated]  # cached unit look-ups
@@ -202,11 +206,43 @@ def phase_index(kind: str, where: str) -> dict[str, float]:
     return {"events": index.position(), "seconds": time.perf_counter() - started}
 
 
+def phase_sweep(kind: str, where: str) -> dict[str, float]:
+    """The supervision process over every event, then one sweep (``raised``: findings)."""
+    import sqlite3
+
+    from projections.registry import read_models
+    from projections.rules_config import load_parameters
+    from projections.source import StoreSource
+    from projections.supervision import Supervision
+
+    if kind == "sqlite":  # the process records findings: judge a copy, keep the store as is
+        copy = os.path.join(tempfile.mkdtemp(prefix="jiandu-sweep-"), "events.sqlite3")
+        with sqlite3.connect(where) as source, sqlite3.connect(copy) as target:
+            source.backup(target)
+        where = copy
+    # The recorder the composition root configures: one indexed query per aggregate's history
+    # (the library's own would scan the whole log for each).
+    factory = {"sqlite": "SQLiteFactory", "postgres": "PostgresFactory"}[kind]
+    env = {**store_env(kind, where), "PERSISTENCE_MODULE": f"projections.recorders:{factory}"}
+    store = Store(env=env)
+    views = views_for(kind, where, "sweep")
+    read_models(StoreSource(store), views, batch_size=5000).catch_up()
+    judged = store.position()
+    clock = FixedClock.on(TODAY)
+    supervision = Supervision.build(store, views, clock, load_parameters())
+    started = time.perf_counter()
+    supervision.runner.catch_up()
+    tally = supervision.sweep(TODAY)
+    seconds = time.perf_counter() - started
+    return {"events": judged, "seconds": seconds, "raised": tally.raised}
+
+
 PHASES = {
     "import": phase_import,
     "decode": phase_decode,
     "rebuild": phase_rebuild,
     "index": phase_index,
+    "sweep": phase_sweep,
 }
 
 
@@ -217,8 +253,9 @@ def run_phase(name: str, kind: str, where: str, events: int) -> dict[str, float]
     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
     figures = dict(json.loads(out.strip().splitlines()[-1]))
     rate = figures["events"] / figures["seconds"]
+    raised = f"  {figures['raised']:,.0f} findings raised" if "raised" in figures else ""
     print(f"  {name:8} {figures['events']:>10,.0f} events {figures['seconds']:7.1f} s "
-          f"{rate:9,.0f}/s  peak {figures['peak_mb']:5.0f} MB", flush=True)  # fmt: skip
+          f"{rate:9,.0f}/s  peak {figures['peak_mb']:5.0f} MB{raised}", flush=True)  # fmt: skip
     return figures
 
 
@@ -256,7 +293,7 @@ def main() -> None:
                 dropped.append(where)
                 fresh = True
             figures = {"import": run_phase("import", args.store, where, events)} if fresh else {}
-            for name in ("decode", "rebuild", "index"):
+            for name in ("decode", "rebuild", "index", "sweep"):
                 figures[name] = run_phase(name, args.store, where, events)
             results[size] = figures
     finally:
@@ -274,7 +311,7 @@ def drop_schemas(wheres: list[str]) -> None:
     for where in wheres:
         url, schema = where.rsplit("#", 1)
         with psycopg.connect(url, autocommit=True) as conn:
-            for s in (schema, f"{schema}_views", f"{schema}_search"):
+            for s in (schema, f"{schema}_views", f"{schema}_search", f"{schema}_sweep"):
                 conn.execute(f"DROP SCHEMA IF EXISTS {s} CASCADE")
 
 
@@ -299,7 +336,9 @@ def plot(results: dict[float, dict[str, dict[str, float]]], folder: Path, kind: 
 
     sizes = sorted(results)
     phases = [
-        p for p in ("import", "decode", "rebuild", "index") if all(p in results[s] for s in sizes)
+        p
+        for p in ("import", "decode", "rebuild", "index", "sweep")
+        if all(p in results[s] for s in sizes)
     ]
     for what, value, unit in (
         ("throughput", lambda f: f["events"] / f["seconds"], "events/s"),

@@ -57,6 +57,6 @@ def test_import_events_on_postgres(tmp_path: Path, postgres_url: str) -> None:
 def test_province_on_postgres(tmp_path: Path, postgres_url: str) -> None:
     out = run("province", "--sizes", "0.001", "--store", "postgres", "--postgres-url",
               postgres_url, cwd=tmp_path)  # fmt: skip
-    phases = counts(out, r"^\s+(decode|rebuild|index)\s+([\d,]+) events")
-    assert set(phases) == {"decode", "rebuild", "index"}
-    assert phases["rebuild"] == phases["index"] == phases["decode"] >= 1000
+    phases = counts(out, r"^\s+(decode|rebuild|index|sweep)\s+([\d,]+) events")
+    assert set(phases) == {"decode", "rebuild", "index", "sweep"}
+    assert phases["rebuild"] == phases["index"] == phases["sweep"] == phases["decode"] >= 1000

@@ -85,9 +85,9 @@ def test_pages_answers_every_page(tmp_path: Path) -> None:
 
 def test_province_phases_see_every_imported_event(tmp_path: Path) -> None:
     out = run("province", "--sizes", "0.001", cwd=tmp_path, env=NO_SERVERS)
-    phases = counts(out, r"^\s+(decode|rebuild|index)\s+([\d,]+) events")
-    assert set(phases) == {"decode", "rebuild", "index"}
-    assert phases["rebuild"] == phases["index"] == phases["decode"] >= 1000
+    phases = counts(out, r"^\s+(decode|rebuild|index|sweep)\s+([\d,]+) events")
+    assert set(phases) == {"decode", "rebuild", "index", "sweep"}
+    assert phases["rebuild"] == phases["index"] == phases["sweep"] == phases["decode"] >= 1000
 
 
 def test_api_answers_every_request_of_each_load(tmp_path: Path) -> None:
