@@ -77,7 +77,7 @@ def findings(
     views: SqlViews, scope: list[str] | None, year: int | None, visible: Set[str] | None = None
 ) -> Report:
     """违规问题线索: per rule, how many findings are in each state; when ``visible`` is given,
-    of findings about those cadres and the scope's units only."""
+    of findings about those cadres, the scope's units, and complaints naming either."""
     clauses, params = ["1 = 1"], []
     if scope is not None:
         clauses.append(
@@ -104,9 +104,13 @@ def findings(
             f"WHERE {' AND '.join(clauses)}",
             params,
         )
+        complaints = _complaints_naming(
+            views, [r["subject_code"] for r in listed if r["subject_kind"] == "complaint"],
+            visible, units,
+        )  # fmt: skip
+        about = {"cadre": visible, "unit": units, "complaint": complaints}
         for r in listed:
-            about = visible if r["subject_kind"] == "cadre" else units
-            if r["subject_kind"] in ("cadre", "unit") and r["subject_code"] in about:
+            if r["subject_code"] in about.get(r["subject_kind"], ()):
                 counts = by_rule.setdefault(r["rule"], {})
                 counts[r["status"]] = counts.get(r["status"], 0) + 1
     rows = []
@@ -125,6 +129,25 @@ def findings(
     ]  # fmt: skip
     totals = {"rule": "合计", **sums(rows, *FINDING_STATES, "total")}
     return Report("findings", "违规问题线索统计表", columns, rows, totals)
+
+
+def _complaints_naming(
+    views: SqlViews, ids: list[str], cadres: Set[str], units: Set[str]
+) -> set[str]:
+    """The complaints among ``ids`` with a subject among ``cadres`` or ``units``."""
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = sorted(set(ids[start : start + 500]))
+        rows = views.query(
+            f"SELECT complaint_id, kind, code FROM complaint_subjects "
+            f"WHERE complaint_id IN ({_in(chunk)})",
+            chunk,
+        )
+        found |= {
+            str(r["complaint_id"]) for r in rows
+            if r["code"] in (cadres if r["kind"] == "cadre" else units)
+        }  # fmt: skip
+    return found
 
 
 def complaints(views: SqlViews, scope: list[str] | None, year: int | None, as_of: date) -> Report:

@@ -74,6 +74,11 @@ def county(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
                           "planned_end_date": "2024-07-31"}  # fmt: skip
             created(client.post(f"/api/v1/cadres/{code}/secondments", json=secondment,
                                 headers=CLERK))  # fmt: skip
+        for unit in ("C2", "D2"):  # left undecided for weeks: R-PET-01 about each
+            letter = {"category": "借调", "title": f"反映{unit}借调问题", "body": "借调未归",
+                      "named": False, "channel": "letter", "subject_units": [unit],
+                      "received_at": "2024-03-01T09:00:00+08:00"}  # fmt: skip
+            created(client.post("/api/v1/complaints", json=letter, headers=bearer("intake")))
         swept = client.post("/api/v1/rules/sweep", json={}, headers=INSPECTOR)
         assert swept.status_code == 200, swept.text
         ok(get(client, "/api/v1/findings", INSPECTOR))
@@ -113,11 +118,14 @@ def test_a_scoped_report_defaults_to_its_unit_and_shows_only_its_cadres(
         assert_problem(get(county, "/api/v1/reports/secondments", SC, unit=unit), 404)
     assert_problem(get(county, "/api/v1/reports/secondments", ST1, unit="C1"), 404)
 
-    def sec01(headers: dict[str, str], **params: Any) -> int:
+    def count(headers: dict[str, str], rule: str = "R-SEC-01", **params: Any) -> int:
         rows = ok(get(county, "/api/v1/reports/findings", headers, **params))["rows"]
-        return int(next(r for r in rows if r["rule"] == "R-SEC-01")["total"])
+        return int(next(r for r in rows if r["rule"] == rule)["total"])
 
-    assert sec01(INSPECTOR, unit="C1") == 2 and sec01(SC) == 1 and sec01(SD) == 1
+    assert count(INSPECTOR, unit="C1") == 2 and count(SC) == 1 and count(SD) == 1
+    # A complaint's finding counts where the complaint's subject lies.
+    assert count(SC, rule="R-PET-01") == 1 and count(SD, rule="R-PET-01") == 1
+    assert count(INSPECTOR, rule="R-PET-01") == 2
     training = ok(get(county, "/api/v1/reports/training", SC, year=2023))
     assert training["unit"] == "C1" and "B1" not in str(training["rows"])
     assert "B1" in str(ok(get(county, "/api/v1/reports/training", INSPECTOR, year=2023))["rows"])
