@@ -14,6 +14,7 @@ from api.ui.pages import (
     complaints,
     findings,
     ledger,
+    organisation,
     overview,
     public,
     records,
@@ -27,7 +28,7 @@ def install(app: FastAPI) -> None:
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="ui-static")
     pages = (
         signin, overview, search, cadres, records, findings, complaints, approvals, access,
-        ledger, public,
+        organisation, ledger, public,
     )  # fmt: skip
     for module in pages:
         app.include_router(module.router)

@@ -437,6 +437,36 @@ def test_unsealing_a_reporter_needs_a_second_person(watched: Watched, shots: Pat
     accessible(auditor)
 
 
+def test_township_teams_reports_and_a_campaign(watched: Watched, shots: Path) -> None:
+    page = watched.sign_in("clerk", "组织部-王")
+    page.click("nav >> text=乡镇班子")
+    expect(page.locator("h1")).to_contain_text("乡镇领导班子")
+    townships = page.locator("#townships tbody tr")
+    expect(townships.first).to_be_visible()
+    accessible(page)
+    shoot(page, shots, "teams")
+    short = page.locator("#townships tbody tr", has_text="未达到").first  # the planted R-TOWN-04
+    name = short.locator("a").inner_text()
+    short.locator("a").click()
+    expect(page.locator("h1")).to_contain_text(name)
+    expect(page.locator("#figures")).to_contain_text("未达到要求")
+    expect(page.locator("#members tbody tr").first).to_be_visible()
+    accessible(page)
+    page.click("nav >> text=统计报表")
+    page.select_option("#r-name", "township-teams")
+    page.get_by_role("button", name="生成").click()
+    expect(page.locator("#report tbody tr").first).to_be_visible()
+    accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel（XLSX）").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    page.click("nav >> text=专项清理")
+    page.locator("#campaigns tbody a").first.click()
+    expect(page.locator("#progress")).to_contain_text("已回原单位")
+    accessible(page)
+    shoot(page, shots, "campaign")
+
+
 STAFF_PAGES = (
     "/ui/secondments",
     "/ui/complaints",
@@ -445,6 +475,8 @@ STAFF_PAGES = (
     "/ui/complaints/new",
     "/ui/approvals",
     "/ui/access",
+    "/ui/reports?name=secondments",
+    "/ui/campaigns",
     "/ui/cadres/QH00402/record",
     "/ui/findings?rule=R-SEC-*",
     "/ui/search?q=借调&kind=events",

@@ -32,6 +32,11 @@ PAGES = {
     "/ui/approvals": ("done",),
     "/ui/access": ("subject", "resource", "from", "to", "cursor"),
     "/ui/cadres/QH00402/record": ("x",),
+    "/ui/teams": ("x",),
+    "/ui/units/QHX/team": ("as_of",),
+    "/ui/reports": ("name", "unit", "year", "as_of"),
+    "/ui/reports/download": ("name", "unit", "year", "as_of", "format"),
+    "/ui/campaigns": ("x",),
     "/ui/login": ("next",),
     "/ui/link": ("code",),
     "/report": ("x",),
@@ -58,7 +63,9 @@ def test_no_query_string_breaks_a_page(pages: TestClient, path: str) -> None:
     _checked(raw, "undecodable")
 
 
-@pytest.mark.parametrize("base", ["/ui/cadres/", "/ui/findings/", "/ui/complaints/"])
+@pytest.mark.parametrize(
+    "base", ["/ui/cadres/", "/ui/findings/", "/ui/complaints/", "/ui/units/", "/ui/campaigns/"]
+)
 def test_no_path_breaks_a_page(pages: TestClient, base: str) -> None:
     sign_in(pages, "admin")
     for value in HOSTILE:
@@ -75,10 +82,11 @@ def test_no_form_breaks_a_post(pages: TestClient) -> None:
     posts = ["/ui/findings/x/acknowledge", "/ui/findings/x/resolve", "/ui/complaints/x/accept",
              "/ui/complaints/x/nonsense", "/ui/complaints/new", "/ui/complaints/x/reporter",
              "/ui/complaints/x/unseal-requests", "/ui/cadres/QH00402/retraction-requests",
-             "/ui/cadres/QH00402/retractions", "/ui/access/verify", "/ui/logout"]  # fmt: skip
+             "/ui/cadres/QH00402/retractions", "/ui/access/verify", "/ui/campaigns",
+             "/ui/campaigns/x/close", "/ui/logout"]  # fmt: skip
     fields = ["note", "resolution", "date", "handler_unit", "text", "days", "expected_version",
               "approval.level", "title", "body", "named", "received_at", "channel", "position",
-              "reason", "purpose"]  # fmt: skip
+              "reason", "purpose", "code", "unit", "starts_on", "due_on", "summary"]  # fmt: skip
     for path, value in itertools.product(posts, HOSTILE[:12]):
         data = {"csrf": csrf, **{f: value for f in fields}}
         _checked(pages.post(path, data=data, follow_redirects=False), f"{path} {value[:20]}")
