@@ -43,9 +43,10 @@ class PartitionLag(BaseModel):
 class GroupLag(BaseModel):
     """A consumer group's lag: end offsets minus its committed offsets, in messages."""
 
-    offsets: Literal["views"] = Field(
-        description="where the committed offsets come from: the views database, where every "
-        "group stores them with (or right after) its effect"
+    offsets: Literal["views", "kafka"] = Field(
+        description="where the committed offsets come from: the views database, where a "
+        "group stores them with (or right after) its effect; Kafka, for the ledger's integrator "
+        "(its effect is in the event store's ledger tables, the topic only wakes it)"
     )
     lag: int
     partitions: dict[str, PartitionLag]

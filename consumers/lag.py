@@ -2,8 +2,10 @@
 
 Relay lag is the store's position minus the relay's recorded position. A group's lag is, per
 partition, the end offset minus the offset the group stored in the views database with (or
-right after) its effect. How far each follower has applied the log is its position record,
-reported with every other follower's in ``GET /api/v1/status``.
+right after) its effect; a group whose effect lives elsewhere (the ledger's integrator, which
+only wakes on the topic and reads the store) commits its offsets to Kafka, and its lag is read
+there. How far each follower has applied the log is its position record, reported with every
+other follower's in ``GET /api/v1/status``.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from kafka import KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
 
 from consumers.relay import RelayLog
@@ -34,6 +36,7 @@ class TransportLag:
         views: SqlViews,
         relay_log: RelayLog,
         ttl: float = 5.0,
+        committed_in_kafka: Collection[str] = (),
     ) -> None:
         self.bootstrap = bootstrap
         self.topic = topic
@@ -42,9 +45,11 @@ class TransportLag:
         self.views = views
         self.relay_log = relay_log
         self.ttl = ttl
+        self.committed_in_kafka = frozenset(committed_in_kafka)  # group ids
         self._lock = threading.Lock()
         self._cached: tuple[float, dict[str, Any]] | None = None
         self._consumer: KafkaConsumer | None = None
+        self._admin: KafkaAdminClient | None = None
 
     def snapshot(self) -> dict[str, Any]:
         """The relay's and each group's lag (or the error that hid it)."""
@@ -69,13 +74,29 @@ class TransportLag:
         }
 
     def _group(self, group: str, ends: dict[int, int]) -> dict[str, Any]:
-        committed = {p: o for p, (o, _) in self.views.offsets(group, self.topic).items()}
+        source = "kafka" if group in self.committed_in_kafka else "views"
+        if source == "kafka":
+            committed = self._kafka_offsets(group)
+        else:
+            committed = {p: o for p, (o, _) in self.views.offsets(group, self.topic).items()}
         partitions = {
             str(p): {"end": end, "committed": committed.get(p, 0), "lag": end - committed.get(p, 0)}
             for p, end in sorted(ends.items())
         }
         total = sum(max(v["lag"], 0) for v in partitions.values())
-        return {"offsets": "views", "lag": total, "partitions": partitions}
+        return {"offsets": source, "lag": total, "partitions": partitions}
+
+    def _kafka_offsets(self, group: str) -> dict[int, int]:
+        if self._admin is None:
+            self._admin = KafkaAdminClient(
+                bootstrap_servers=self.bootstrap, request_timeout_ms=10_000
+            )
+        found = self._admin.list_group_offsets({group: None}).get(group, {})
+        return {
+            tp.partition: m.offset
+            for tp, m in found.items()
+            if tp.topic == self.topic and m.offset >= 0
+        }
 
     def _end_offsets(self) -> dict[int, int]:
         if self._consumer is None:
@@ -88,7 +109,9 @@ class TransportLag:
 
     def close(self) -> None:
         """Close the broker clients (made again on the next snapshot)."""
-        if self._consumer is not None:
-            with contextlib.suppress(Exception):  # a broken client may fail to close
-                self._consumer.close()
+        for client in (self._consumer, self._admin):
+            if client is not None:
+                with contextlib.suppress(Exception):  # a broken client may fail to close
+                    client.close()
         self._consumer = None
+        self._admin = None

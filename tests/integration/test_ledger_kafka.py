@@ -1,5 +1,6 @@
 """The audit ledger in distributed mode, against real PostgreSQL and Kafka: the integrator group
-builds the same tree as the in-process integrator, commits its offsets (its lag shows), and
+builds the same tree as the in-process integrator, commits its offsets (its lag shows, in the
+status page too), and
 `jiandu consume integrator` runs it until told to stop."""
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
 from kafka import KafkaAdminClient
 
+from api.bootstrap import build_transport
 from consumers.integrator import IntegratorMember
 from projections.ledger.events import StoreLog, leaf_of
 from projections.ledger.integrator import CheckpointPolicy, Integrator
@@ -94,6 +96,12 @@ def test_the_integrator_group_builds_the_in_process_tree_and_commits_its_offsets
             ends = end_offsets(d.bootstrap, d.topic)
             group = f"{d.group_prefix}-integrator"
             wait_until(lambda: committed(d.bootstrap, group, d.topic) == ends, 120, "offsets")
+            with ExitStack() as resources:  # the status page reads them where they are
+                transport = build_transport(d.settings, store, d.views(), resources)
+                assert transport is not None
+                figures = transport.snapshot()["groups"][group]
+            assert figures["offsets"] == "kafka" and figures["lag"] == 0, figures
+            assert {int(p): f["committed"] for p, f in figures["partitions"].items()} == ends
         reference = LedgerTables(d.views("_ref"))
         Integrator(StoreLog(store), reference, None).catch_up()
         leaves = store.recorder.select_notifications(start=1, limit=100_000)
