@@ -12,6 +12,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from api.access import Access, Revocations
@@ -25,6 +26,7 @@ from api.secrets import private_folder, seal_keys, token_secret
 from api.settings import Settings
 from api.ui.links import SIGN_INS
 from api.vault import AesGcmVault, SqlDataKeys
+from consumers.connection import KafkaSecurity
 from consumers.deadletter import DeadLetters
 from consumers.following import FollowerSink
 from consumers.lag import TransportLag
@@ -148,6 +150,24 @@ def build_lease(settings: Settings, name: str) -> Lease:
     return PostgresLease(settings.postgres_url, f"jiandu {scope} {name}")
 
 
+def kafka_security(settings: Settings) -> KafkaSecurity:
+    """How every Kafka client of this process reaches the brokers (TLS, SASL)."""
+    password = settings.kafka_sasl_password
+
+    def path(value: Path | None) -> str | None:
+        return str(value) if value is not None else None
+
+    return KafkaSecurity(
+        protocol=settings.kafka_security_protocol,
+        sasl_mechanism=settings.kafka_sasl_mechanism,
+        username=settings.kafka_sasl_username,
+        password=password.get_secret_value() if password is not None else None,
+        cafile=path(settings.kafka_ssl_cafile),
+        certfile=path(settings.kafka_ssl_certfile),
+        keyfile=path(settings.kafka_ssl_keyfile),
+    )
+
+
 def build_transport(
     settings: Settings, store: Store, views: SqlViews, resources: ExitStack
 ) -> TransportLag | None:
@@ -162,6 +182,7 @@ def build_transport(
     transport = TransportLag(
         settings.kafka_bootstrap, settings.kafka_topic, groups, store, views, relay_log,
         committed_in_kafka=[groups["integrator"]],  # it reads the store: the topic only wakes it
+        security=kafka_security(settings),
     )  # fmt: skip
     resources.callback(transport.close)
     return transport
@@ -289,7 +310,7 @@ def build_relay(settings: Settings, resources: ExitStack, batch_size: int = 2000
     """`jiandu relay`: the store, the relay's position log and a producer, registered on
     ``resources`` to be closed."""
     assert settings.kafka_bootstrap is not None
-    bootstrap = settings.kafka_bootstrap
+    bootstrap, security = settings.kafka_bootstrap, kafka_security(settings).options()
     if settings.store == "sqlite":
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = Store(env=settings.eventsourcing_env())
@@ -297,7 +318,7 @@ def build_relay(settings: Settings, resources: ExitStack, batch_size: int = 2000
     relay_log = build_relay_log(settings)
     resources.callback(relay_log.close)
     relay = Relay(
-        store, lambda: new_producer(bootstrap), relay_log, topic=settings.kafka_topic,
+        store, lambda: new_producer(bootstrap, **security), relay_log, topic=settings.kafka_topic,
         batch_size=batch_size,
     )  # fmt: skip
     resources.callback(relay.close)
@@ -314,10 +335,14 @@ def build_member(platform: Platform, role: str, batch_size: int) -> GroupConsume
     letters are closed when the member stops)."""
     settings = platform.settings
     assert settings.kafka_bootstrap is not None
-    bootstrap = settings.kafka_bootstrap
+    bootstrap, security = settings.kafka_bootstrap, kafka_security(settings).options()
     follower = platform.followers[GROUPS[role]].follower
     group = f"{settings.kafka_group_prefix}-{role}"
     gate = platform.supervision.gate if role == "supervisor" else None
     sink = FollowerSink(follower, platform.views, platform.store, group, gate)
-    dead_letters = DeadLetters(lambda: new_producer(bootstrap), settings.kafka_topic, group)
-    return GroupConsumer(bootstrap, settings.kafka_topic, sink, dead_letters, batch_size=batch_size)
+    dead_letters = DeadLetters(
+        lambda: new_producer(bootstrap, **security), settings.kafka_topic, group
+    )
+    return GroupConsumer(
+        bootstrap, settings.kafka_topic, sink, dead_letters, batch_size=batch_size, **security
+    )

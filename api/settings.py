@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(default=1, ge=1)  # of the topics `migrate` creates
     kafka_retention_hours: int = -1  # negative: keep every event (a replay needs them all)
     kafka_group_prefix: str = "jiandu"  # groups <prefix>-projector, -indexer, -supervisor
+    # How every Kafka client reaches the brokers (docs/operations.md, "Kafka with TLS and SASL").
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: Path | None = None  # the brokers' CA (PEM); unset: the system's CAs
+    kafka_ssl_certfile: Path | None = None  # client certificate and key (PEM), for mTLS
+    kafka_ssl_keyfile: Path | None = None
     search_url: str | None = None
     search_engine: Literal["opensearch", "elasticsearch"] = "opensearch"
     search_index_prefix: str = Field(default="jiandu", pattern=r"^[a-z][a-z0-9_-]{0,30}$")
@@ -144,6 +152,33 @@ class Settings(BaseSettings):
             raise ValueError(
                 "transport 'kafka' needs JIANDU_STORE=postgres and JIANDU_KAFKA_BOOTSTRAP"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _kafka_security_is_whole(self) -> Settings:
+        protocol = self.kafka_security_protocol
+        sasl = (self.kafka_sasl_mechanism, self.kafka_sasl_username, self.kafka_sasl_password)
+        tls_files = (self.kafka_ssl_cafile, self.kafka_ssl_certfile, self.kafka_ssl_keyfile)
+        if protocol.startswith("SASL_") and not all(sasl):
+            raise ValueError(
+                f"kafka_security_protocol {protocol} needs JIANDU_KAFKA_SASL_MECHANISM, "
+                "JIANDU_KAFKA_SASL_USERNAME and JIANDU_KAFKA_SASL_PASSWORD"
+            )
+        if not protocol.startswith("SASL_") and any(v is not None for v in sasl):
+            raise ValueError(
+                f"JIANDU_KAFKA_SASL_* are set but kafka_security_protocol is {protocol}: "
+                "use SASL_SSL (or SASL_PLAINTEXT) for them to be used"
+            )
+        if not protocol.endswith("SSL") and any(tls_files):
+            raise ValueError(
+                f"JIANDU_KAFKA_SSL_* files are set but kafka_security_protocol is {protocol}: "
+                "use SSL or SASL_SSL for them to be used"
+            )
+        if (self.kafka_ssl_certfile is None) != (self.kafka_ssl_keyfile is None):
+            raise ValueError("JIANDU_KAFKA_SSL_CERTFILE and JIANDU_KAFKA_SSL_KEYFILE go together")
+        for path in tls_files:
+            if path is not None and not path.is_file():
+                raise ValueError(f"Kafka TLS file {path} is not a readable file")
         return self
 
     @model_validator(mode="after")

@@ -19,6 +19,7 @@ from typing import Any
 from kafka import KafkaAdminClient, KafkaConsumer
 from kafka.structs import TopicPartition
 
+from consumers.connection import PLAINTEXT, KafkaSecurity
 from consumers.relay import RelayLog
 from domain.store import Store
 from projections.sql import SqlViews
@@ -37,6 +38,7 @@ class TransportLag:
         relay_log: RelayLog,
         ttl: float = 5.0,
         committed_in_kafka: Collection[str] = (),
+        security: KafkaSecurity = PLAINTEXT,
     ) -> None:
         self.bootstrap = bootstrap
         self.topic = topic
@@ -46,6 +48,7 @@ class TransportLag:
         self.relay_log = relay_log
         self.ttl = ttl
         self.committed_in_kafka = frozenset(committed_in_kafka)  # group ids
+        self.security = security
         self._lock = threading.Lock()
         self._cached: tuple[float, dict[str, Any]] | None = None
         self._consumer: KafkaConsumer | None = None
@@ -89,7 +92,9 @@ class TransportLag:
     def _kafka_offsets(self, group: str) -> dict[int, int]:
         if self._admin is None:
             self._admin = KafkaAdminClient(
-                bootstrap_servers=self.bootstrap, request_timeout_ms=10_000
+                bootstrap_servers=self.bootstrap,
+                request_timeout_ms=10_000,
+                **self.security.options(),
             )
         found = self._admin.list_group_offsets({group: None}).get(group, {})
         return {
@@ -101,7 +106,9 @@ class TransportLag:
     def _end_offsets(self) -> dict[int, int]:
         if self._consumer is None:
             self._consumer = KafkaConsumer(
-                bootstrap_servers=self.bootstrap, request_timeout_ms=10_000
+                bootstrap_servers=self.bootstrap,
+                request_timeout_ms=10_000,
+                **self.security.options(),
             )
         found = self._consumer.partitions_for_topic(self.topic) or set()
         tps = [TopicPartition(self.topic, p) for p in found]

@@ -7,6 +7,8 @@ import logging
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 
+from consumers.connection import PLAINTEXT, KafkaSecurity
+
 log = logging.getLogger("jiandu.consumers")
 
 EVENTS = "jiandu.events"
@@ -30,9 +32,12 @@ def create_topics(
     partitions: int = 6,
     retention_hours: int = -1,
     replication_factor: int = 1,
+    security: KafkaSecurity = PLAINTEXT,
 ) -> dict[str, str]:
     """Create the topic and its dead-letter topic; returns name -> "created" or "exists"."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=30_000, **security.options()
+    )
     outcome: dict[str, str] = {}
     try:
         for name in (topic, dead_letter_topic(topic)):

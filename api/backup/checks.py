@@ -22,13 +22,17 @@ from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 
 from api.backup.manifest import BackupError
+from api.bootstrap import kafka_security
 from api.settings import Settings
+from consumers.connection import PLAINTEXT, KafkaSecurity
 
 
 def refuse_old_timeline(settings: Settings) -> None:
     """Refuse a restore while the topic or the search index holds the previous timeline."""
     if settings.kafka_bootstrap:
-        held = topic_messages(settings.kafka_bootstrap, settings.kafka_topic)
+        held = topic_messages(
+            settings.kafka_bootstrap, settings.kafka_topic, kafka_security(settings)
+        )
         if held:
             raise BackupError(
                 f"topic {settings.kafka_topic} holds {held} messages of the previous timeline: "
@@ -37,9 +41,11 @@ def refuse_old_timeline(settings: Settings) -> None:
             )
 
 
-def topic_messages(bootstrap: str, topic: str) -> int:
+def topic_messages(bootstrap: str, topic: str, security: KafkaSecurity = PLAINTEXT) -> int:
     """Messages a topic holds (0 when it does not exist)."""
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, request_timeout_ms=30_000)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, request_timeout_ms=30_000, **security.options()
+    )
     try:
         partitions = consumer.partitions_for_topic(topic) or set()
         parts = [TopicPartition(topic, p) for p in partitions]

@@ -14,7 +14,7 @@ import typer
 from kafka.errors import KafkaError
 
 from api import __version__
-from api.bootstrap import build, build_lease, build_relay_log
+from api.bootstrap import build, build_lease, build_relay_log, kafka_security
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
 from api.settings import Settings
@@ -84,6 +84,7 @@ def set_up(settings: Settings) -> list[str]:
                 partitions=settings.kafka_partitions,
                 retention_hours=settings.kafka_retention_hours,
                 replication_factor=settings.kafka_replication_factor,
+                security=kafka_security(settings),
             )  # fmt: skip
             done += [f"topic {name}: {result}" for name, result in outcome.items()]
         relay_log.db.write({SETUP: [{"name": "jiandu", "version": __version__}]}, {}, {})

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.bootstrap import build, build_lease, build_member, build_relay
+from api.bootstrap import build, build_lease, build_member, build_relay, kafka_security
 from api.commands.audit import ledger_of
 from api.commands.common import settings_or_exit
 from api.logging import configure_logging
@@ -131,6 +131,7 @@ def integrator(
         member = IntegratorMember(
             settings.kafka_bootstrap, settings.kafka_topic, ledger.integrator,
             group=f"{settings.kafka_group_prefix}-integrator",
+            **kafka_security(settings).options(),
         )  # fmt: skip
         member.run(stop)
         log.info("%s stopped after %d events", member.group, member.appended)
@@ -159,6 +160,7 @@ def create(
         if retention_hours is None
         else retention_hours,
         replication_factor=settings.kafka_replication_factor,
+        security=kafka_security(settings),
     )
     for name, result in outcome.items():
         typer.echo(f"{name}: {result}")

@@ -74,6 +74,18 @@ SCENARIOS: dict[str, list[str]] = {
         "consumers.integrator.enabled=false",
         "image.digest=sha256:" + "0" * 64,
     ],
+    "Kafka over SASL_SSL with the brokers' CA and a client certificate": [
+        *REQUIRED_VALUES,
+        "postgres.urlSecret.name=jiandu-postgres",
+        "kafka.bootstrap=kafka:9093",
+        "kafka.port=9093",
+        "kafka.securityProtocol=SASL_SSL",
+        "kafka.sasl.mechanism=SCRAM-SHA-512",
+        "kafka.sasl.username=jiandu",
+        "kafka.sasl.passwordSecret.name=jiandu-kafka-user",
+        "kafka.tls.caSecret.name=kafka-cluster-ca-cert",
+        "kafka.tls.clientSecret.name=jiandu-kafka-user",
+    ],
 }
 
 

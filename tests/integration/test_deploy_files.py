@@ -61,7 +61,7 @@ def test_the_shipped_files_pass_every_check(check: Check) -> None:
     result = check("all")
     assert result.returncode == 0, result.stderr
     assert "all checks passed" in result.stdout
-    assert result.stdout.count("resources checked") == 3
+    assert result.stdout.count("resources checked") == 4
 
 
 @pytest.mark.parametrize(
@@ -125,9 +125,13 @@ def test_a_broken_dockerfile_fails(
         (["--set=secrets.existingSecret="], "secrets.existingSecret is required"),
         (["--set=config.extraEnv[0].value=orphan"], "'name' is a required property"),
         (["--set=api.extraEnv[0].name=X", "--set=api.extraEnv[0].valu=typo"], "valu"),
+        (["--set=kafka.securityProtocol=SASL_SSL", "--set=kafka.sasl.mechanism=PLAIN",
+          "--set=kafka.sasl.passwordSecret.name=kafka-user"], "/kafka/sasl/username"),
+        (["--set=kafka.securityProtocol=TLS"], "/kafka/securityProtocol"),
     ],
     ids=["values type", "two relays max", "credentials in values", "idle members",
-         "no keys secret", "env without name", "unknown env field"],
+         "no keys secret", "env without name", "unknown env field", "SASL without a user",
+         "unknown Kafka protocol"],
 )  # fmt: skip
 def test_a_broken_value_fails_the_chart(check: Check, values: list[str], said: str) -> None:
     result = check("chart", str(CHART), *EXTERNAL, *values)

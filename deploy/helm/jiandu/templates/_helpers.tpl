@@ -127,6 +127,31 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
   value: {{ .Values.config.kafkaRetentionHours | quote }}
 - name: JIANDU_KAFKA_GROUP_PREFIX
   value: {{ .Values.config.kafkaGroupPrefix | quote }}
+- name: JIANDU_KAFKA_SECURITY_PROTOCOL
+  value: {{ .Values.kafka.securityProtocol | quote }}
+{{- if hasPrefix "SASL_" .Values.kafka.securityProtocol }}
+- name: JIANDU_KAFKA_SASL_MECHANISM
+  value: {{ .Values.kafka.sasl.mechanism | quote }}
+- name: JIANDU_KAFKA_SASL_USERNAME
+  value: {{ .Values.kafka.sasl.username | quote }}
+- name: JIANDU_KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.kafka.sasl.passwordSecret.name }}
+      key: {{ .Values.kafka.sasl.passwordSecret.key }}
+{{- end }}
+{{- if hasSuffix "SSL" .Values.kafka.securityProtocol }}
+{{- with .Values.kafka.tls.caSecret }}{{ if .name }}
+- name: JIANDU_KAFKA_SSL_CAFILE
+  value: /var/run/jiandu/kafka-ca/{{ .key }}
+{{- end }}{{ end }}
+{{- with .Values.kafka.tls.clientSecret }}{{ if .name }}
+- name: JIANDU_KAFKA_SSL_CERTFILE
+  value: /var/run/jiandu/kafka-client/{{ .certKey }}
+- name: JIANDU_KAFKA_SSL_KEYFILE
+  value: /var/run/jiandu/kafka-client/{{ .keyKey }}
+{{- end }}{{ end }}
+{{- end }}
 {{- if .Values.search.urlSecret.name }}
 - name: JIANDU_SEARCH_URL
   valueFrom:
@@ -171,6 +196,27 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
   configMap:
     name: {{ .Values.config.rulesConfigMap }}
 {{- end }}
+{{- if hasSuffix "SSL" .Values.kafka.securityProtocol }}
+{{- with .Values.kafka.tls.caSecret }}{{ if .name }}
+- name: kafka-ca
+  secret:
+    secretName: {{ .name }}
+    items:
+      - key: {{ .key }}
+        path: {{ .key }}
+{{- end }}{{ end }}
+{{- with .Values.kafka.tls.clientSecret }}{{ if .name }}
+- name: kafka-client
+  secret:
+    secretName: {{ .name }}
+    defaultMode: 0400
+    items:
+      - key: {{ .certKey }}
+        path: {{ .certKey }}
+      - key: {{ .keyKey }}
+        path: {{ .keyKey }}
+{{- end }}{{ end }}
+{{- end }}
 {{- end -}}
 
 {{- define "jiandu.volumeMounts" -}}
@@ -183,6 +229,18 @@ helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace 
 - name: rules
   mountPath: /etc/jiandu/rules
   readOnly: true
+{{- end }}
+{{- if hasSuffix "SSL" .Values.kafka.securityProtocol }}
+{{- if .Values.kafka.tls.caSecret.name }}
+- name: kafka-ca
+  mountPath: /var/run/jiandu/kafka-ca
+  readOnly: true
+{{- end }}
+{{- if .Values.kafka.tls.clientSecret.name }}
+- name: kafka-client
+  mountPath: /var/run/jiandu/kafka-client
+  readOnly: true
+{{- end }}
 {{- end }}
 {{- end -}}
 
