@@ -39,6 +39,18 @@ class PositionedSQLiteRecorder(SQLiteProcessRecorder):
 class PositionedPostgresRecorder(PostgresProcessRecorder):
     """The PostgreSQL process recorder, and one aggregate's events with their positions."""
 
+    def create_table(self) -> None:
+        """Create the schema's types, tables and functions one process at a time (a session
+        advisory lock): parts that start together would otherwise replace the same functions at
+        once, and PostgreSQL fails all but one ("tuple concurrently updated")."""
+        key = f"jiandu create tables {self.datastore.schema}"
+        with self.datastore.get_connection() as conn:  # autocommit: the lock outlives statements
+            conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [key])
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
+
     def select_positioned(self, originator_id: UUID) -> Sequence[Notification]:
         """Every event of one aggregate, in version order, each with its notification id."""
         statement = SQL(
