@@ -19,10 +19,14 @@ class Health(BaseModel):
 
 
 class Readiness(BaseModel):
-    """Whether the event store and read models answer; the failing parts when not."""
+    """Whether the event store and read models answer (the failing parts when not), and the
+    parts whose failure leaves the API serving with less (the search engine)."""
 
-    status: Literal["ready", "unavailable"]
+    status: Literal["ready", "degraded", "unavailable"]
     failing: dict[str, str] | None = Field(default=None, description="part -> error name")
+    degraded: dict[str, str] | None = Field(
+        default=None, description="part -> why it does not answer (ready all the same)"
+    )
 
 
 class ProjectionLag(BaseModel):

@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse
 
 from api.auth import require
 from api.bootstrap import Platform
+from api.search_probe import search_trouble
 
 router = APIRouter(tags=["health"])
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -66,6 +67,13 @@ def metrics(request: Request) -> PlainTextResponse:
         [({"projection": n, "transport": t}, f["lag"]) for t, ps in projections.items()
          for n, f in ps.items()],
     )  # fmt: skip
+    if platform.search is not None and platform.settings.search_url:
+        out.gauge(
+            "jiandu_search_engine_up",
+            "Whether the search engine answered (searches answer 503 while it does not).",
+            [({"engine": platform.settings.search_engine},
+              0 if search_trouble(request.app) else 1)],
+        )  # fmt: skip
     if platform.ledger is not None:
         _ledger(out, platform.ledger.status(platform.store.position()))
     return PlainTextResponse(out.text(), media_type=CONTENT_TYPE)

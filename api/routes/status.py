@@ -13,6 +13,7 @@ from api.auth import require
 from api.bootstrap import Platform
 from api.responses import PlatformStatus, Readiness
 from api.schemas import PROBLEMS
+from api.search_probe import search_trouble
 
 router = APIRouter(tags=["health"])
 log = logging.getLogger(__name__)
@@ -26,23 +27,28 @@ def _platform(request: Request) -> Platform:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "Some part does not answer"}},
+    responses={503: {"model": Readiness, "description": "The store or read models do not answer"}},
 )
 def readyz(request: Request) -> JSONResponse:
-    """200 when the event store and the read models answer; 503 naming the failing parts."""
+    """200 when the event store and the read models answer: commands, reads and intake work.
+    A search engine that does not answer leaves the API ready, "degraded" (searches answer 503
+    meanwhile): taking every API process out of service for it would stop intake too. 503
+    naming the failing parts when the store or the read models do not answer."""
     platform = _platform(request)
     failing: dict[str, str] = {}
     probes = [("event_store", platform.store.position), ("read_models", platform.views.positions)]
-    if platform.search is not None and platform.settings.search_url:
-        probes.append(("search_engine", platform.search.ping))
     for part, probe in probes:
         try:
             probe()
         except Exception as error:  # a probe reports any failure as "not ready"
             failing[part] = type(error).__name__
+    body: dict[str, Any] = {"status": "unavailable" if failing else "ready"}
     if failing:
-        return JSONResponse({"status": "unavailable", "failing": failing}, status_code=503)
-    return JSONResponse({"status": "ready"})
+        body["failing"] = failing
+    if (trouble := search_trouble(request.app)) is not None:
+        body["degraded"] = {"search_engine": trouble}
+        body["status"] = "unavailable" if failing else "degraded"
+    return JSONResponse(body, status_code=503 if failing else 200)
 
 
 @router.get(
