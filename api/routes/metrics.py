@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -90,6 +91,11 @@ def _ledger(out: Exposition, status: dict[str, Any]) -> None:
     out.gauge("jiandu_ledger_checkpoint_cosignatures",
               "Witness cosignatures on the latest checkpoint.",
               [({}, checkpoint["cosignatures"])])  # fmt: skip
+    if checkpoint.get("signed_at"):
+        signed = datetime.fromisoformat(checkpoint["signed_at"]).timestamp()
+        out.gauge("jiandu_ledger_checkpoint_signed_timestamp_seconds",
+                  "When the latest checkpoint was signed (Unix time).",
+                  [({}, int(signed))])  # fmt: skip
 
 
 def _transport(out: Exposition, snapshot: dict[str, Any]) -> None:

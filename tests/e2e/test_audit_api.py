@@ -10,7 +10,7 @@ import itertools
 import json
 import zipfile
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +90,8 @@ def test_the_key_and_the_latest_checkpoint(client: TestClient) -> None:
     assert status["projections"]["ledger"] == {"position": status["position"], "lag": 0}
     metrics = client.get("/metrics", headers=AUDITOR).text
     assert f"jiandu_ledger_checkpoint_size {checkpoint.size}" in metrics
+    signed = datetime.fromisoformat(status["ledger"]["checkpoint"]["signed_at"])
+    assert f"jiandu_ledger_checkpoint_signed_timestamp_seconds {int(signed.timestamp())}" in metrics
 
 
 def test_every_kept_checkpoint_is_signed_and_extends_the_one_before(client: TestClient) -> None:
