@@ -174,7 +174,7 @@ class EngineIndex:
         try:
             return self.position()
         except EngineError as error:
-            raise SearchUnavailable(str(error)) from None
+            raise _unavailable(error) from None
 
     def refresh(self) -> None:
         """Make everything written searchable."""
@@ -197,7 +197,7 @@ class EngineIndex:
             log.warning("the engine rejected a search", extra={"error": str(error)[:300]})
             raise InvalidValue("this search cannot be run; simplify q or drop the cursor") from None
         except EngineError as error:
-            raise SearchUnavailable(str(error)) from None
+            raise _unavailable(error) from None
 
     def search(self, request: SearchRequest) -> SearchResult:
         terms = request.terms()
@@ -286,3 +286,9 @@ class EngineIndex:
         position = built.position()
         log.info("search reindexed", extra={"generation": generation, "position": position})
         return position
+
+
+def _unavailable(error: EngineError) -> SearchUnavailable:
+    """The answer to the caller names no engine address (the error, with it, goes to the log)."""
+    log.warning("the search engine does not answer", extra={"error": str(error)[:300]})
+    return SearchUnavailable("The search engine does not answer; try again later.")

@@ -60,6 +60,7 @@ def test_without_its_search_engine_the_api_stays_ready_but_degraded(
         found = client.get("/api/v1/search", params={"q": "县委"}, headers=bearer("auditor"))
         assert found.status_code == 503
         assert found.headers["content-type"] == "application/problem+json"
+        assert closed_url.rsplit(":", 1)[1] not in found.json()["detail"]  # no internal address
 
         metrics = client.get("/metrics", headers=bearer("auditor")).text.splitlines()
         assert 'jiandu_search_engine_up{engine="opensearch"} 0' in metrics
