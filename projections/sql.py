@@ -10,6 +10,7 @@ import json
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -370,7 +371,10 @@ class SqliteViews(SqlViews):
         super().__init__()
         self._local = threading.local()
         self._writer: sqlite3.Connection | None = None
-        self._opened: list[sqlite3.Connection] = []  # every connection, to close them all
+        # Every reader connection, to close them all; held weakly, through the reading
+        # thread's own holder, so a thread that ends closes its connection (the API's worker
+        # threads come and go: kept here, each new thread's connection stayed open for good).
+        self._readers: weakref.WeakSet[_Reader] = weakref.WeakSet()
         self.path = path
 
     def ddl_type(self, column_type: str) -> str:
@@ -378,17 +382,17 @@ class SqliteViews(SqlViews):
         return "INTEGER" if column_type == "BIGINT" else _ddl_type(column_type)
 
     def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect(READ_CACHE_KIB)
-        return conn
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = _Reader(self._connect(READ_CACHE_KIB))
+            with self._lock:
+                self._readers.add(reader)
+        return reader.conn
 
     def _connect(self, cache_kib: int) -> sqlite3.Connection:
         conn = sqlite3.connect(
             self.path, isolation_level=None, timeout=self.busy_timeout_s, check_same_thread=False
         )
-        with self._lock:
-            self._opened.append(conn)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         # Reading threads keep SQLite's default page cache (2 MiB): the API reads from many
@@ -436,11 +440,23 @@ class SqliteViews(SqlViews):
     def close(self) -> None:
         """Close the writer and every thread's reader connection."""
         with self._lock:
-            for conn in self._opened:
-                conn.close()
-            self._opened.clear()
+            for reader in list(self._readers):
+                reader.conn.close()
+            self._readers.clear()
+            if self._writer is not None:
+                self._writer.close()
             self._writer = None
             self._local = threading.local()
+
+
+class _Reader:
+    """A thread's reader connection, closed when the thread ends (its locals are dropped)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __del__(self) -> None:
+        self.conn.close()
 
 
 class PostgresViews(SqlViews):

@@ -58,3 +58,40 @@ def test_reads_see_committed_writes_of_the_one_writer_from_every_thread(tmp_path
     assert not errors, errors
     assert len(views.query("SELECT id FROM notes")) == 80
     assert views.positions() == {f"w{n}": 20 for n in range(4)}
+
+
+def _open_files(path: str) -> int:
+    """How many of this process's file descriptors are open on ``path`` (Linux's /proc)."""
+    fds = Path("/proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if _target(fd) == path)
+
+
+def _target(fd: Path) -> str | None:
+    try:
+        return str(fd.readlink())
+    except OSError:  # closed since it was listed
+        return None
+
+
+def test_a_reading_thread_that_ends_closes_its_connection(tmp_path: Path) -> None:
+    # The API's worker threads come and go; a connection kept after its thread ended stayed open
+    # for the life of the process (one more for every new thread: memory grew with each burst).
+    path = str(tmp_path / "views.sqlite3")
+    views = SqliteViews(path)
+    views.ensure([NOTES])
+    views.write({NOTES: [{"id": "a", "text": "x"}]}, {}, {})
+
+    def read_in_a_new_thread() -> None:
+        reader = threading.Thread(target=lambda: views.query("SELECT id FROM notes"))
+        reader.start()
+        reader.join()
+
+    # SQLite keeps a closed connection's file open for the next one while another connection
+    # of the process locks the file, so count after one thread has come and gone.
+    read_in_a_new_thread()
+    settled = _open_files(path)
+    for _ in range(5):
+        read_in_a_new_thread()
+    assert _open_files(path) == settled
+    views.close()
+    assert _open_files(path) == 0
