@@ -7,18 +7,15 @@ import ast
 import json
 import os
 import shutil
-import socket
 import stat
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from api.app import create_app
 from projections.ledger import offline
@@ -26,6 +23,7 @@ from projections.ledger.keys import NoteSigner, read_key
 from projections.ledger.offline import COSIGNATURE_V1, VerifierKey, open_checkpoint
 from tests.support.http import TEST_SEAL_KEY, app_settings, bearer
 from tests.support.ledger import county_env
+from tests.support.servers import serve_live
 
 JIANDU = Path(sys.executable).parent / "jiandu"
 TODAY = date(2026, 6, 15)
@@ -158,25 +156,11 @@ def witness_key(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(county: Path, witness_key: Path) -> Iterator[str]:
     """The platform over the county, served by uvicorn on a free port, its base URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     vkey = str(read_key(witness_key, cosign=True).verifier)
     settings = app_settings(county, today=TODAY, ledger_witness_keys=vkey,
                         ledger_checkpoint_every=1)  # fmt: skip
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_config=None)
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    while not running.started:
-        if not thread.is_alive():
-            raise AssertionError("the server did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        running.should_exit = True
-        thread.join()
+    with serve_live(create_app(settings)) as url:
+        yield url
 
 
 def witness(county: Path, url: str, key: Path, state: Path) -> subprocess.CompletedProcess[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
+from tests.support.servers import free_port
 
 JIANDU = Path(sys.executable).parent / "jiandu"
 SERVE_TIMEOUT_S = 20
@@ -56,13 +56,6 @@ def test_the_app_refuses_to_start_in_prod_with_the_default_secret(tmp_data_dir: 
         pass
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _jiandu_env(tmp_data_dir: Path, **variables: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIANDU_")}
     return env | {"JIANDU_DATA_DIR": str(tmp_data_dir), **variables}
@@ -70,7 +63,7 @@ def _jiandu_env(tmp_data_dir: Path, **variables: str) -> dict[str, str]:
 
 def test_jiandu_serve_serves_healthz(tmp_data_dir: Path, tmp_path: Path) -> None:
     assert JIANDU.exists(), f"{JIANDU} is missing: pip install -e . into this environment"
-    port = _free_port()
+    port = free_port()
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -106,7 +99,7 @@ def test_jiandu_serve_serves_healthz(tmp_data_dir: Path, tmp_path: Path) -> None
 
 def test_jiandu_serve_refuses_prod_with_the_default_secret(tmp_data_dir: Path) -> None:
     result = subprocess.run(
-        [str(JIANDU), "serve", "--port", str(_free_port())],
+        [str(JIANDU), "serve", "--port", str(free_port())],
         env=_jiandu_env(tmp_data_dir, JIANDU_ENV="prod"),
         stdin=subprocess.DEVNULL,
         capture_output=True,

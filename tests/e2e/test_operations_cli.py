@@ -4,7 +4,6 @@ part runs before it starts) and the container health probe."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from api.commands.setup import version_key
+from tests.support.servers import free_port
 
 JIANDU = Path(sys.executable).parent / "jiandu"
+
 STARTUP_PROBES = 200
 
 
@@ -51,9 +52,7 @@ def test_release_versions_compare_as_numbers() -> None:
 
 @pytest.fixture
 def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    return free_port()
 
 
 def test_probe_fails_when_nothing_answers(tmp_data_dir: Path, closed_port: int) -> None:

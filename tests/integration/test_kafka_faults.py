@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -33,6 +32,7 @@ from tests.support.kafka import (
     table_contents,
     wait_until,
 )
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,13 +92,6 @@ def test_a_projector_killed_mid_batch_resumes_and_applies_every_event_once(
             second.send_signal(signal.SIGTERM)
             assert second.wait(timeout=60) == 0, log.read_text()  # graceful: batch, commit, close
         assert table_contents(views) == in_process(store, d.views("_ref"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from tests.support.production import (
     all_findings,
     answering,
     environment,
-    free_port,
     jiandu,
     pairs,
     read,
@@ -37,6 +36,7 @@ from tests.support.production import (
     settled,
     stable,
 )
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.kafka, pytest.mark.search]
 TODAY = "2026-11-20"

@@ -4,7 +4,6 @@ engine is down. With the real engine answering it is plainly ready."""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 from opensearchpy import OpenSearch
 
 from tests.support.http import bearer, serve
+from tests.support.servers import free_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.search]
 UNIT = {"code": "C", "name": "县委", "level": "county", "kind": "party_committee"}
@@ -31,9 +31,7 @@ def schema(postgres_url: str) -> Iterator[str]:
 @pytest.fixture
 def closed_url() -> str:
     """A port where nothing listens: connections are refused."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{probe.getsockname()[1]}"
+    return f"http://127.0.0.1:{free_port()}"
 
 
 def test_without_its_search_engine_the_api_stays_ready_but_degraded(

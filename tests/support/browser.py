@@ -1,18 +1,14 @@
-"""The browser tests' machinery: uvicorn on a free loopback port in a thread, Debian's Chromium
-through Playwright, and axe-core's verdict on a page."""
+"""The browser tests' machinery: Debian's Chromium through Playwright, and axe-core's verdict on
+a page (the app is served by ``tests.support.servers.serve_live``)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -24,30 +20,6 @@ CHROMIUM_ARGS = [
     "--disable-domain-reliability", "--metrics-recording-only", "--no-pings", "--lang=zh-CN",
 ]  # fmt: skip
 SERIOUS = ("serious", "critical")
-
-
-@contextmanager
-def serve_live(app: Any) -> Iterator[str]:
-    """Serve ``app`` on 127.0.0.1 with uvicorn in a thread; yields its base URL."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_config=None, log_level="warning", lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    ready = threading.Event()
-    while not server.started and thread.is_alive():
-        ready.wait(0.05)  # the lifespan builds the platform first
-    if not server.started:
-        pytest.fail("uvicorn did not start", pytrace=False)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join()
-        sock.close()
 
 
 @contextmanager

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -29,12 +28,6 @@ SEAL_KEY = base64.b64encode(bytes(range(32))).decode()
 # of the same commands (a concurrent run interleaves aggregates differently).
 VOLATILE = {"position", "recorded_at", "raised_position", "updated_at", "known_at", "at_position",
             "raised_at", "cursor", "next_cursor", "took_ms", "generation"}  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

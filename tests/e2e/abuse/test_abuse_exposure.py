@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import stat
 import subprocess
 import time
@@ -18,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from tests.support.abuse import JIANDU
 from tests.support.http import TEST_SECRET, assert_problem, bearer, position, serve
+from tests.support.servers import free_port
 
 UNIT = {"code": "T1", "name": "青石镇", "level": "township", "kind": "government"}
 
@@ -47,17 +47,10 @@ def test_the_interactive_docs_are_off_outside_dev(client: TestClient, tmp_path: 
         assert dev.get("/openapi.json").status_code == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def test_the_operations_listener_serves_monitoring_without_tokens(
     tmp_data_dir: Path, tmp_path: Path
 ) -> None:
-    api_port, ops_port = _free_port(), _free_port()
+    api_port, ops_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIANDU_")}
     env |= {"JIANDU_ENV": "test", "JIANDU_DATA_DIR": str(tmp_data_dir),
             "JIANDU_SECRET": TEST_SECRET, "JIANDU_OPS_PORT": str(ops_port)}  # fmt: skip

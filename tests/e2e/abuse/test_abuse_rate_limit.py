@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -17,6 +16,7 @@ from pydantic import SecretStr
 from api.ratelimit import client_of, parse_networks
 from tests.support.abuse import JIANDU, postgres_schemas, seal_key
 from tests.support.http import TEST_SECRET, assert_problem, serve
+from tests.support.servers import free_port
 
 PUBLIC = "/api/v1/public/complaints"
 UNKNOWN = f"{PUBLIC}/0000000000000000"
@@ -63,9 +63,7 @@ def test_client_of(peer: str, headers: list[str], client: str) -> None:
 def test_the_server_log_records_the_peer_not_a_forged_header(
     tmp_data_dir: Path, tmp_path: Path
 ) -> None:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("JIANDU_")}
     env |= {
         "JIANDU_ENV": "test",

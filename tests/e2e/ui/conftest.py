@@ -14,8 +14,9 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.bootstrap import build
 from api.commands import demo
-from tests.support.browser import launch_chromium, serve_live
+from tests.support.browser import launch_chromium
 from tests.support.pages import TODAY, county_settings, sign_in
+from tests.support.servers import serve_live
 
 
 @pytest.fixture(scope="session")
