@@ -1,5 +1,5 @@
 """The access log (调阅记录): who read which complaint, cadre file or reporter identity, when,
-and why. Its own append-only stream (``RecordRead`` entries), outside the event store, so reads
+and why. Its own append-only stream (``Reading`` entries), outside the event store, so reads
 never lengthen the record of what happened nor its ledger.
 
 Entries are only ever inserted (nothing here updates or deletes one) and each carries the hash
@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,9 +35,10 @@ CHECK_PAGE = 5000
 
 
 @dataclass(frozen=True)
-class RecordRead:
+class Reading:
     """One reading: who (subject, role, unit scope), what (``cadre:A1``, ``complaint:<id>``,
-    ``reporter:<id>``), when, why (the ``X-Purpose`` header) and from where."""
+    ``reporter:<id>``), when, why (the ``X-Purpose`` header) and from where. An entry of the
+    access log as the API answers it."""
 
     seq: int
     at: str
@@ -50,11 +51,7 @@ class RecordRead:
 
     def as_json(self) -> dict[str, Any]:
         """The entry as the API answers it."""
-        return {
-            "seq": self.seq, "at": self.at, "subject": self.subject, "role": self.role,
-            "unit": self.unit, "resource": self.resource, "purpose": self.purpose,
-            "client": self.client,
-        }  # fmt: skip
+        return asdict(self)
 
 
 def _digest(prev: str, entry: dict[str, Any]) -> str:
@@ -71,7 +68,7 @@ class AccessLog:
 
     def record(
         self, who: Principal, resource: str, *, purpose: str = "", client: str = ""
-    ) -> RecordRead:
+    ) -> Reading:
         """Append one reading (serialised: each entry chains to the one before)."""
         mark = self.db.placeholder
         at = datetime.now(UTC).isoformat(timespec="microseconds")
@@ -93,7 +90,7 @@ class AccessLog:
                 f"VALUES ({', '.join(mark for _ in ENTRIES.columns)})",
                 values,
             )
-        return RecordRead(**entry)  # type: ignore[arg-type]
+        return Reading(**entry)  # type: ignore[arg-type]
 
     def entries(
         self,
@@ -104,7 +101,7 @@ class AccessLog:
         until: str | None = None,
         after: int = 0,
         limit: int = 100,
-    ) -> list[RecordRead]:
+    ) -> list[Reading]:
         """Readings in order, filtered; ``after`` is the last ``seq`` of the previous page."""
         clauses: list[str] = ["seq > ?"]
         params: list[Any] = [after]
@@ -119,7 +116,7 @@ class AccessLog:
             f"SELECT * FROM {ENTRIES.name} WHERE {' AND '.join(clauses)} ORDER BY seq LIMIT ?",
             [*params, limit],
         )
-        return [RecordRead(**{k: r[k] for k in RecordRead.__dataclass_fields__}) for r in rows]
+        return [Reading(**{k: r[k] for k in Reading.__dataclass_fields__}) for r in rows]
 
     def head(self) -> tuple[int, str] | None:
         """The newest entry's number and chained hash (None while the log is empty)."""
@@ -143,7 +140,7 @@ class AccessLog:
             )
             for row in rows:
                 seq = int(row["seq"])
-                entry = {k: row[k] for k in RecordRead.__dataclass_fields__}
+                entry = {k: row[k] for k in Reading.__dataclass_fields__}
                 problem = (
                     f"entry {expected} is missing" if seq != expected
                     else "it does not chain to the entry before it" if row["prev_hash"] != prev

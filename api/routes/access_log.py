@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from api.access_anchoring import Anchoring
+from api.access_log import Reading
 from api.auth import Auditor
 from api.bootstrap import Platform
 from api.cursors import CursorParam, PagerDep
@@ -17,19 +18,6 @@ from api.deps import PlatformDep
 from api.schemas import PROBLEMS, Instant
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=PROBLEMS)
-
-
-class Reading(BaseModel):
-    """One entry (RecordRead)."""
-
-    seq: int
-    at: str
-    subject: str
-    role: str
-    unit: str | None
-    resource: str
-    purpose: str
-    client: str
 
 
 class Readings(BaseModel):
