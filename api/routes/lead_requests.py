@@ -10,10 +10,11 @@ requests of cadres within.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -84,49 +85,61 @@ def _decision(row: dict[str, Any]) -> dict[str, Any]:
     return {**{k: row[k] for k in keep}, "state": state}
 
 
-def _page(
-    p: Platform,
-    who: Principal,
-    kind: str,
-    state: str,
-    pages: Pager,
-    cursor: str | None,
-    limit: int,
-    within: Callable[[Any, dict[str, Any]], bool],
-) -> tuple[list[dict[str, Any]], str | None]:
-    scope = p.scope.of(who)
+@dataclass(frozen=True)
+class Listing:
+    """Which page of which requests a lead asked for."""
 
-    def fetch(after: str | None, n: int) -> tuple[list[dict[str, Any]], str | None]:
-        rows = lead_requests(p.views, kind, state=state, after=int(after or 0), limit=n + 1)
-        more = len(rows) > n
-        rows = rows[:n]
-        return rows, (str(rows[-1]["position"]) if more else None)
+    who: Principal
+    p: Platform
+    pages: Pager
+    state: State
+    cursor: str | None
+    limit: int
 
-    def keep(row: dict[str, Any]) -> bool:
-        return scope is None or within(scope, row)
+    def page(
+        self, kind: str, within: Callable[[Any, dict[str, Any]], bool]
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """The page's rows of ``kind`` that the token may see (``within`` its scope)."""
+        p, scope = self.p, self.p.scope.of(self.who)
 
-    rows, after = filtered_page(fetch, keep, pages.open(cursor), limit)
-    return rows, pages.seal(after)
+        def fetch(after: str | None, n: int) -> tuple[list[dict[str, Any]], str | None]:
+            rows = lead_requests(p.views, kind, state=self.state, after=int(after or 0),
+                                 limit=n + 1)  # fmt: skip
+            more = len(rows) > n
+            rows = rows[:n]
+            return rows, (str(rows[-1]["position"]) if more else None)
+
+        def keep(row: dict[str, Any]) -> bool:
+            return scope is None or within(scope, row)
+
+        rows, after = filtered_page(fetch, keep, self.pages.open(self.cursor), self.limit)
+        return rows, self.pages.seal(after)
 
 
-@router.get("/unseal-requests", response_model=UnsealRequestPage)
-async def unseal_requests(
+async def listing(
     who: Approver,
     p: PlatformDep,
     pages: PagerDep,
     state: StateParam = "pending",
     cursor: CursorParam = None,
     limit: Limit = 100,
-) -> dict[str, Any]:
+) -> Listing:
+    """The parameters both lists take."""
+    return Listing(who, p, pages, state, cursor, limit)
+
+
+ListingDep = Annotated[Listing, Depends(listing)]
+
+
+@router.get("/unseal-requests", response_model=UnsealRequestPage)
+async def unseal_requests(asked: ListingDep) -> dict[str, Any]:
     """Requests to read a named complaint's reporter (lead or admin), oldest first: approve a
     pending one at ``/complaints/{complaint_id}/unseal-requests/{request_id}/approve``."""
 
     def within(scope: Any, row: dict[str, Any]) -> bool:
-        return p.scope.complaint_within(scope, str(row["subject"]))
+        return asked.p.scope.complaint_within(scope, str(row["subject"]))
 
-    rows, next_cursor = await run_in_threadpool(
-        _page, p, who, UNSEAL, state, pages, cursor, limit, within
-    )
+    rows, next_cursor = await run_in_threadpool(asked.page, UNSEAL, within)
     return {
         "requests": [
             {**_decision(r), "complaint_id": r["subject"], "valid_until": r["valid_until"],
@@ -138,23 +151,14 @@ async def unseal_requests(
 
 
 @router.get("/retraction-requests", response_model=RetractionRequestPage)
-async def retraction_requests(
-    who: Approver,
-    p: PlatformDep,
-    pages: PagerDep,
-    state: StateParam = "pending",
-    cursor: CursorParam = None,
-    limit: Limit = 100,
-) -> dict[str, Any]:
+async def retraction_requests(asked: ListingDep) -> dict[str, Any]:
     """Requests to retract an entry recorded under another role (lead or admin), oldest
     first: approve a pending one at ``/cadres/{cadre}/retraction-requests/{request_id}/approve``."""
 
     def within(scope: Any, row: dict[str, Any]) -> bool:
         return bool(scope.cadre(row["subject"]))
 
-    rows, next_cursor = await run_in_threadpool(
-        _page, p, who, RETRACTION, state, pages, cursor, limit, within
-    )
+    rows, next_cursor = await run_in_threadpool(asked.page, RETRACTION, within)
     return {
         "requests": [
             {**_decision(r), "cadre": r["subject"], "position": int(r["entry"])} for r in rows
