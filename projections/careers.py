@@ -88,6 +88,7 @@ class Careers(Projection):
 
     name = "careers"
     tables = (CADRES, TIMELINE, SECONDMENTS, HOLDINGS, CADRE_UNITS)
+    per_originator = True  # every row belongs to the event's cadre (the fold's own tables)
 
     def __init__(self, suffix: str = "") -> None:
         super().__init__(suffix)

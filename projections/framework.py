@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from projections.following import (
     Batch,
@@ -27,11 +29,33 @@ from projections.view import Table, ViewTx
 log = logging.getLogger("jiandu.projections")
 
 
+@dataclass(frozen=True)
+class Share:
+    """Share ``index`` of ``count``: the originators whose id's integer leaves that remainder."""
+
+    index: int
+    count: int
+
+    def owns(self, originator_id: UUID | str) -> bool:
+        """Whether this share applies the events of that originator."""
+        if isinstance(originator_id, str):
+            originator_id = UUID(originator_id)
+        return originator_id.int % self.count == self.index
+
+    def record(self, name: str) -> str:
+        """The name of a projection's position record while this share builds it."""
+        return f"{name}@{self.index}/{self.count}"
+
+
 class Projection:
     """Base class: a name, the tables it owns, and how one event changes them."""
 
     name = "projection"
     tables: tuple[Table, ...] = ()
+    per_originator = False
+    """Whether every row it writes for an event belongs to the event's originator and it reads
+    no other: then the events of different originators may be applied in different processes
+    (a rebuild in shares, ``projections.sharing``)."""
 
     def __init__(self, suffix: str = "") -> None:
         self.suffix = suffix
@@ -77,10 +101,16 @@ class Projector(FollowerBase):
         source: EventSource | None = None,
         *,
         indexes: bool = True,
+        share: Share | None = None,
     ) -> None:
         self.views = views
         self.projections = list(projections)
         self.source = source
+        self._records = {
+            p.name: share.record(p.name + p.suffix) if share else p.name + p.suffix
+            for p in self.projections
+        }
+        self._appliers = {p.name: _applier(p, share) for p in self.projections}
         self.tables: dict[str, Table] = {}
         for p in self.projections:
             self.tables.update(p.table_map())
@@ -94,7 +124,7 @@ class Projector(FollowerBase):
     def positions(self) -> dict[str, int]:
         """Each projection's applied position."""
         stored = self.views.positions()
-        return {p.name: stored.get(p.name + p.suffix, 0) for p in self.projections}
+        return {name: stored.get(record, 0) for name, record in self._records.items()}
 
     def process(self, prepared: Batch, mark: Mark) -> dict[int, str]:
         """Apply a batch to every projection and record the mark, in one transaction.
@@ -114,8 +144,8 @@ class Projector(FollowerBase):
                 else:
                     for projection in self.projections:
                         self._apply_one(projection, done[projection.name], batch, tx)
-                for p in self.projections:
-                    tx.positions[p.name + p.suffix] = max(done[p.name], mark.position)
+                for name, record in self._records.items():
+                    tx.positions[record] = max(done[name], mark.position)
             for projection in self.projections:
                 projection.before_flush(tx)
             tx.offsets.extend(mark.offsets)
@@ -129,7 +159,7 @@ class Projector(FollowerBase):
 
     def record(self, position: int) -> None:
         """Every projection has applied ``position`` (positions never move back)."""
-        self.views.advance({p.name + p.suffix: position for p in self.projections})
+        self.views.advance({record: position for record in self._records.values()})
 
     def reset(self) -> None:
         """Forget what the projections hold in memory (after a failed batch)."""
@@ -149,7 +179,7 @@ class Projector(FollowerBase):
             appliers = self._routes.get(kind)
             if appliers is None:
                 appliers = self._routes[kind] = tuple(
-                    p.apply for p in self.projections if self._handles(p, event)
+                    self._appliers[p.name] for p in self.projections if self._handles(p, event)
                 )
             try:
                 for apply in appliers:
@@ -159,10 +189,11 @@ class Projector(FollowerBase):
 
     def _apply_one(self, projection: Projection, done: int, batch: Batch, tx: ViewTx) -> None:
         source = self._source()
+        apply = self._appliers[projection.name]
         for position, event in batch:
             if position > done and self._handles(projection, event):
                 try:
-                    projection.apply(event, position, tx, source)
+                    apply(event, position, tx, source)
                 except Exception as error:
                     raise Poisoned(position, error) from error
 
@@ -174,4 +205,19 @@ class Projector(FollowerBase):
         return handled[kind]
 
 
-__all__ = ["EventSource", "Progress", "Projection", "Projector", "fewer_collections"]
+def _applier(projection: Projection, share: Share | None) -> Callable[..., None]:
+    """How the projector applies an event to a projection: all of them, or in a share only
+    its own originators' events if the projection is per-originator."""
+    apply = projection.apply
+    if share is None or not projection.per_originator:
+        return apply
+    index, count = share.index, share.count
+
+    def apply_owned(event: Any, position: int, tx: ViewTx, source: EventSource) -> None:
+        if event.originator_id.int % count == index:
+            apply(event, position, tx, source)
+
+    return apply_owned
+
+
+__all__ = ["EventSource", "Progress", "Projection", "Projector", "Share", "fewer_collections"]

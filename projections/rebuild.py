@@ -2,20 +2,28 @@
 
 Reads keep answering from the live tables during the rebuild; the live follower pauses only
 for the final catch-up and the swap, which happen in one transaction.
+
+A large rebuild over the event store uses more than one processor: the careers view (most of
+the work) is built in shares of the cadres, one process each (``projections.sharing``), up to
+the position the store had at the start; then one process carries on from there.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Sequence
 
 from projections.following import EventSource, Progress, Runner
-from projections.framework import Projector
+from projections.framework import Projection, Projector, Share
 from projections.registry import PROJECTIONS
+from projections.sharing import ShareProcess, ShareWork, build_share, hand_over
+from projections.source import StoreSource
 from projections.sql import SqlViews
 
 log = logging.getLogger("jiandu.projections")
 SUFFIX = "__rebuild"
+SHARED_FROM = 100_000  # events: below, starting another process costs more than it saves
 
 
 def rebuild(
@@ -25,9 +33,15 @@ def rebuild(
     live: Runner | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     batch_size: int = 5000,
+    processes: int | None = None,
 ) -> int:
     """Rebuild projections from position 0 in one pass; returns the position they were swapped
-    in at (all of them at once, in one transaction)."""
+    in at (all of them at once, in one transaction).
+
+    ``processes``: how many processes build the per-originator projections in shares (by
+    default two on a machine with two processors or more when the log holds at least
+    ``SHARED_FROM`` events, else one). Only a rebuild from the event store into views that
+    another process can open is shared."""
     wanted = [names] if isinstance(names, str) else list(names)
     for name in wanted:
         if name not in PROJECTIONS:
@@ -38,6 +52,9 @@ def rebuild(
     views.ensure([])  # the positions table
     views.drop([t for tables in built.values() for t in tables])
     views.write({}, {}, {name + SUFFIX: 0 for name in wanted})
+    count = _processes(processes, source)
+    if count > 1 and isinstance(source, StoreSource) and any(p.per_originator for p in fresh):
+        _build_in_shares(fresh, source, views, count, batch_size, on_progress)
     builder = Runner(source, Projector(views, fresh, source, indexes=False), batch_size=batch_size)
     builder.catch_up(on_progress)
     lock = live.lock if live is not None else builder.lock
@@ -55,3 +72,45 @@ def rebuild(
                     projection.reset()
     log.info("projections rebuilt", extra={"projections": wanted, "position": position})
     return position
+
+
+def _processes(processes: int | None, source: EventSource) -> int:
+    if processes is not None:
+        return max(processes, 1)
+    if (os.cpu_count() or 1) < 2 or source.position() < SHARED_FROM:
+        return 1
+    return 2
+
+
+def _build_in_shares(
+    fresh: Sequence[Projection],
+    source: StoreSource,
+    views: SqlViews,
+    count: int,
+    batch_size: int,
+    on_progress: Callable[[Progress], None] | None,
+) -> None:
+    """Build up to the store's present position in ``count`` shares: share 0 here, the others
+    each in a process of its own; then record the position reached."""
+    open_source, open_views = source.opener(), views.opener()
+    if open_source is None or open_views is None:
+        return  # in memory: another process cannot open it
+    target = source.position()
+    kinds = [type(p) for p in fresh if p.per_originator]
+    apart = [
+        ShareProcess(
+            ShareWork(
+                open_source, open_views, kinds, fresh[0].suffix, Share(i, count), target, batch_size
+            )
+        )
+        for i in range(1, count)
+    ]
+    try:
+        build_share(source, views, fresh, Share(0, count), target, batch_size, on_progress)
+        for share in apart:
+            share.wait()
+    finally:
+        for share in apart:
+            share.stop()
+    hand_over(views, fresh, count, target)
+    log.info("projections built in shares", extra={"shares": count, "position": target})

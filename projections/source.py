@@ -6,6 +6,8 @@ serves PostgreSQL (a LISTEN-based wake-up is an optimisation left for later).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +21,22 @@ class StoreSource:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.decode = EventDecoder(store.mapper)
+
+    @classmethod
+    def of_env(cls, env: Mapping[str, str]) -> StoreSource:
+        """A source over a store opened from its environment (in another process)."""
+        return cls(Store(env=dict(env)))
+
+    def opener(self) -> Callable[[], StoreSource] | None:
+        """How another process opens the same store (None: it cannot, the store is in memory)."""
+        env = self.store.env
+        module = env.get("PERSISTENCE_MODULE", "") or ""
+        name = env.get("SQLITE_DBNAME", "") or ""
+        if not module or module.endswith(":POPOFactory") or "popo" in module:
+            return None
+        if "sqlite" in module.lower() and (":memory:" in name or "mode=memory" in name):
+            return None
+        return partial(StoreSource.of_env, dict(env))
 
     def position(self) -> int:
         return self.store.position()

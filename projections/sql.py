@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from projections.view import Key, OffsetMove, Row, Table
@@ -120,6 +121,10 @@ class SqlViews:
 
     def close(self) -> None:
         """Release the connections (the views cannot be used afterwards)."""
+
+    def opener(self) -> Callable[[], SqlViews] | None:
+        """How another process opens the same views (None: it cannot)."""
+        return None
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -437,6 +442,11 @@ class SqliteViews(SqlViews):
             r["name"] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
 
+    def opener(self) -> Callable[[], SqlViews] | None:
+        if self.path == ":memory:" or "mode=memory" in self.path:
+            return None
+        return partial(SqliteViews, self.path)
+
     def close(self) -> None:
         """Close the writer and every thread's reader connection."""
         with self._lock:
@@ -474,6 +484,7 @@ class PostgresViews(SqlViews):
 
         super().__init__()
         self.retryable = (DeadlockDetected,)
+        self.url = url
         self.schema = schema
         self.pool = ConnectionPool(
             url,
@@ -489,6 +500,9 @@ class PostgresViews(SqlViews):
     def transaction(self) -> Iterator[Any]:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield cur
+
+    def opener(self) -> Callable[[], SqlViews] | None:
+        return partial(PostgresViews, self.url, self.schema, 2)
 
     def existing_tables(self) -> set[str]:
         rows = self.query(

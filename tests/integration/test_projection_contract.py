@@ -7,6 +7,7 @@ fresh store and fresh views, so positions and table contents are the test's own.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -686,6 +687,25 @@ class ProjectionContract:
         platform.caught_up()
         assert platform.reads.cadre("A001", today=TODAY) == as_of_today(platform, "A001")
         assert platform.reads.unit("C2", today=TODAY)["seconded_in"] == []
+
+    def test_a_rebuild_in_two_processes_gives_the_incremental_tables(
+        self, platform: Platform, queue: Queue, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        record_correction(platform)
+        platform.caught_up()
+        incremental = table_contents(platform.views)
+        head = platform.store.position()
+        caplog.set_level(logging.INFO, logger="jiandu.projections")
+
+        names = list(PROJECTIONS)
+        follower = platform.follower
+        assert rebuild(names, follower.source, platform.views, follower, processes=2) == head
+        assert [r.shares for r in caplog.records if hasattr(r, "shares")] == [2]
+        assert table_contents(platform.views) == incremental
+        positions = platform.views.positions()
+        assert {name: positions[name] for name in PROJECTIONS} == dict.fromkeys(PROJECTIONS, head)
+        assert not [name for name in positions if "@" in name or "rebuild" in name]
+        assert not {t for t in platform.views.existing_tables() if "rebuild" in t}
 
     def test_reads_keep_answering_during_a_rebuild(
         self, platform: Platform, careers: Careers

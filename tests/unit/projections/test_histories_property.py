@@ -22,9 +22,13 @@ from domain.errors import InvariantViolated
 from domain.store import Written
 from domain.values import Approval, Level
 from projections import time_travel
+from projections.following import Runner
+from projections.framework import Projector, Share
 from projections.queries import ReadModels, cadre_doc
-from projections.registry import read_models
+from projections.registry import all_projections, read_models
+from projections.sharing import build_share, hand_over
 from projections.source import StoreSource
+from projections.sql import SqliteViews
 from tests.support.histories import (
     CADRES,
     CLERK,
@@ -253,3 +257,32 @@ def test_a_follower_restarted_before_every_batch_equals_a_rebuild(
         while rig.follower.run_once():
             pass
         assert table_contents(rig.views) == table_contents(rebuilt_views(rig))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    history=histories_with_retractions,
+    split=st.integers(0, 50),
+    count=st.integers(2, 3),
+    batch_size=st.integers(1, 9),
+)
+def test_a_rebuild_in_shares_equals_a_rebuild_in_one_pass(
+    fresh_rig: FreshRig, history: list[Command], split: int, count: int, batch_size: int
+) -> None:
+    """Shares of the cadres built one after another up to a position, each with folds of its
+    own (as the processes of a rebuild in shares are), then one follower going on from there
+    (the other shares' cadres from their stored rows), end where a single pass does."""
+    with fresh_rig(batch_size) as rig:
+        record_history(rig, history[:split])
+        source, views = StoreSource(rig.store), SqliteViews(str(rig.folder / "shared.sqlite3"))
+        projections = all_projections()
+        views.ensure([t for p in projections for t in p.table_map().values()])
+        target = source.position()
+        for index in range(1, count):
+            build_share(source, views, all_projections(), Share(index, count), target, batch_size)
+        build_share(source, views, projections, Share(0, count), target, batch_size)
+        hand_over(views, projections, count, target)
+        assert views.positions() == {p.name: target for p in projections}
+        record_history(rig, history[split:])
+        Runner(source, Projector(views, projections, source), batch_size).catch_up()
+        assert table_contents(views) == table_contents(rebuilt_views(rig))
