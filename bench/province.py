@@ -184,7 +184,12 @@ def phase_rebuild(kind: str, where: str) -> dict[str, float]:
     from projections.registry import PROJECTIONS
     from projections.source import StoreSource
 
-    store = Store(env=store_env(kind, where))
+    # The recorders the composition root configures (the SQLite one reads the log as plain rows
+    # for a rebuild in shares).
+    factory = "SQLiteFactory" if kind == "sqlite" else "PostgresFactory"
+    store = Store(
+        env={**store_env(kind, where), "PERSISTENCE_MODULE": f"projections.recorders:{factory}"}
+    )
     views = views_for(kind, where, "views")
     started = time.perf_counter()
     position = rebuild(list(PROJECTIONS), StoreSource(store), views)

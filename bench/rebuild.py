@@ -73,7 +73,11 @@ def phase_rebuild(path: str) -> dict[str, float]:
     from projections.source import StoreSource
     from projections.sql import SqliteViews
 
-    store = Store(env=env_for(path))
+    # The recorder the composition root configures (it reads the log as plain rows for a
+    # rebuild in shares); the library's own reads and decodes the baseline.
+    store = Store(
+        env={**env_for(path), "PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory"}
+    )
     views = SqliteViews(os.path.join(tempfile.mkdtemp(prefix="jiandu-views-"), "views.sqlite3"))
     started = time.perf_counter()
     position = rebuild(list(PROJECTIONS), StoreSource(store), views)
@@ -100,8 +104,12 @@ def main() -> None:
     if args.phase:
         figures = phase_decode(args.store) if args.phase == "decode" else phase_rebuild(args.store)
         usage = resource.getrusage(resource.RUSAGE_SELF)
-        figures["peak_mb"] = usage.ru_maxrss / 1024
-        figures["cpu"] = usage.ru_utime + usage.ru_stime
+        # A rebuild in shares runs a second process beside this one: its peak is added (an
+        # upper bound of the two together) and its CPU time counted.
+        apart = resource.getrusage(resource.RUSAGE_CHILDREN)
+        figures["peak_mb"] = (usage.ru_maxrss + apart.ru_maxrss) / 1024
+        figures["main_cpu"] = usage.ru_utime + usage.ru_stime
+        figures["cpu"] = figures["main_cpu"] + apart.ru_utime + apart.ru_stime
         print(json.dumps(figures))
         return
     path = args.store or os.path.join(tempfile.mkdtemp(prefix="jiandu-bench-"), "events.sqlite3")
@@ -113,15 +121,21 @@ def main() -> None:
     built = run_phase("rebuild", path)
     decode_rate = decode["events"] / decode["seconds"]
     rebuild_rate = built["events"] / built["seconds"]
-    print(f"{'phase':8} {'events':>9} {'seconds':>8} {'events/s':>9} {'peak MB':>8} {'CPU s':>7}")
+    print(
+        f"{'phase':8} {'events':>9} {'seconds':>8} {'events/s':>9} {'peak MB':>8} {'CPU s':>7} "
+        f"{'main CPU s':>10}"
+    )
     for name, f, rate in (("decode", decode, decode_rate), ("rebuild", built, rebuild_rate)):
         print(
             f"{name:8} {f['events']:9.0f} {f['seconds']:8.1f} {rate:9.0f} {f['peak_mb']:8.0f} "
-            f"{f['cpu']:7.1f}"
+            f"{f['cpu']:7.1f} {f['main_cpu']:10.1f}"
         )
     print(f"rebuild / bare read-and-decode: {rebuild_rate / decode_rate:.2f} (target ≥ 0.5)")
-    # CPU time (the process's, start-up included) is steadier than wall time on a busy machine.
-    print(f"  in CPU time per event:        {decode['cpu'] / built['cpu']:.2f}")
+    # CPU time (start-up included) is steadier than wall time on a busy machine. A rebuild in
+    # shares spends more CPU in all than in one process, and finishes with its main process
+    # (the share beside it ends before): on idle processors its time is the main process's.
+    print(f"  in CPU time, all processes:   {decode['cpu'] / built['cpu']:.2f}")
+    print(f"  in CPU time, main process:    {decode['cpu'] / built['main_cpu']:.2f}")
 
 
 if __name__ == "__main__":

@@ -66,11 +66,18 @@ class EventDecoder:
         self.compressor = mapper.compressor
 
     def __call__(self, notification: Notification) -> Any:
-        data = notification.state
+        return self.stored(
+            notification.topic,
+            notification.originator_id,
+            notification.originator_version,
+            notification.state,
+        )
+
+    def stored(self, topic: str, originator_id: Any, originator_version: int, data: bytes) -> Any:
+        """The domain event of a stored event given by its parts."""
         if self.cipher:
             data = self.cipher.decrypt(data)
         if self.compressor:
             data = self.compressor.decompress(data)
         state = DECODER.decode(data.decode())
-        cls = event_class(notification.topic)
-        return build(cls, notification.originator_id, notification.originator_version, state)
+        return build(event_class(topic), originator_id, originator_version, state)

@@ -3,7 +3,8 @@
 The library's recorders select one aggregate's events without their notification ids (their
 global positions), which the rules cite as evidence. As the library's own examples do to add a
 query, these subclass its SQLite and PostgreSQL process recorders and add
-``select_positioned(originator_id)`` over the table they own; the factories make the store use
+``select_positioned(originator_id)`` over the table they own (and the SQLite one
+``select_stored``, the log as plain rows, for a rebuild in shares); the factories make the store use
 them (``PERSISTENCE_MODULE=projections.recorders:SQLiteFactory`` or
 ``projections.recorders:PostgresFactory``, set by the composition root).
 """
@@ -34,6 +35,22 @@ class PositionedSQLiteRecorder(SQLiteProcessRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, [originator_id.hex])
             return [_notification(row, "rowid", originator_id) for row in c.fetchall()]
+
+    def select_stored(self, start: int, limit: int, stop: int | None = None) -> list[Any]:
+        """Stored events from a position on, as plain rows (position, originator id as stored,
+        version, topic, state): what a rebuild in shares reads, deciding by the originator and
+        topic which to decode, without an id object made for every row."""
+        statement = (
+            "SELECT rowid, originator_id, originator_version, topic, state "
+            f"FROM {self.events_table_name} WHERE rowid>=? "
+            + ("AND rowid<=? " if stop is not None else "")
+            + "ORDER BY rowid LIMIT ?"
+        )
+        params = [start, limit] if stop is None else [start, stop, limit]
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            rows: list[Any] = c.fetchall()
+            return rows
 
 
 class PositionedPostgresRecorder(PostgresProcessRecorder):

@@ -19,10 +19,12 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 from projections.decoding import event_class
 from projections.following import Progress, Runner
 from projections.framework import Projection, Projector, Share
+from projections.recorders import PositionedSQLiteRecorder
 from projections.source import StoreSource
 from projections.sql import SqlViews
 
@@ -69,9 +71,10 @@ class ShareSource:
         return known
 
     def read(self, after: int, limit: int, upto: int | None = None) -> list[tuple[int, Any]]:
-        notifications = self.source.store.recorder.select_notifications(
-            start=after + 1, limit=limit, stop=upto
-        )
+        recorder = self.source.store.recorder
+        if isinstance(recorder, PositionedSQLiteRecorder):
+            return self._read_rows(recorder.select_stored(after + 1, limit, upto))
+        notifications = recorder.select_notifications(start=after + 1, limit=limit, stop=upto)
         decode, wanted, owns = self.source.decode, self._wanted, self.share.owns
         read = []
         for n in notifications:
@@ -81,6 +84,21 @@ class ShareSource:
         if notifications and (not read or read[-1][0] != notifications[-1].id):
             last = notifications[-1]
             read.append((last.id, decode(last)))
+        return read
+
+    def _read_rows(self, rows: list[Any]) -> list[tuple[int, Any]]:
+        # The same as above over plain rows: the id's text becomes an integer to find its
+        # share, and a UUID only for the events decoded.
+        decode, wanted = self.source.decode.stored, self._wanted
+        index, count = self.share.index, self.share.count
+        read = []
+        for position, oid, version, topic, state in rows:
+            always, if_owned = wanted(topic)
+            if always or (if_owned and int(oid.replace("-", ""), 16) % count == index):
+                read.append((position, decode(topic, UUID(oid), version, state)))
+        if rows and (not read or read[-1][0] != rows[-1][0]):
+            position, oid, version, topic, state = rows[-1]
+            read.append((position, decode(topic, UUID(oid), version, state)))
         return read
 
 

@@ -19,7 +19,7 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from domain.errors import InvariantViolated
-from domain.store import Written
+from domain.store import Store, Written
 from domain.values import Approval, Level
 from projections import time_travel
 from projections.following import Runner
@@ -274,7 +274,10 @@ def test_a_rebuild_in_shares_equals_a_rebuild_in_one_pass(
     (the other shares' cadres from their stored rows), end where a single pass does."""
     with fresh_rig(batch_size) as rig:
         record_history(rig, history[:split])
-        source, views = StoreSource(rig.store), SqliteViews(str(rig.folder / "shared.sqlite3"))
+        # The recorder the composition root configures: shares read the log as plain rows.
+        env = {**rig.store.env, "PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory"}
+        source = StoreSource(Store(env=env))
+        views = SqliteViews(str(rig.folder / "shared.sqlite3"))
         projections = all_projections()
         views.ensure([t for p in projections for t in p.table_map().values()])
         target = source.position()
@@ -286,3 +289,4 @@ def test_a_rebuild_in_shares_equals_a_rebuild_in_one_pass(
         record_history(rig, history[split:])
         Runner(source, Projector(views, projections, source), batch_size).catch_up()
         assert table_contents(views) == table_contents(rebuilt_views(rig))
+        source.store.close()
