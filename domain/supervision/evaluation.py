@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TypedDict, Unpack
 from uuid import UUID
 
 from domain.errors import NotFound
@@ -53,6 +54,19 @@ def candidate_id(c: Candidate) -> UUID:
     return finding_id(c.rule, f"{c.subject_kind}:{c.subject_code}", c.anchor)
 
 
+class UnitCut(TypedDict, total=False):
+    """How much of the store a unit's evaluation reads (all of it by default)."""
+
+    known_at: datetime | None
+    """Only what was recorded by then (back-tests)."""
+    upto: int | None
+    """Only events up to this position."""
+    also: Iterable[UUID]
+    """Cadres to read besides those linked to the unit (one who just left it)."""
+    settled: tuple[int, date] | None
+    """Leave out what happened after this (position, day)."""
+
+
 @dataclass
 class Evaluator:
     """The rules, their parameters and the working-day calendar over the store's histories."""
@@ -78,19 +92,10 @@ class Evaluator:
         """The findings that hold for a cadre history."""
         return evaluate_cadre(history.upto(upto).known_at(known_at), self.evaluation(as_of))
 
-    def unit(
-        self,
-        history: UnitHistory,
-        as_of: date,
-        known_at: datetime | None = None,
-        upto: int | None = None,
-        also: Iterable[UUID] = (),
-        settled: tuple[int, date] | None = None,
-    ) -> list[Candidate]:
+    def unit(self, history: UnitHistory, as_of: date, **cut: Unpack[UnitCut]) -> list[Candidate]:
         """The findings that hold for a unit, over the cadres linked to it and to the units
-        sharing its staff (and ``also``); ``settled`` leaves out what happened after a
-        (position, day)."""
-        subject = self.unit_subject(history, as_of, known_at, upto, also, settled)
+        sharing its staff (``cut``: how much of the store is read)."""
+        subject = self.unit_subject(history, as_of, **cut)
         if subject is None:
             return []
         return evaluate_unit_careers(
@@ -98,23 +103,18 @@ class Evaluator:
         )
 
     def unit_subject(
-        self,
-        history: UnitHistory,
-        as_of: date,
-        known_at: datetime | None = None,
-        upto: int | None = None,
-        also: Iterable[UUID] = (),
-        settled: tuple[int, date] | None = None,
+        self, history: UnitHistory, as_of: date, **cut: Unpack[UnitCut]
     ) -> UnitSubject | None:
         """What the unit rules (and the team statistics) read of a unit on a date: its
         history, the units sharing its staff, and the careers of the cadres linked to them."""
+        known_at, upto, settled = cut.get("known_at"), cut.get("upto"), cut.get("settled")
         unit = history.upto(upto).known_at(known_at)
         if not unit:
             return None
         joint = sorted(self.histories.joint(unit.code) - {unit.code})
         partners = [self.histories.unit(c).upto(upto).known_at(known_at) for c in joint]
         linked = [i for code in (unit.code, *joint) for i in self.histories.cadres_linked_to(code)]
-        ids = dict.fromkeys([*linked, *also])
+        ids = dict.fromkeys([*linked, *cut.get("also", ())])
         cadres = [self.histories.cadre_by_id(i).upto(upto).known_at(known_at) for i in ids]
         if settled is not None:
             unit = unit.before_developments(*settled)
@@ -142,7 +142,7 @@ class Evaluator:
             unit = self.histories.unit(code)
             if not unit.known_at(known_at):
                 raise NotFound(f"unit {code} not found")
-            return self.unit(unit, as_of, known_at)
+            return self.unit(unit, as_of, known_at=known_at)
         if kind == "complaint":
             complaint = self.histories.complaint(code)
             if not complaint.known_at(known_at):
