@@ -5,20 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from tests.support.servers import free_port
+from tests.support.servers import first_answer, free_port, jiandu_serve
 
 JIANDU = Path(sys.executable).parent / "jiandu"
-SERVE_TIMEOUT_S = 20
 
 
 @pytest.fixture
@@ -62,39 +59,12 @@ def _jiandu_env(tmp_data_dir: Path, **variables: str) -> dict[str, str]:
 
 
 def test_jiandu_serve_serves_healthz(tmp_data_dir: Path, tmp_path: Path) -> None:
-    assert JIANDU.exists(), f"{JIANDU} is missing: pip install -e . into this environment"
-    port = free_port()
-    log_path = tmp_path / "serve.log"
-    with log_path.open("w") as log:
-        server = subprocess.Popen(
-            [str(JIANDU), "serve", "--port", str(port)],
-            env=_jiandu_env(tmp_data_dir, JIANDU_ENV="dev"),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        deadline = time.monotonic() + SERVE_TIMEOUT_S
-        while True:
-            assert server.poll() is None, f"jiandu serve exited early:\n{log_path.read_text()}"
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                if response.status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, (
-                f"no answer in {SERVE_TIMEOUT_S} s:\n{log_path.read_text()}"
-            )
-            time.sleep(0.2)
+    port, log = free_port(), tmp_path / "serve.log"
+    env = {"JIANDU_DATA_DIR": str(tmp_data_dir), "JIANDU_ENV": "dev"}
+    with jiandu_serve(log, port, **env) as server:
+        response = first_answer(server, log, f"http://127.0.0.1:{port}/healthz")
+        assert response.status_code == 200, response.text
         assert response.json() == {"status": "ok"}
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def test_jiandu_serve_refuses_prod_with_the_default_secret(tmp_data_dir: Path) -> None:

@@ -1,19 +1,25 @@
-"""Servers the tests start themselves: a loopback port for a server process, and uvicorn in a
-thread on a socket bound before it starts."""
+"""Servers the tests start themselves: a loopback port for a server process, `jiandu serve` as
+its own process, and uvicorn in a thread on a socket bound before it starts."""
 
 from __future__ import annotations
 
+import os
 import random
 import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 
+JIANDU = Path(sys.executable).parent / "jiandu"
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 LOWEST = 20_000
 _handed_out: set[int] = set()
@@ -73,3 +79,38 @@ def serve_live(app: Any) -> Iterator[str]:
         server.should_exit = True
         thread.join()
         sock.close()
+
+
+@contextmanager
+def jiandu_serve(log: Path, port: int, **variables: str) -> Iterator[subprocess.Popen[bytes]]:
+    """``jiandu serve --port PORT`` as its own process, with only the given JIANDU_* variables
+    of the environment, its output in ``log``; terminated (killed if it lingers) at the end."""
+    assert JIANDU.exists(), f"{JIANDU} is missing: pip install -e . into this environment"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("JIANDU_")} | variables
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [str(JIANDU), "serve", "--port", str(port)],
+            env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        yield server
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def first_answer(
+    server: subprocess.Popen[bytes], log: Path, url: str, **request: Any
+) -> httpx.Response:
+    """The first answer to ``GET url`` once the server listens (it imports and builds its
+    platform first: however long that takes, the wait ends when it answers or exits)."""
+    while True:
+        assert server.poll() is None, f"jiandu serve exited early:\n{log.read_text()}"
+        try:
+            return httpx.get(url, timeout=5, **request)
+        except httpx.TransportError:
+            time.sleep(0.2)

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import threading
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
 from api.ratelimit import client_of, parse_networks
-from tests.support.abuse import JIANDU, postgres_schemas, seal_key
+from tests.support.abuse import postgres_schemas, seal_key
 from tests.support.http import TEST_SECRET, assert_problem, serve
-from tests.support.servers import free_port
+from tests.support.servers import first_answer, free_port, jiandu_serve
 
 PUBLIC = "/api/v1/public/complaints"
 UNKNOWN = f"{PUBLIC}/0000000000000000"
@@ -63,38 +59,11 @@ def test_client_of(peer: str, headers: list[str], client: str) -> None:
 def test_the_server_log_records_the_peer_not_a_forged_header(
     tmp_data_dir: Path, tmp_path: Path
 ) -> None:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("JIANDU_")}
-    env |= {
-        "JIANDU_ENV": "test",
-        "JIANDU_DATA_DIR": str(tmp_data_dir),
-        "JIANDU_SECRET": TEST_SECRET,
-    }
-    log = tmp_path / "serve.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [str(JIANDU), "serve", "--port", str(port)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        while True:
-            assert server.poll() is None, log.read_text()
-            try:
-                answer = httpx.get(
-                    f"http://127.0.0.1:{port}{UNKNOWN}",
-                    headers={"X-Forwarded-For": "6.6.6.6"},
-                    timeout=5,
-                )
-                break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        assert answer.status_code == 404
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    port, log = free_port(), tmp_path / "serve.log"
+    env = {"JIANDU_ENV": "test", "JIANDU_DATA_DIR": str(tmp_data_dir), "JIANDU_SECRET": TEST_SECRET}
+    with jiandu_serve(log, port, **env) as server:
+        url, forged = f"http://127.0.0.1:{port}{UNKNOWN}", {"X-Forwarded-For": "6.6.6.6"}
+        assert first_answer(server, log, url, headers=forged).status_code == 404
     text = log.read_text()
     assert "127.0.0.1" in text and "6.6.6.6" not in text
 
