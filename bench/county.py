@@ -12,21 +12,24 @@ from domain.services import Services
 BY = "bench"
 
 
-def register_units(services: Services, townships: int = 20) -> list[str]:
-    """A county organ and ``townships`` township governments, each with four posts."""
+def register_units(
+    services: Services, townships: int = 20, *, by: str = BY, category: str = "non_leadership"
+) -> list[str]:
+    """A county organ and ``townships`` township governments (``T000``...), each with four
+    posts of ``category``, recorded by ``by``; returns the townships' codes."""
     org = services.organisation
-    org.register_unit(BY, code="C", name="县委", level="county", kind="party_committee")
+    org.register_unit(by, code="C", name="县委", level="county", kind="party_committee")
     org.register_unit(
-        BY, code="C-ORG", name="县委组织部", level="county", kind="department", parent="C"
+        by, code="C-ORG", name="县委组织部", level="county", kind="department", parent="C"
     )
     codes = []
     for t in range(townships):
         code = f"T{t:03d}"
         org.register_unit(
-            BY, code=code, name=f"第{t}镇", level="township", kind="government", parent="C"
+            by, code=code, name=f"第{t}镇", level="township", kind="government", parent="C"
         )
         for p in range(4):
-            org.establish_post(BY, code, code=f"P{p}", title=f"岗位{p}", category="non_leadership")
+            org.establish_post(by, code, code=f"P{p}", title=f"岗位{p}", category=category)
         codes.append(code)
     return codes
 

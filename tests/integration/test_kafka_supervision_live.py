@@ -21,31 +21,13 @@ from api.settings import Settings
 from consumers.relay import Relay, new_producer
 from domain.services import Services
 from domain.store import Store
-from tests.support.kafka import CLERK, Deployment, deployment, services_over
+from tests.support.kafka import CLERK, Deployment, deployment, register_units, services_over
 
 pytestmark = [pytest.mark.kafka, pytest.mark.postgres]
 
 TODAY = date(2026, 11, 20)
 CADRES = 45
 PATIENCE_S = 300.0  # how long the groups may take to drain on a loaded machine
-
-
-def organisation(services: Services) -> list[str]:
-    org = services.organisation
-    org.register_unit(CLERK, code="C", name="县委", level="county", kind="party_committee")
-    org.register_unit(
-        CLERK, code="C-ORG", name="县委组织部", level="county", kind="department", parent="C"
-    )
-    towns = []
-    for t in range(4):
-        code = f"T{t}"
-        org.register_unit(
-            CLERK, code=code, name=f"第{t}镇", level="township", kind="government", parent="C"
-        )
-        for p in range(4):
-            org.establish_post(CLERK, code, code=f"P{p}", title=f"岗位{p}", category="leadership")
-        towns.append(code)
-    return towns
 
 
 def career(services: Services, i: int, towns: list[str]) -> None:
@@ -132,7 +114,7 @@ def kafka_run(d: Deployment) -> Counter[tuple[str, str]]:
     settings = Settings(**{**d.settings.model_dump(), "transport": "kafka", "today": TODAY})
     store = d.store()
     services = services_over(store)
-    towns = organisation(services)
+    towns = register_units(services, townships=4)
     with build(settings) as projecting, build(settings) as supervising, build(settings) as api:
         with running(d, store, [projecting, supervising]):
             sweeping = threading.Thread(target=lambda: (time.sleep(0.5), api.supervision.sweep()))
@@ -147,7 +129,7 @@ def embedded_run(folder: Path) -> Counter[tuple[str, str]]:
     settings = Settings(env="test", data_dir=folder, today=TODAY, supervise=True)
     with build(settings) as platform:
         services = services_over(platform.store)
-        towns = organisation(services)
+        towns = register_units(services, townships=4)
         platform.followers.start(["read_models", "supervision"])
         record_careers(services, towns)
         wait(drained(platform), "the followers reaching the head")

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 
 from api.settings import Settings
 from api.vault import AesGcmVault
+from bench import county
 from consumers.deadletter import DeadLetters
 from consumers.following import FollowerSink
 from consumers.loop import GroupConsumer
@@ -113,22 +114,8 @@ def services_over(store: Store) -> Services:
 
 
 def register_units(services: Services, townships: int) -> list[str]:
-    """A county organ and townships with four posts each; returns the townships' codes."""
-    org = services.organisation
-    org.register_unit(CLERK, code="C", name="县委", level="county", kind="party_committee")
-    org.register_unit(
-        CLERK, code="C-ORG", name="县委组织部", level="county", kind="department", parent="C"
-    )
-    towns = []
-    for t in range(townships):
-        code = f"T{t:03d}"
-        org.register_unit(
-            CLERK, code=code, name=f"第{t}镇", level="township", kind="government", parent="C"
-        )
-        for p in range(4):
-            org.establish_post(CLERK, code, code=f"P{p}", title=f"岗位{p}", category="leadership")
-        towns.append(code)
-    return towns
+    """A county organ and townships with four leadership posts each; the townships' codes."""
+    return county.register_units(services, townships, by=CLERK, category="leadership")
 
 
 def career(batch: PersonnelBatch, rng: random.Random, code: str, towns: list[str]) -> None:
