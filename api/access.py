@@ -7,18 +7,21 @@ errors, which the HTTP layer answers 401 and 403.
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from api.tokens import ROLES, Principal, TokenError, verify_token
+from api.tokens import ROLES, Principal, TokenError, read_token, within_lifetime
 from projections.sql import SqliteViews, SqlViews
 from projections.view import Table
 
 READERS = ROLES  # every role may read units and cadres
 WORKERS = ("inspector",)  # works complaints and findings (and admin)
 OVERSEERS = ("inspector", "auditor")
+VERIFIED_TOKENS = 4096
+"""How many well-signed tokens ``Access`` remembers (their signature is not checked again)."""
 
 REVOCATIONS = Table(
     "jiandu_token_revocations",
@@ -96,10 +99,20 @@ class Revocations:
 class Access:
     """Authenticates tokens and checks roles."""
 
-    def __init__(self, secret: bytes, *, max_ttl: int, revocations: Revocations) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        *,
+        max_ttl: int,
+        revocations: Revocations,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._secret = secret
+        self._clock = clock
         self.max_ttl = max_ttl
         self.revocations = revocations
+        self._verified: dict[str, Principal] = {}
+        self._lock = threading.Lock()
 
     def authenticate(self, token: str | None) -> Principal:
         """The principal of a valid, unrevoked token; Unauthenticated otherwise."""
@@ -113,9 +126,23 @@ class Access:
         if not token:
             raise Unauthenticated("Authentication required")
         try:
-            return verify_token(self._secret, token, max_ttl=self.max_ttl)
+            return within_lifetime(self._read(token), self._clock(), self.max_ttl)
         except TokenError as error:
             raise Unauthenticated(str(error)) from None
+
+    def _read(self, token: str) -> Principal:
+        """The claims of a well-signed token, its signature checked once per token (a bounded
+        cache keyed by the token itself; its times are checked on every use, by the caller)."""
+        with self._lock:
+            who = self._verified.get(token)
+        if who is not None:
+            return who
+        who = read_token(self._secret, token)  # TokenError for a forged or malformed one
+        with self._lock:
+            if len(self._verified) >= VERIFIED_TOKENS:
+                del self._verified[next(iter(self._verified))]  # the oldest one
+            self._verified[token] = who
+        return who
 
     def not_revoked(self, who: Principal) -> None:
         """Unauthenticated if the token, or every token of its subject, was revoked."""

@@ -184,7 +184,11 @@ def verify_token(
     max_ttl: int = DEFAULT_MAX_TTL,
 ) -> Principal:
     """The principal of a valid token, or TokenError."""
-    who = read_token(secret, token)
+    return within_lifetime(read_token(secret, token), now, max_ttl)
+
+
+def within_lifetime(who: Principal, now: float | None, max_ttl: int) -> Principal:
+    """``who`` if its token's times are good at ``now`` (issued, not expired, not too long)."""
     clock = now if now is not None else time.time()
     if who.issued_at > clock + CLOCK_SKEW:
         raise TokenError("token issued in the future")
