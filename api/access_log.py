@@ -9,15 +9,17 @@ Auditors read it at ``GET /api/v1/audit/access``; web pages record through the s
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from api.tokens import Principal
-from projections.sql import PostgresViews, SqlViews
+from projections.sql import PostgresViews, SqliteViews, SqlViews
 from projections.view import Table
 
 ENTRIES = Table(
@@ -54,6 +56,42 @@ class Reading:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class NewReading:
+    """A reading to append: who, what, why, from where, and when it was read."""
+
+    who: Principal
+    resource: str
+    purpose: str
+    client: str
+    at: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+_Batch = list[tuple[NewReading, "asyncio.Future[Reading]"]]
+
+
+def _settle(batch: _Batch, commit: Callable[[], list[Reading]]) -> None:
+    """Give each waiting request its entry, or the error that kept the batch from committing."""
+    try:
+        entries = commit()
+    except asyncio.CancelledError:
+        for _, waiter in batch:
+            waiter.cancel()
+        return
+    except Exception as error:  # every waiting request gets it (it answers 500, as before)
+        for _, waiter in batch:
+            if not waiter.done():
+                waiter.set_exception(error)
+        return
+    for (_, waiter), entry in zip(batch, entries, strict=True):
+        if not waiter.done():  # a request whose client went away no longer waits
+            waiter.set_result(entry)
+
+
 def _digest(prev: str, entry: dict[str, Any]) -> str:
     body = json.dumps(entry, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(prev.encode() + b"\n" + body.encode()).hexdigest()
@@ -65,13 +103,20 @@ class AccessLog:
     def __init__(self, db: SqlViews) -> None:
         self.db = db
         db.ensure([ENTRIES])
+        # Readings waiting for their group commit, per event loop (a test may run several).
+        self._pending: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batch] = (
+            weakref.WeakKeyDictionary()
+        )
 
     def record(
         self, who: Principal, resource: str, *, purpose: str = "", client: str = ""
     ) -> Reading:
         """Append one reading (serialised: each entry chains to the one before)."""
+        return self.record_all([NewReading(who, resource, purpose, client, _now())])[0]
+
+    def record_all(self, readings: Sequence[NewReading]) -> list[Reading]:
+        """Append readings in order, in one transaction (each entry chains to the one before)."""
         mark = self.db.placeholder
-        at = datetime.now(UTC).isoformat(timespec="microseconds")
         with self.db.transaction() as cur:
             if isinstance(self.db, PostgresViews):
                 cur.execute("SELECT pg_advisory_xact_lock(hashtextextended('jiandu-access', 0))")
@@ -80,17 +125,45 @@ class AccessLog:
             cur.execute(f"SELECT seq, hash FROM {ENTRIES.name} ORDER BY seq DESC LIMIT 1")
             head = cur.fetchone()
             seq, prev = (int(head[0]) + 1, str(head[1])) if head else (1, GENESIS)
-            entry = {
-                "seq": seq, "at": at, "subject": who.subject, "role": who.role,
-                "unit": who.unit, "resource": resource, "purpose": purpose, "client": client,
-            }  # fmt: skip
-            values = [*entry.values(), prev, _digest(prev, entry)]
-            cur.execute(
+            entries, rows = [], []
+            for r in readings:
+                entry = {
+                    "seq": seq, "at": r.at, "subject": r.who.subject, "role": r.who.role,
+                    "unit": r.who.unit, "resource": r.resource, "purpose": r.purpose,
+                    "client": r.client,
+                }  # fmt: skip
+                digest = _digest(prev, entry)
+                rows.append([*entry.values(), prev, digest])
+                entries.append(Reading(**entry))  # type: ignore[arg-type]
+                seq, prev = seq + 1, digest
+            cur.executemany(
                 f"INSERT INTO {ENTRIES.name} ({', '.join(ENTRIES.columns)}) "
                 f"VALUES ({', '.join(mark for _ in ENTRIES.columns)})",
-                values,
+                rows,
             )
-        return Reading(**entry)  # type: ignore[arg-type]
+        return entries
+
+    async def record_soon(
+        self, who: Principal, resource: str, *, purpose: str = "", client: str = ""
+    ) -> Reading:
+        """Append one reading together with those other requests ask for in the same turn of
+        the event loop, in one transaction (a group commit); returns once its entry is
+        committed, so an answer is never sent before its reading is recorded."""
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[Reading] = loop.create_future()
+        pending = self._pending.setdefault(loop, [])
+        pending.append((NewReading(who, resource, purpose, client, _now()), waiter))
+        if len(pending) == 1:  # the first of this turn: commit after the turn's others
+            loop.call_soon(self._commit_pending, loop)
+        return await waiter
+
+    def _commit_pending(self, loop: asyncio.AbstractEventLoop) -> None:
+        batch = self._pending.pop(loop, [])
+        if isinstance(self.db, SqliteViews):  # a local write: cheaper here than a thread hop
+            _settle(batch, lambda: self.record_all([r for r, _ in batch]))
+        else:  # a database round trip must not hold the event loop
+            done = loop.run_in_executor(None, self.record_all, [r for r, _ in batch])
+            done.add_done_callback(lambda f: _settle(batch, f.result))
 
     def entries(
         self,

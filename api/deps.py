@@ -142,7 +142,7 @@ async def record_read(
 ) -> None:
     """Append a reading of ``resource`` to the access log (who, what, when, why, from where)."""
     client = client_address(request)
-    await short_read(p, lambda: p.access_log.record(who, resource, purpose=purpose, client=client))
+    await p.access_log.record_soon(who, resource, purpose=purpose, client=client)
 
 
 # -- need to know: a unit-scoped token sees its subtree only (404 for the rest) --------------
