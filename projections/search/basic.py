@@ -15,6 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from projections.following import EventSource, Progress, Runner
@@ -55,6 +56,7 @@ TERMS = Table(
 TERM_FIELDS = ("units", "cadres", "rules", "home_level", "host_level")
 NAME = "search"
 COUNTED = 256  # searches whose total and facets are kept until the index moves
+PAGES = 128  # pages of searches kept whole until the index moves
 Counted = tuple[int, dict[str, list[dict[str, Any]]]]
 SCORED = (int, str)
 DATED = (str, str)
@@ -120,6 +122,7 @@ class BasicIndex:
         self._counted: OrderedDict[tuple[str, tuple[Any, ...]], Counted] = OrderedDict()
         self._counted_at = -1
         self._counted_lock = threading.Lock()
+        self._pages: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
 
     def _sql(self, sql: str) -> str:
         return sql.replace("?", self.views.placeholder)
@@ -305,6 +308,43 @@ class BasicIndex:
         position = self.position()  # read first: what follows is at least as new
         if request.finds_nothing(terms):
             return SearchResult(0, [], None, position)
+        kept = self._kept_page(request, position)
+        if kept is not None:
+            return kept
+        result = self._search(request, terms, fingerprint, after, position)
+        with self._counted_lock:
+            if self._counted_at == position:
+                self._pages[request] = result
+                while len(self._pages) > PAGES:
+                    self._pages.popitem(last=False)
+        return _fresh(result)
+
+    def _kept_page(self, request: SearchRequest, position: int) -> SearchResult | None:
+        """The same search's answer at the same index position, if it was kept: the index has
+        not moved since, so it is the answer again (the same hits, total, facets, cursor)."""
+        with self._counted_lock:
+            self._at(position)
+            kept = self._pages.get(request)
+            if kept is None:
+                return None
+            self._pages.move_to_end(request)
+        return _fresh(kept)
+
+    def _at(self, position: int) -> None:
+        """Forget what was kept at another index position (call with the lock held)."""
+        if self._counted_at != position:
+            self._counted.clear()
+            self._pages.clear()
+            self._counted_at = position
+
+    def _search(
+        self,
+        request: SearchRequest,
+        terms: list[str],
+        fingerprint: str,
+        after: list[Any] | None,
+        position: int,
+    ) -> SearchResult:
         where, params = self._filters(request, terms)
         clause = " AND ".join(where)
         score = " + ".join(
@@ -361,9 +401,7 @@ class BasicIndex:
         a search, and the same filters searched again, cost only their page."""
         key = (clause, tuple(params))
         with self._counted_lock:
-            if self._counted_at != position:
-                self._counted.clear()
-                self._counted_at = position
+            self._at(position)
             if key in self._counted:
                 self._counted.move_to_end(key)
                 return self._counted[key]
@@ -489,3 +527,12 @@ def _values(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list) else [value]
+
+
+def _fresh(result: SearchResult) -> SearchResult:
+    """A kept result with hits of its own (a caller may add to a hit; the kept one stays)."""
+    hits = [
+        replace(h, source=dict(h.source), highlight=dict(h.highlight), extra=dict(h.extra))
+        for h in result.hits
+    ]
+    return replace(result, hits=hits)
