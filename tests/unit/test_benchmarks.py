@@ -96,6 +96,8 @@ def test_api_answers_every_request_of_each_load(tmp_path: Path) -> None:
         "--rounds", "1", cwd=tmp_path,
     )  # fmt: skip
     # The load generator stops the run on any answer but 200.
-    loads = counts(out, r"^  (bare endpoint|GET a cadre|basic search): ([\d,]+) req/s")
-    assert set(loads) == {"bare endpoint", "GET a cadre", "basic search"}
+    loads = counts(
+        out, r"^  (bare endpoint|GET a cadre|basic search|search, each new): ([\d,]+) req/s"
+    )
+    assert set(loads) == {"bare endpoint", "GET a cadre", "basic search", "search, each new"}
     assert "GET a cadre / bare endpoint:" in out and "server RSS:" in out
