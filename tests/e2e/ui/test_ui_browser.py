@@ -212,7 +212,10 @@ def test_an_auditor_verifies_the_ledger(watched: Watched, shots: Path, example_c
     page = watched.sign_in("auditor")
     page.get_by_role("navigation").get_by_role("link", name="审计账本").click()
     expect(page.locator("#h-reach + dl")).to_contain_text("最新检查点")
-    page.get_by_role("button", name="开始核验").click()
+    # The check reads the whole ledger (seconds on a busy machine): wait for its answer, then
+    # for the page to show it.
+    with page.expect_response(lambda r: r.url.endswith("/ui/ledger/verify")):
+        page.get_by_role("button", name="开始核验").click()
     expect(page.locator("#ledger .flash")).to_contain_text("核验通过")
     accessible(page)
     shoot(page, shots, "ledger")
