@@ -93,11 +93,11 @@ def test_token_issue_prints_a_token_the_server_accepts(tmp_data_dir: Path) -> No
 
 
 def test_a_clerk_token_records_its_subject(tmp_data_dir: Path) -> None:
-    seed(tmp_data_dir)
+    position = seed(tmp_data_dir)
     with app(tmp_data_dir) as client:
         auditor = {"Authorization": "Bearer " + token(tmp_data_dir, "auditor", "审计员")}
         timeline = client.get(
-            "/api/v1/cadres/A1/timeline", headers=auditor, params={"min_position": 4}
+            "/api/v1/cadres/A1/timeline", headers=auditor, params={"min_position": position}
         )
         events = timeline.json()["events"]
     assert {e["recorded_by"] for e in events} == {"县委组织部干部科"}
