@@ -94,6 +94,11 @@ class Careers(Projection):
         super().__init__(suffix)
         self._cache: dict[int, _Entry] = {}
         self._dirty: set[int] = set()
+        self._limit = CACHE_LIMIT
+
+    def shared(self, count: int) -> None:
+        # A share sees 1/count of the cadres: as many folds in memory as in one process.
+        self._limit = max(CACHE_LIMIT // count, 100)
 
     def handles(self, event: Any) -> bool:
         return isinstance(event, ev.CadreEvent | ev.CadreRegistered)
@@ -195,8 +200,8 @@ class Careers(Projection):
         return entry
 
     def _remember(self, key: int, entry: _Entry) -> None:
-        if len(self._cache) >= CACHE_LIMIT:
-            for stale in list(self._cache)[: CACHE_LIMIT // 4]:
+        if len(self._cache) >= self._limit:
+            for stale in list(self._cache)[: self._limit // 4]:
                 if stale not in self._dirty:
                     del self._cache[stale]
         self._cache[key] = entry

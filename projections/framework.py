@@ -82,6 +82,10 @@ class Projection:
     def reset(self) -> None:
         """Forget any in-memory cache (after a failed flush)."""
 
+    def shared(self, count: int) -> None:
+        """It is built in one of ``count`` shares (a per-originator projection may keep less
+        in memory)."""
+
 
 class Projector(FollowerBase):
     """The follower of the read models: applies batches to a set of projections.

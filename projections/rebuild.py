@@ -105,11 +105,13 @@ def _build_in_shares(
         )
         for i in range(1, count)
     ]
+    mine = open_views()  # with the small page cache of a share's process
     try:
-        build_share(source, views, fresh, Share(0, count), target, batch_size, on_progress)
+        build_share(source, mine, fresh, Share(0, count), target, batch_size, on_progress)
         for share in apart:
             share.wait()
     finally:
+        mine.close()
         for share in apart:
             share.stop()
     hand_over(views, fresh, count, target)

@@ -113,6 +113,9 @@ def build_share(
 ) -> None:
     """Apply the log up to ``target`` to a share of the projections (their tables exist)."""
     mine = share_of(projections, share)
+    for projection in mine:
+        if projection.per_originator:
+            projection.shared(share.count)
     projector = Projector(views, mine, source, indexes=False, share=share)
     runner = Runner(ShareSource(source, mine, share), projector, batch_size, horizon=lambda: target)
     runner.catch_up(on_progress)

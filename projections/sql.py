@@ -123,7 +123,7 @@ class SqlViews:
         """Release the connections (the views cannot be used afterwards)."""
 
     def opener(self) -> Callable[[], SqlViews] | None:
-        """How another process opens the same views (None: it cannot)."""
+        """How a share of a rebuild opens the same views (None: another process cannot)."""
         return None
 
     # -- schema ---------------------------------------------------------------------------
@@ -357,6 +357,9 @@ class SqlViews:
 
 READ_CACHE_KIB = 2000
 WRITE_CACHE_KIB = 64 * 1024
+# A rebuild's share processes write the same file in turns, and SQLite drops a connection's
+# page cache whenever another one committed: a large cache would only cost memory there.
+SHARE_CACHE_KIB = 8 * 1024
 
 
 class SqliteViews(SqlViews):
@@ -372,8 +375,9 @@ class SqliteViews(SqlViews):
 
     busy_timeout_s = 30.0
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, write_cache_kib: int = WRITE_CACHE_KIB) -> None:
         super().__init__()
+        self.write_cache_kib = write_cache_kib
         self._local = threading.local()
         self._writer: sqlite3.Connection | None = None
         # Every reader connection, to close them all; held weakly, through the reading
@@ -415,7 +419,7 @@ class SqliteViews(SqlViews):
     def transaction(self) -> Iterator[Any]:
         with self._lock:
             if self._writer is None:
-                self._writer = self._connect(WRITE_CACHE_KIB)
+                self._writer = self._connect(self.write_cache_kib)
             conn = self._writer
             cur = conn.cursor()
             try:
@@ -445,7 +449,7 @@ class SqliteViews(SqlViews):
     def opener(self) -> Callable[[], SqlViews] | None:
         if self.path == ":memory:" or "mode=memory" in self.path:
             return None
-        return partial(SqliteViews, self.path)
+        return partial(SqliteViews, self.path, SHARE_CACHE_KIB)
 
     def close(self) -> None:
         """Close the writer and every thread's reader connection."""
