@@ -9,8 +9,9 @@ in a process of its own (so that peak memory is the phase's own):
 - rebuild: ``rebuild()`` of every projection beside empty live views, then the swap;
 - index: the basic search's follower building its documents from every event;
 - sweep: the supervision process judging every event (its findings recorded in the store), then
-  a sweep of the time-based rules as of the store's day; on read models caught up beforehand
-  (not timed) and, for SQLite, on a copy of the store, which stays as imported.
+  a sweep of the time-based rules as of the store's day (findings raised by each, CPU time);
+  on read models caught up beforehand (not timed) and, for SQLite, on a copy of the store,
+  which stays as imported.
 
 Printed: events/s and peak RSS per phase and size, ratios to the bare decode of the same store
 in the same run; with ``--plot``, PNG charts of throughput and memory against size (matplotlib,
@@ -235,11 +236,15 @@ def phase_sweep(kind: str, where: str) -> dict[str, float]:
     judged = store.position()
     clock = FixedClock.on(TODAY)
     supervision = Supervision.build(store, views, clock, load_parameters())
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     supervision.runner.catch_up()
     tally = supervision.sweep(TODAY)
-    seconds = time.perf_counter() - started
-    return {"events": judged, "seconds": seconds, "raised": tally.raised}
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    raised = supervision.supervisor.tally.raised  # by the process, judging each event
+    return {
+        "events": judged, "seconds": seconds, "cpu_s": cpu, "raised": raised,
+        "swept": tally.raised,
+    }  # fmt: skip
 
 
 PHASES = {
@@ -258,7 +263,12 @@ def run_phase(name: str, kind: str, where: str, events: int) -> dict[str, float]
     out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
     figures = dict(json.loads(out.strip().splitlines()[-1]))
     rate = figures["events"] / figures["seconds"]
-    raised = f"  {figures['raised']:,.0f} findings raised" if "raised" in figures else ""
+    raised = (
+        f"  CPU {figures['cpu_s'] / figures['events'] * 1e6:,.0f} µs/event, "
+        f"{figures['raised']:,.0f} findings raised, {figures['swept']:,.0f} by the sweep"
+        if "raised" in figures
+        else ""
+    )
     print(f"  {name:8} {figures['events']:>10,.0f} events {figures['seconds']:7.1f} s "
           f"{rate:9,.0f}/s  peak {figures['peak_mb']:5.0f} MB{raised}", flush=True)  # fmt: skip
     return figures

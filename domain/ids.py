@@ -30,6 +30,7 @@ def complaint_id(receipt_fingerprint: str) -> UUID:
     return uuid5(COMPLAINT_NS, receipt_fingerprint)
 
 
+@lru_cache(maxsize=65536)  # a subject's candidates are found again at each of its events
 def finding_id(rule: str, subject: str, anchor: str) -> UUID:
     """A finding's id from (rule, subject, anchor), so re-evaluation never duplicates it."""
     return uuid5(FINDING_NS, f"{rule}|{subject}|{anchor}")

@@ -6,6 +6,7 @@ by the environment the composition root passes in, never by code.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -29,6 +30,8 @@ from eventsourcing.persistence import (
 from domain.errors import ConcurrentWrite, HistoryBroken, LostRace, NotFound
 from domain.idempotency import KeyTaken, current_claim
 
+log = logging.getLogger("jiandu.store")
+
 A = TypeVar("A", bound=Aggregate)
 
 
@@ -36,8 +39,11 @@ A = TypeVar("A", bound=Aggregate)
 class PositionedRecorder(Protocol):
     """A recorder that selects one aggregate's events with their notification ids."""
 
-    def select_positioned(self, originator_id: UUID) -> Sequence[Notification]:
-        """Every event of one aggregate, in version order, each with its notification id."""
+    def select_positioned(
+        self, originator_id: UUID, upto: int | None = None
+    ) -> Sequence[Notification]:
+        """Every event of one aggregate (stored at or before ``upto``), in version order, each
+        with its notification id."""
         ...
 
 
@@ -73,6 +79,8 @@ class Store(Application[UUID]):
     """Jiandu's event store."""
 
     name = "jiandu"
+    _positioned_recorder: bool | None = None  # whether the recorder is a PositionedRecorder
+    _scan_warned = False  # Store.positioned's full-log scan has been reported
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         for transcoding in transcodings():
@@ -204,27 +212,42 @@ class Store(Application[UUID]):
         """The domain event of a stored notification (upcast to the current version)."""
         return self.mapper.to_domain_event(notification)
 
-    def positioned(self, originator_id: UUID) -> list[tuple[int, Any]]:
-        """Every event of one aggregate, in version order, with its global position
-        (HistoryBroken names the first version missing).
+    def positioned(self, originator_id: UUID, upto: int | None = None) -> list[tuple[int, Any]]:
+        """Every event of one aggregate (stored at or before ``upto``), in version order, with
+        its global position (HistoryBroken names the first version missing).
 
         The store's recorder answers this with one indexed query when it can (a
         :class:`PositionedRecorder`, as the composition root configures); otherwise the
-        notification log is scanned, which only suits small stores (tests in memory)."""
-        recorder: Any = self.recorder
-        if isinstance(recorder, PositionedRecorder):
-            found: Sequence[Notification] = recorder.select_positioned(originator_id)
+        notification log is scanned, which only suits small stores (tests in memory): the
+        first scan logs a warning, once per store."""
+        if self._positioned_recorder is None:  # a Protocol check is slow: once per store
+            self._positioned_recorder = isinstance(self.recorder, PositionedRecorder)
+        if self._positioned_recorder:
+            recorder: Any = self.recorder
+            found: Sequence[Notification] = recorder.select_positioned(originator_id, upto)
         else:
-            found = self._scan(originator_id)
+            found = self._scan(originator_id, upto)
         for expected, n in enumerate(found, start=1):
             if n.originator_version != expected:
                 raise HistoryBroken(originator_id, expected)
         decode = self.mapper.to_domain_event
         return [(n.id, decode(n)) for n in found]
 
-    def _scan(self, originator_id: UUID) -> list[Notification]:
+    def _scan(self, originator_id: UUID, upto: int | None) -> list[Notification]:
+        if not self._scan_warned:
+            self._scan_warned = True
+            recorder = type(self.recorder)
+            log.warning(
+                "history reads scan the whole event log: this store's recorder cannot select "
+                "one aggregate's events with their positions (build the store through the "
+                "composition root)",
+                extra={
+                    "recorder": f"{recorder.__module__}.{recorder.__qualname__}",
+                    "events": self.position(),
+                },
+            )
         found, start = [], 1
-        while batch := self.recorder.select_notifications(start=start, limit=1000):
+        while batch := self.recorder.select_notifications(start=start, limit=1000, stop=upto):
             found += [n for n in batch if n.originator_id == originator_id]
             start = batch[-1].id + 1
         return found

@@ -3,7 +3,7 @@
 The library's recorders select one aggregate's events without their notification ids (their
 global positions), which the rules cite as evidence. As the library's own examples do to add a
 query, these subclass its SQLite and PostgreSQL process recorders and add
-``select_positioned(originator_id)`` over the table they own (and the SQLite one
+``select_positioned(originator_id, upto)`` over the table they own (and the SQLite one
 ``select_stored``, the log as plain rows, for a rebuild in shares); the factories make the store use
 them (``PERSISTENCE_MODULE=projections.recorders:SQLiteFactory`` or
 ``projections.recorders:PostgresFactory``, set by the composition root).
@@ -26,14 +26,19 @@ from psycopg.sql import SQL, Identifier
 class PositionedSQLiteRecorder(SQLiteProcessRecorder):
     """The SQLite process recorder, and one aggregate's events with their positions."""
 
-    def select_positioned(self, originator_id: UUID) -> Sequence[Notification]:
-        """Every event of one aggregate, in version order, each with its notification id."""
+    def select_positioned(
+        self, originator_id: UUID, upto: int | None = None
+    ) -> Sequence[Notification]:
+        """Every event of one aggregate (stored at or before ``upto``), in version order, each
+        with its notification id."""
+        bound = "" if upto is None else " AND rowid <= ?"
         statement = (
             f"SELECT rowid, * FROM {self.events_table_name} "
-            "WHERE originator_id=? ORDER BY originator_version"
+            f"WHERE originator_id=?{bound} ORDER BY originator_version"
         )
+        arguments: list[Any] = [originator_id.hex] if upto is None else [originator_id.hex, upto]
         with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, [originator_id.hex])
+            c.execute(statement, arguments)
             return [_notification(row, "rowid", originator_id) for row in c.fetchall()]
 
     def select_stored(self, start: int, limit: int, stop: int | None = None) -> list[Any]:
@@ -68,14 +73,18 @@ class PositionedPostgresRecorder(PostgresProcessRecorder):
             finally:
                 conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", [key])
 
-    def select_positioned(self, originator_id: UUID) -> Sequence[Notification]:
-        """Every event of one aggregate, in version order, each with its notification id."""
+    def select_positioned(
+        self, originator_id: UUID, upto: int | None = None
+    ) -> Sequence[Notification]:
+        """Every event of one aggregate (stored at or before ``upto``), in version order, each
+        with its notification id."""
         statement = SQL(
             "SELECT notification_id, originator_version, topic, state FROM {schema}.{table} "
-            "WHERE originator_id = %s ORDER BY originator_version"
+            "WHERE originator_id = %s AND notification_id <= %s ORDER BY originator_version"
         ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        last = (1 << 63) - 1 if upto is None else upto  # one prepared statement for both
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            curs.execute(statement, [originator_id], prepare=True)
+            curs.execute(statement, [originator_id, last], prepare=True)
             return [_notification(row, "notification_id", originator_id) for row in curs.fetchall()]
 
 

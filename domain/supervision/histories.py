@@ -56,7 +56,11 @@ class Histories:
 
     def entries(self, originator_id: UUID) -> tuple[Entry, ...]:
         """Every event of one aggregate, in version order, with its position."""
-        return tuple(Entry(p, e) for p, e in self.store.positioned(originator_id))
+        return self.read(originator_id, None)
+
+    def read(self, originator_id: UUID, upto: int | None) -> tuple[Entry, ...]:
+        """The events of one aggregate stored at or before ``upto`` (every one when None)."""
+        return tuple(Entry(p, e) for p, e in self.store.positioned(originator_id, upto))
 
     def cadre_by_id(self, originator_id: UUID) -> CadreHistory:
         """A cadre's history by aggregate id (empty when unknown)."""
@@ -103,8 +107,9 @@ class Histories:
 class KnownHistories:
     """Histories an in-order process keeps between its batches: each aggregate's entries are
     read once, then extended by the events of every batch, so a batch reads from the store
-    only the aggregates it meets for the first time. Least recently used first out, past
-    ``capacity`` entries in all."""
+    only the aggregates it meets for the first time. An aggregate with no event yet (a cadre
+    linked to a unit whose events come later in the log) is kept too, as empty. Least
+    recently used first out, past ``capacity`` entries in all (an empty one counts as one)."""
 
     def __init__(self, capacity: int = 50_000) -> None:
         self.capacity = capacity
@@ -121,11 +126,12 @@ class KnownHistories:
 
     def put(self, originator_id: UUID, entries: tuple[Entry, ...]) -> None:
         """Keep an aggregate's entries (read from the store)."""
-        self._size += len(entries) - len(self._kept.pop(originator_id, ()))
+        dropped = self._kept.pop(originator_id, None)
+        self._size += _weight(entries) - (0 if dropped is None else _weight(dropped))
         self._kept[originator_id] = entries
         while self._size > self.capacity and self._kept:
-            _, dropped = self._kept.popitem(last=False)
-            self._size -= len(dropped)
+            _, evicted = self._kept.popitem(last=False)
+            self._size -= _weight(evicted)
 
     def extend(self, batch: Iterable[tuple[int, Any]]) -> None:
         """Add a batch's events to the histories kept (those after their last entry)."""
@@ -134,7 +140,7 @@ class KnownHistories:
             kept = self._kept.get(oid)
             if kept is not None and (not kept or kept[-1].position < position):
                 self._kept[oid] = (*kept, Entry(position, event))
-                self._size += 1
+                self._size += 1 if kept else 0
 
     def forget(self) -> None:
         """Drop everything (the log moved on without this process seeing it)."""
@@ -143,13 +149,22 @@ class KnownHistories:
         self.through = 0
 
 
+def _weight(entries: tuple[Entry, ...]) -> int:
+    return len(entries) or 1
+
+
 class CachedHistories(Histories):
     """Histories read once (for one batch): each evaluation then cuts them at its position.
-    With ``known``, what earlier batches read is reused and kept for later ones."""
+    With ``known``, what earlier batches read is reused and kept for later ones. With
+    ``upto``, only events stored at or before it are read (a batch's last position: what an
+    in-order process judges never reaches past it)."""
 
-    def __init__(self, base: Histories, known: KnownHistories | None = None) -> None:
+    def __init__(
+        self, base: Histories, known: KnownHistories | None = None, upto: int | None = None
+    ) -> None:
         super().__init__(base.store, base.linked, base.joint_pairs)
         self.known = known
+        self.upto = upto
         self._entries: dict[UUID, tuple[Entry, ...]] = {}
         self._linked: dict[str, list[UUID]] = {}
         self._joint: dict[str, frozenset[str]] | None = None
@@ -164,7 +179,7 @@ class CachedHistories(Histories):
         if found is None:
             found = self.known.get(originator_id) if self.known is not None else None
             if found is None:
-                found = super().entries(originator_id)
+                found = self.read(originator_id, self.upto)
                 if self.known is not None:
                     self.known.put(originator_id, found)
             self._entries[originator_id] = found

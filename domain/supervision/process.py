@@ -111,7 +111,8 @@ class Supervisor:
                 self.known.forget()  # batches went by that this process did not see
             self.known.extend(batch)
             floor = self.floor() or date.min
-            self.reconcile(work, touches(batch), self.clock.today(), floor, self.known)
+            last = batch[-1][0] if batch else None
+            self.reconcile(work, touches(batch), self.clock.today(), floor, self.known, last)
         else:
             head = self.store.position()
             self.reconcile(work, touches(batch, head), self.clock.today())
@@ -142,6 +143,7 @@ class Supervisor:
         today: date,
         floor: date | None = None,
         known: KnownHistories | None = None,
+        upto: int | None = None,
     ) -> None:
         """Reconcile the subjects touched.
 
@@ -152,8 +154,9 @@ class Supervisor:
         that touched it. With a ``floor``, each is judged as of the day its (last) event was
         recorded (never before the floor, the last sweep, nor after today), so catching up
         later finds what following live would have found; without one, as of ``today``.
+        With ``upto`` (no touch is past it), histories are read only that far.
         """
-        histories = CachedHistories(self.evaluator.histories, known)
+        histories = CachedHistories(self.evaluator.histories, known, upto)
         judge = replace(self.evaluator, histories=histories)
 
         def day(history: History) -> date:

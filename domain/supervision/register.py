@@ -109,6 +109,7 @@ class FindingWork:
         self.ctx = Recording(by=SUPERVISOR, at=clock.now(), today=clock.today())
         self.loaded: dict[UUID, Finding | None] = {}
         self.new: dict[UUID, Subject] = {}
+        self._new_of: dict[Subject, set[UUID]] = {}  # the same, by subject
         self.tally = Tally()
 
     def finding(self, fid: UUID) -> Finding | None:
@@ -132,7 +133,7 @@ class FindingWork:
         current = {candidate_id(c): c for c in judged.now}
         for fid, candidate in current.items():
             self._hold(fid, candidate, judged)
-        known = self.index.ids(subject) | {f for f, s in self.new.items() if s == subject}
+        known = self.index.ids(subject) | self._new_of.get(subject, set())
         for fid in sorted(known - set(current)):
             finding = self.finding(fid)
             if finding is None or not finding.holds:
@@ -165,6 +166,7 @@ class FindingWork:
             )  # fmt: skip
             self.loaded[fid] = finding
             self.new[fid] = (c.subject_kind, c.subject_code)
+            self._new_of.setdefault(self.new[fid], set()).add(fid)
             self.tally.raised += 1
         elif finding.status in {"withdrawn", "remedied"}:
             finding.reraise(self.ctx, evidence=list(c.evidence), details=details)

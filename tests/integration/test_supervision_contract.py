@@ -22,6 +22,7 @@ from psycopg import sql
 
 from api.vault import AesGcmVault
 from domain.clock import FixedClock
+from domain.ids import cadre_id
 from domain.services import Services
 from domain.store import Store
 from projections.following import Runner
@@ -90,6 +91,19 @@ class SupervisionContract:
         assert set(statuses) == {"R-SEC-01", "R-SEC-02", "R-SEC-03", "R-SEC-07"}
         assert set(statuses.values()) == {"withdrawn"}
         assert replica.supervision.supervisor.position() <= replica.store.position()
+
+    def test_a_history_read_stops_at_a_position(self, replica: Replica) -> None:
+        personnel = replica.services.personnel
+        mine = [personnel.register_cadre(CLERK, code="A", name="甲", gender="f",
+                                         birth_date=date(1990, 1, 1)).position]  # fmt: skip
+        personnel.register_cadre(CLERK, code="B", name="乙", gender="f",
+                                 birth_date=date(1990, 1, 1))  # fmt: skip
+        mine.append(personnel.recruit(CLERK, "A", effective_date=date(2025, 3, 1), unit="T1",
+                                      channel="exam").position)  # fmt: skip
+        positioned = replica.store.positioned
+        assert [p for p, _ in positioned(cadre_id("A"))] == mine
+        assert [p for p, _ in positioned(cadre_id("A"), upto=mine[1] - 1)] == mine[:1]
+        assert positioned(cadre_id("A"), upto=mine[0] - 1) == []
 
     def test_two_replicas_racing_record_each_finding_once(
         self, replica: Replica, open_replica: Callable[[], Replica]
