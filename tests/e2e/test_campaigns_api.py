@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.http import TODAY, assert_problem, bearer, position, serve
+from tests.support.http import TODAY, assert_problem, bearer, created, position, serve
 
 CLERK = bearer("clerk")
 INSPECTOR = bearer("inspector", "纪检员王")
@@ -20,12 +20,6 @@ OPEN = {
     "code": "QL-2024", "title": "违规借调干部专项清理", "kind": "secondment_cleanup",
     "unit": "C", "starts_on": TODAY.isoformat(), "due_on": "2024-09-30",
 }  # fmt: skip
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 @pytest.fixture

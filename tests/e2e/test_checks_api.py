@@ -10,18 +10,12 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.http import TODAY, assert_problem, bearer, position, serve
+from tests.support.http import TODAY, assert_problem, bearer, created, position, serve
 
 CLERK = bearer("clerk")
 INSPECTOR = bearer("inspector")
 CITY = {"level": "city", "authority": "市委组织部", "document_no": "市组〔2024〕3号"}
 COUNTY = {"level": "county", "authority": "县委组织部", "document_no": "县组〔2024〕5号"}
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.commands import rules as rules_cli
-from tests.support.http import TODAY, assert_problem, bearer, position, serve
+from tests.support.http import TODAY, assert_problem, bearer, created, position, serve
 
 INSPECTOR = bearer("inspector", "纪检员王")
 AUDITOR = bearer("auditor")
@@ -22,12 +22,6 @@ CLERK = bearer("clerk")
 FINDINGS = "/api/v1/findings"
 APPROVAL = {"level": "city", "authority": "市委组织部", "document_no": "市组〔2024〕3号"}
 ROLES = ("clerk", "intake", "inspector", "auditor", "admin")
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def county(client: TestClient) -> dict[str, int]:

@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.http import TODAY, assert_problem, bearer, position, serve
+from tests.support.http import TODAY, assert_problem, bearer, created, position, serve
 
 INSPECTOR = bearer("inspector", "纪检员王")
 CLERK = bearer("clerk")
@@ -26,12 +25,6 @@ FINDINGS = "/api/v1/findings"
 def api(tmp_data_dir: Path) -> Iterator[TestClient]:
     with serve(tmp_data_dir, supervise=True) as client:
         yield client
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def units(client: TestClient, *codes: tuple[str, str]) -> None:

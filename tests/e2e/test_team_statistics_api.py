@@ -10,16 +10,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.support.http import assert_problem, bearer, position, serve
+from tests.support.http import assert_problem, bearer, created, position, serve
 
 CLERK = bearer("clerk")
 INSPECTOR = bearer("inspector")
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def unit(client: TestClient, code: str, level: str, kind: str, **more: Any) -> None:

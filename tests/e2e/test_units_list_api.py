@@ -8,16 +8,9 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from api.tokens import issue_token
-from tests.support.http import TEST_SECRET, assert_problem, bearer, position
+from tests.support.http import assert_problem, bearer, position, scoped
 
 CLERK = bearer("clerk")
-
-
-def scoped(role: str, unit: str) -> dict[str, str]:
-    token = issue_token(TEST_SECRET, subject=f"{role}@{unit}", role=role, ttl_seconds=3600,
-                        unit=unit)  # fmt: skip
-    return {"Authorization": f"Bearer {token}"}
 
 
 def units(client: TestClient, **params: Any) -> dict[str, Any]:

@@ -32,6 +32,13 @@ def bearer(role: str, subject: str | None = None) -> Headers:
     return {"Authorization": f"Bearer {token}"}
 
 
+def scoped(role: str, unit: str) -> Headers:
+    """An Authorization header with a fresh token of ``role`` limited to ``unit``'s subtree."""
+    token = issue_token(TEST_SECRET, subject=f"{role}@{unit}", role=role, ttl_seconds=3600,
+                        unit=unit)  # fmt: skip
+    return {"Authorization": f"Bearer {token}"}
+
+
 def app_settings(data_dir: Path, **settings: Any) -> Settings:
     """The settings of a test platform over ``data_dir`` (tokens from ``bearer`` are valid on
     it); ``settings`` override the test defaults."""
@@ -56,6 +63,13 @@ def position(client: TestClient) -> int:
     assert response.status_code == 200
     value: int = response.json()["position"]
     return value
+
+
+def created(response: Any) -> dict[str, Any]:
+    """The body of a 201 answer (the answer's text when it is something else)."""
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
 
 
 def assert_problem(response: Any, status: int) -> dict[str, Any]:

@@ -10,24 +10,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.tokens import issue_token
-from tests.support.http import TEST_SECRET, assert_problem, bearer, position, serve
+from tests.support.http import assert_problem, bearer, created, position, scoped, serve
 
 CLERK, INSPECTOR = bearer("clerk", "组织部-王科员"), bearer("inspector", "纪委-李干事")
 LEAD = bearer("lead", "纪委书记")
 UNSEAL, RETRACTION = "/api/v1/unseal-requests", "/api/v1/retraction-requests"
-
-
-def scoped(role: str, unit: str) -> dict[str, str]:
-    token = issue_token(TEST_SECRET, subject=f"{role}@{unit}", role=role, ttl_seconds=3600,
-                        unit=unit)  # fmt: skip
-    return {"Authorization": f"Bearer {token}"}
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 @pytest.fixture

@@ -4,27 +4,13 @@ findings or search hits; what lies outside answers 404, exactly as if it did not
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from api.tokens import issue_token
-from tests.support.http import TEST_SECRET, assert_problem, bearer, position, serve
+from tests.support.http import assert_problem, bearer, created, position, scoped, serve
 
 CLERK = bearer("clerk")
-
-
-def scoped(role: str, unit: str) -> dict[str, str]:
-    token = issue_token(TEST_SECRET, subject=f"{role}@{unit}", role=role, ttl_seconds=3600,
-                        unit=unit)  # fmt: skip
-    return {"Authorization": f"Bearer {token}"}
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 @pytest.fixture(scope="module")

@@ -11,27 +11,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from api.tokens import issue_token
-from tests.support.http import TEST_SECRET, TODAY, assert_problem, bearer, position, serve
+from tests.support.http import (
+    TODAY,
+    assert_problem,
+    bearer,
+    created,
+    position,
+    scoped,
+    serve,
+)
 
 CLERK = bearer("clerk")
 INSPECTOR = bearer("inspector")
 CAMPAIGNS = "/api/v1/campaigns"
 
 
-def scoped(role: str, unit: str) -> dict[str, str]:
-    token = issue_token(TEST_SECRET, subject=f"{role}@{unit}", role=role, ttl_seconds=3600,
-                        unit=unit)  # fmt: skip
-    return {"Authorization": f"Bearer {token}"}
-
-
 SC, SD, ST1 = scoped("inspector", "C1"), scoped("inspector", "D"), scoped("inspector", "T1")
-
-
-def created(response: Any) -> dict[str, Any]:
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def get(client: TestClient, path: str, headers: dict[str, str], **params: Any) -> Any:
