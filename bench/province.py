@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from api.vault import AesGcmVault
+from bench.rebuild import PeakMemory
 from domain.clock import FixedClock
 from domain.importing import PersonnelBatch
 from domain.services import Services
@@ -285,11 +286,13 @@ def main() -> None:
     parser.add_argument("--events", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        if args.phase == "import":
-            figures = phase_import(args.store, args.where, args.events)
-        else:
-            figures = PHASES[args.phase](args.store, args.where)
-        figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        with PeakMemory() as memory:  # with the process a rebuild in shares runs beside it
+            if args.phase == "import":
+                figures = phase_import(args.store, args.where, args.events)
+            else:
+                figures = PHASES[args.phase](args.store, args.where)
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        figures["peak_mb"] = max(memory.peak_kib, own) / 1024
         print(json.dumps(figures))
         return
     results: dict[float, dict[str, dict[str, float]]] = {}

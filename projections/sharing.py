@@ -13,9 +13,11 @@ process (a cadre of another share continues from its stored row).
 
 from __future__ import annotations
 
+import os
 import pickle
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -156,12 +158,16 @@ class ShareProcess:
             [sys.executable, "-m", "projections.sharing"], stdin=subprocess.PIPE
         )
         assert self.process.stdin is not None
-        with self.process.stdin as pipe:
-            pickle.dump(work, pipe)
+        self.pipe = self.process.stdin
+        # The pipe stays open while the share works: if this process dies, the share sees its
+        # end and stops too (``_work_while_watched``).
+        pickle.dump(work, self.pipe)
+        self.pipe.flush()
 
     def wait(self) -> None:
         """Return when the share is built; raise if its process failed."""
         code = self.process.wait()
+        self.pipe.close()
         if code != 0:
             raise RuntimeError(
                 f"share {self.work.share.index} of {self.work.share.count} of the rebuild "
@@ -173,6 +179,23 @@ class ShareProcess:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+        self.pipe.close()
+
+
+def _work_while_watched() -> None:
+    """The share process: the work from standard input, stopped if the rebuild's process ends
+    (its end of the pipe closes) before the work is done."""
+    work: ShareWork = pickle.load(sys.stdin.buffer)
+
+    def watch() -> None:
+        # The file descriptor itself, not the buffered reader: a thread blocked in the reader
+        # holds its lock, and the interpreter's shutdown waits for it.
+        while os.read(sys.stdin.fileno(), 4096):
+            pass  # the rebuild's process sends nothing more: only the pipe's end matters
+        os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
+    work.run()
 
 
 def hand_over(views: SqlViews, projections: Sequence[Projection], count: int, target: int) -> None:
@@ -185,4 +208,4 @@ def hand_over(views: SqlViews, projections: Sequence[Projection], count: int, ta
 
 
 if __name__ == "__main__":
-    pickle.load(sys.stdin.buffer).run()
+    _work_while_watched()
