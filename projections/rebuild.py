@@ -95,6 +95,10 @@ def _build_in_shares(
     open_source, open_views = source.opener(), views.opener()
     if open_source is None or open_views is None:
         return  # in memory: another process cannot open it
+    # Every share starts from 0 (a rebuild that died left its shares' records behind).
+    views.write(
+        {}, {}, {Share(i, count).record(p.name + p.suffix): 0 for p in fresh for i in range(count)}
+    )
     target = source.position()
     kinds = [type(p) for p in fresh if p.per_originator]
     apart = [

@@ -696,6 +696,8 @@ class ProjectionContract:
         incremental = table_contents(platform.views)
         head = platform.store.position()
         caplog.set_level(logging.INFO, logger="jiandu.projections")
+        # What a rebuild that died midway leaves behind: its shares' position records.
+        platform.views.advance({"careers__rebuild@1/2": head, "careers__rebuild@0/2": head})
 
         names = list(PROJECTIONS)
         follower = platform.follower
