@@ -227,6 +227,22 @@ class Store(Application[UUID]):
             found: Sequence[Notification] = recorder.select_positioned(originator_id, upto)
         else:
             found = self._scan(originator_id, upto)
+        return self._decoded(originator_id, found)
+
+    def positioned_many(
+        self, originator_ids: Sequence[UUID], upto: int | None = None
+    ) -> dict[UUID, list[tuple[int, Any]]]:
+        """:meth:`positioned` for several aggregates, in one query when the recorder has one
+        (``select_positioned_many``); every id asked is in the answer (empty when none)."""
+        select = getattr(self.recorder, "select_positioned_many", None)
+        if select is None:
+            return {i: self.positioned(i, upto) for i in originator_ids}
+        found: dict[UUID, list[Notification]] = {i: [] for i in originator_ids}
+        for n in select(originator_ids, upto):
+            found[n.originator_id].append(n)
+        return {i: self._decoded(i, notifications) for i, notifications in found.items()}
+
+    def _decoded(self, originator_id: UUID, found: Sequence[Notification]) -> list[tuple[int, Any]]:
         for expected, n in enumerate(found, start=1):
             if n.originator_version != expected:
                 raise HistoryBroken(originator_id, expected)

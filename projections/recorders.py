@@ -22,6 +22,8 @@ from eventsourcing.sqlite import SQLiteFactory as LibrarySQLiteFactory
 from eventsourcing.sqlite import SQLiteProcessRecorder
 from psycopg.sql import SQL, Identifier
 
+MANY = 500  # aggregates per query of select_positioned_many (SQLite's bound parameters)
+
 
 class PositionedSQLiteRecorder(SQLiteProcessRecorder):
     """The SQLite process recorder, and one aggregate's events with their positions."""
@@ -40,6 +42,30 @@ class PositionedSQLiteRecorder(SQLiteProcessRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, arguments)
             return [_notification(row, "rowid", originator_id) for row in c.fetchall()]
+
+    def select_positioned_many(
+        self, originator_ids: Sequence[UUID], upto: int | None = None
+    ) -> list[Notification]:
+        """The events of several aggregates (stored at or before ``upto``), each aggregate's in
+        version order, with their notification ids: one query per ``MANY`` aggregates."""
+        found: list[Notification] = []
+        for start in range(0, len(originator_ids), MANY):
+            ids = list(originator_ids[start : start + MANY])
+            by_hex = {i.hex: i for i in ids}
+            marks = ", ".join("?" * len(ids))
+            bound = "" if upto is None else " AND rowid <= ?"
+            statement = (
+                f"SELECT rowid, * FROM {self.events_table_name} WHERE originator_id IN "
+                f"({marks}){bound} ORDER BY originator_id, originator_version"
+            )
+            arguments: list[Any] = [*by_hex, *([] if upto is None else [upto])]
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(statement, arguments)
+                found += [
+                    _notification(row, "rowid", by_hex[row["originator_id"]])
+                    for row in c.fetchall()
+                ]
+        return found
 
     def select_stored(self, start: int, limit: int, stop: int | None = None) -> list[Any]:
         """Stored events from a position on, as plain rows (position, originator id as stored,
@@ -86,6 +112,24 @@ class PositionedPostgresRecorder(PostgresProcessRecorder):
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             curs.execute(statement, [originator_id, last], prepare=True)
             return [_notification(row, "notification_id", originator_id) for row in curs.fetchall()]
+
+    def select_positioned_many(
+        self, originator_ids: Sequence[UUID], upto: int | None = None
+    ) -> list[Notification]:
+        """The events of several aggregates (stored at or before ``upto``), each aggregate's in
+        version order, with their notification ids, in one query."""
+        statement = SQL(
+            "SELECT originator_id, notification_id, originator_version, topic, state "
+            "FROM {schema}.{table} WHERE originator_id = ANY(%s) AND notification_id <= %s "
+            "ORDER BY originator_id, originator_version"
+        ).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
+        last = (1 << 63) - 1 if upto is None else upto
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(statement, [list(originator_ids), last], prepare=True)
+            return [
+                _notification(row, "notification_id", row["originator_id"])
+                for row in curs.fetchall()
+            ]
 
 
 class SQLiteFactory(LibrarySQLiteFactory):

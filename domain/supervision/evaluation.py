@@ -115,6 +115,7 @@ class Evaluator:
         partners = [self.histories.unit(c).upto(upto).known_at(known_at) for c in joint]
         linked = [i for code in (unit.code, *joint) for i in self.histories.cadres_linked_to(code)]
         ids = dict.fromkeys([*linked, *cut.get("also", ())])
+        self.histories.prefetch(list(ids))
         cadres = [self.histories.cadre_by_id(i).upto(upto).known_at(known_at) for i in ids]
         if settled is not None:
             unit = unit.before_developments(*settled)

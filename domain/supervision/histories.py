@@ -62,6 +62,9 @@ class Histories:
         """The events of one aggregate stored at or before ``upto`` (every one when None)."""
         return tuple(Entry(p, e) for p, e in self.store.positioned(originator_id, upto))
 
+    def prefetch(self, originator_ids: list[UUID]) -> None:
+        """Histories about to be asked for (read together where they are kept)."""
+
     def cadre_by_id(self, originator_id: UUID) -> CadreHistory:
         """A cadre's history by aggregate id (empty when unknown)."""
         entries = self.entries(originator_id)
@@ -184,6 +187,21 @@ class CachedHistories(Histories):
                     self.known.put(originator_id, found)
             self._entries[originator_id] = found
         return found
+
+    def prefetch(self, originator_ids: list[UUID]) -> None:
+        """Read the histories not yet at hand in one query (a unit's cadres)."""
+        known = self.known
+        missing = [
+            i for i in originator_ids
+            if i not in self._entries and (known is None or known.get(i) is None)
+        ]  # fmt: skip
+        if len(missing) < 2:
+            return
+        for oid, pairs in self.store.positioned_many(missing, self.upto).items():
+            found = tuple(Entry(p, e) for p, e in pairs)
+            if known is not None:
+                known.put(oid, found)
+            self._entries[oid] = found
 
     def cadres_linked_to(self, unit_code: str) -> list[UUID]:
         if unit_code not in self._linked:

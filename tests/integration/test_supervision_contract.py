@@ -104,6 +104,9 @@ class SupervisionContract:
         assert [p for p, _ in positioned(cadre_id("A"))] == mine
         assert [p for p, _ in positioned(cadre_id("A"), upto=mine[1] - 1)] == mine[:1]
         assert positioned(cadre_id("A"), upto=mine[0] - 1) == []
+        together = replica.store.positioned_many([cadre_id("A"), cadre_id("B")], mine[1] - 1)
+        assert [p for p, _ in together[cadre_id("A")]] == mine[:1]
+        assert len(together[cadre_id("B")]) == 1
 
     def test_two_replicas_racing_record_each_finding_once(
         self, replica: Replica, open_replica: Callable[[], Replica]

@@ -86,3 +86,20 @@ def test_the_composition_roots_recorder_reads_without_warning(
     with caplog.at_level(logging.WARNING, logger="jiandu.store"):
         assert [p for p, _ in store.positioned(cadre_id("A"))] == written
     assert not [r for r in caplog.records if r.name == "jiandu.store"]
+
+
+@pytest.mark.parametrize("module", ["projections.recorders:SQLiteFactory", "eventsourcing.sqlite"])
+def test_several_histories_read_together_stop_at_a_position(
+    tmp_path: Path, written: list[int], module: str
+) -> None:
+    store = _store(tmp_path, module)
+    a, b, nobody = cadre_id("A"), cadre_id("B"), cadre_id("nobody")
+    for upto in (None, written[1], written[0] - 1):
+        together = store.positioned_many([a, b, nobody], upto)
+        assert list(together) == [a, b, nobody]
+        for oid in (a, b, nobody):
+            alone = store.positioned(oid, upto)
+            assert [(p, e.originator_version) for p, e in together[oid]] == [
+                (p, e.originator_version) for p, e in alone
+            ]
+    assert store.positioned_many([], None) == {}
