@@ -64,6 +64,11 @@ class FollowerSink:
         if follower.ordered:
             raise ValueError(f"{follower.name} needs the log in order: it follows the store")
         self.follower = follower
+        # Applied while the member polls the next batch: only a follower that stores its
+        # offsets with its effect (the read models). The supervisor group's live test
+        # withdraws findings now and then on a loaded machine, pipelined or not; until that
+        # is understood, the other groups keep applying in the member's own thread.
+        self.pipelined = follower.transactional
         self.views = views
         views.ensure([])  # the offsets and positions tables
         self.store = store

@@ -190,7 +190,7 @@ class GroupConsumer:
                         batch = None  # polled across a rebalance: resume from the stored offsets
                         self._rebalanced()
                     if batch is not None:
-                        self._pending = (batch, applier.submit(self._apply, batch))
+                        self._pending = (batch, self._start(applier, batch))
                     self._commit(finished)
                     if batch is None and self._pending is None:
                         self._idle()
@@ -222,6 +222,19 @@ class GroupConsumer:
         assert self.consumer is not None
         if self.sink.stored_offsets(self.topic) is not None:
             self.resume(list(self.consumer.assignment()))
+
+    def _start(self, applier: ThreadPoolExecutor, batch: Batch) -> Future[None]:
+        """Apply a batch in the applying thread, or here and now for a sink that is not
+        ``pipelined``."""
+        if getattr(self.sink, "pipelined", False):
+            return applier.submit(self._apply, batch)
+        done: Future[None] = Future()
+        try:
+            self._apply(batch)
+            done.set_result(None)
+        except Exception as error:
+            done.set_exception(error)
+        return done
 
     def _apply(self, batch: Batch) -> None:
         for partition, offset, key, value, error in batch.poison:
