@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -32,21 +33,40 @@ SUBJECT_KINDS = ("cadre", "unit", "complaint")
 class CareerMemo:
     """Careers folded once for many unit evaluations: the cadres linked to a township are the
     same for every event of it, and most did not change since the last one. A history is
-    known by its aggregate and the positions it holds, so a changed one is folded again."""
+    known by its aggregate and the positions it holds, so a changed one is folded again.
 
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._folds: dict[tuple[str, tuple[int, ...], date], Career] = {}
+    A career keeps its history's entries (the rules cite them), so the memo is bounded by the
+    entries its careers hold, not by their number: careers grow with the log, and a bound in
+    careers let the memo keep several times more decoded events alive than the histories the
+    process keeps (``KnownHistories``). Least recently used first out."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._folds: OrderedDict[tuple[str, tuple[int, ...], date], Career] = OrderedDict()
+        self._size = 0  # entries held by the careers kept
 
     def of(self, history: CadreHistory, as_of: date) -> Career:
         """The career of a history as of a date."""
-        key = (history.code, tuple(e.position for e in history.entries), as_of)
+        positions = tuple(e.position for e in history.entries)
+        key = (history.code, positions, as_of)
         career = self._folds.get(key)
-        if career is None:
-            if len(self._folds) >= self.size:
-                self._folds.clear()
-            career = self._folds[key] = Career.of(history, as_of)
+        if career is not None:
+            self._folds.move_to_end(key)
+            return career
+        career = self._folds[key] = Career.of(history, as_of)
+        self._size += len(positions) or 1
+        while self._size > self.capacity and self._folds:
+            (_, evicted, _), _ = self._folds.popitem(last=False)
+            self._size -= len(evicted) or 1
         return career
+
+    def __len__(self) -> int:
+        return len(self._folds)
+
+    @property
+    def entries(self) -> int:
+        """The entries the careers kept hold (what the bound counts)."""
+        return self._size
 
 
 def candidate_id(c: Candidate) -> UUID:

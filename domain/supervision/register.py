@@ -58,12 +58,17 @@ class Tally:
 
 
 class FindingIndex:
-    """Every finding id raised so far, by subject, read incrementally from the store."""
+    """Every finding id raised so far, by subject, read incrementally from the store.
+
+    It grows with the findings the log has caused (about one per event in a busy province),
+    so each subject's ids are kept packed (16 bytes each) rather than as a set of ``UUID``
+    objects (about 150 bytes each)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.seen = 0
-        self.by_subject: dict[Subject, set[UUID]] = {}
+        self.by_subject: dict[Subject, bytes] = {}
+        self.size = 0  # ids kept
 
     def refresh(self) -> None:
         """Read the FindingRaised events recorded since the last refresh."""
@@ -80,12 +85,35 @@ class FindingIndex:
                 return
 
     def add(self, subject: Subject, fid: UUID) -> None:
-        """Remember a finding of a subject."""
-        self.by_subject.setdefault(subject, set()).add(fid)
+        """Remember a finding of a subject (once)."""
+        packed = self.by_subject.get(subject, b"")
+        if not _holds(packed, fid.bytes):
+            self.by_subject[subject] = packed + fid.bytes
+            self.size += 1
 
     def ids(self, subject: Subject) -> set[UUID]:
         """The findings ever raised about a subject."""
-        return set(self.by_subject.get(subject, ()))
+        packed = self.by_subject.get(subject, b"")
+        return {UUID(bytes=packed[i : i + 16]) for i in range(0, len(packed), 16)}
+
+    def besides(self, subject: Subject, found: Iterable[UUID]) -> set[UUID]:
+        """The findings ever raised about a subject, but those ``found`` (the ids judged to
+        hold now: the many unchanged are never unpacked)."""
+        packed = self.by_subject.get(subject, b"")
+        skip = {fid.bytes for fid in found}
+        return {
+            UUID(bytes=b)
+            for i in range(0, len(packed), 16)
+            if (b := packed[i : i + 16]) not in skip
+        }
+
+
+def _holds(packed: bytes, fid: bytes) -> bool:
+    """Whether 16-byte ``fid`` is one of the ids packed."""
+    at = packed.find(fid)
+    while at >= 0 and at % 16:
+        at = packed.find(fid, at + 1)
+    return at >= 0
 
 
 @dataclass
@@ -133,8 +161,10 @@ class FindingWork:
         current = {candidate_id(c): c for c in judged.now}
         for fid, candidate in current.items():
             self._hold(fid, candidate, judged)
-        known = self.index.ids(subject) | self._new_of.get(subject, set())
-        for fid in sorted(known - set(current)):
+        gone = self.index.besides(subject, current) | (
+            self._new_of.get(subject, set()) - set(current)
+        )
+        for fid in sorted(gone):
             finding = self.finding(fid)
             if finding is None or not finding.holds:
                 continue
