@@ -132,18 +132,34 @@ class KnownHistories:
         dropped = self._kept.pop(originator_id, None)
         self._size += _weight(entries) - (0 if dropped is None else _weight(dropped))
         self._kept[originator_id] = entries
-        while self._size > self.capacity and self._kept:
-            _, evicted = self._kept.popitem(last=False)
-            self._size -= _weight(evicted)
+        self._trim()
 
     def extend(self, batch: Iterable[tuple[int, Any]]) -> None:
-        """Add a batch's events to the histories kept (those after their last entry)."""
+        """Add a batch's events to the histories kept (those after their last entry). The
+        histories it extends are the batch's: they go last out."""
         for position, event in batch:
             oid = UUID(str(event.originator_id))
             kept = self._kept.get(oid)
             if kept is not None and (not kept or kept[-1].position < position):
                 self._kept[oid] = (*kept, Entry(position, event))
+                self._kept.move_to_end(oid)
                 self._size += 1 if kept else 0
+        self._trim()
+
+    def _trim(self) -> None:
+        # Extending counts too: once every aggregate a province has is kept (read early, as
+        # empty), nothing new is read, and histories grown by the log alone held it whole.
+        while self._size > self.capacity and self._kept:
+            _, evicted = self._kept.popitem(last=False)
+            self._size -= _weight(evicted)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    @property
+    def entries(self) -> int:
+        """The entries kept (what the bound counts; an empty history counts as one)."""
+        return self._size
 
     def forget(self) -> None:
         """Drop everything (the log moved on without this process seeing it)."""

@@ -14,6 +14,7 @@ from domain import cadre_events as ev
 from domain.rules.career import Career
 from domain.store import Store
 from domain.supervision.evaluation import CareerMemo
+from domain.supervision.histories import KnownHistories
 from domain.supervision.register import FindingIndex
 from tests.support.domain import sqlite_env
 from tests.support.rules import CadreFile
@@ -102,3 +103,25 @@ def test_an_id_whose_bytes_straddle_two_packed_ids_is_not_taken_for_one(store: S
     index.add(subject, straddling)
     assert index.size == 3
     assert index.ids(subject) == {a, b, straddling}
+
+
+def test_histories_grown_by_the_log_alone_stay_within_the_capacity() -> None:
+    known = KnownHistories(capacity=12)
+    files = [cadre(f"D{n}", 8) for n in range(3)]
+    for f in files:  # every aggregate known early, with its first event only
+        known.put(f.id, tuple(f.entries[:1]))
+    assert known.entries == 3
+    batch = [
+        (e.position, e.event) for n in range(1, 8) for f in files for e in f.entries[n : n + 1]
+    ]
+    known.extend(batch[:9])  # 12 entries: nothing out
+    assert (len(known), known.entries) == (3, 12)
+    known.extend(batch[9:12])  # the least recently extended goes out
+    assert known.entries <= 12
+    assert known.get(files[0].id) is None
+    assert known.get(files[2].id) == tuple(files[2].entries[:5])
+    known.extend(batch[12:])
+    assert known.entries <= 12
+    assert all(
+        kept == tuple(f.entries[: len(kept)]) for f in files if (kept := known.get(f.id))
+    )  # what is kept is each history from its start, never with a gap
