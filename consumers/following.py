@@ -65,9 +65,10 @@ class FollowerSink:
             raise ValueError(f"{follower.name} needs the log in order: it follows the store")
         self.follower = follower
         # Applied while the member polls the next batch: only a follower that stores its
-        # offsets with its effect (the read models). The supervisor group's live test
-        # withdraws findings now and then on a loaded machine, pipelined or not; until that
-        # is understood, the other groups keep applying in the member's own thread.
+        # offsets with its effect (the read models); the other groups apply in the member's
+        # own thread. (The findings the supervisor group's live test saw withdrawn now and
+        # then, pipelined or not, came from where the supervision process judged, see
+        # ``Supervisor.head``; pipelining the other groups has not been tried since.)
         self.pipelined = follower.transactional
         self.views = views
         views.ensure([])  # the offsets and positions tables

@@ -9,9 +9,11 @@ A cadre or a complaint is judged at each of its events, as of the day the event 
 that findings depend on histories only, never on batch boundaries. A township unit, whose rules
 read every cadre linked to it, is judged once per batch, after the last event its rules read
 (an appointment, a transfer, a review; not a training record). Fed from Kafka,
-where deliveries may repeat or come late, each subject is judged on its whole history as the
-store holds it now: a repeat records nothing, and an old delivery cannot undo what later events
-established. Finding events themselves are never judged.
+where deliveries may repeat or come late, each subject is judged on the log as it stands at the
+process's head (``Supervisor.head``): the store's head, but no further than the read models that
+say which cadres a township unit has, so that a unit is never judged over part of its cadres. A
+repeat records nothing, and an old delivery cannot undo what later events established. Finding
+events themselves are never judged.
 """
 
 from __future__ import annotations
@@ -94,12 +96,24 @@ class Supervisor:
         self.index = FindingIndex(store)
         # The last date the sweep judged: events are never judged as of an earlier day.
         self.floor: Callable[[], date | None] = lambda: None
+        # How far the read models the rules consult (a township unit's cadres) have applied.
+        self.consulted: Callable[[], int] = store.position
         self.tally = Tally()
         self.known = KnownHistories()
 
     def position(self) -> int:
         """The last position processed (recorded atomically with the findings it caused)."""
         return self.store.tracked(SUPERVISOR)
+
+    def head(self) -> int:
+        """Where a subject is judged when the log is not followed in order (Kafka deliveries,
+        a sweep beside the consumer group): the store's head, but no further than the read
+        models consulted. Past them, a township unit's cadres recorded since are not known yet,
+        and the unit would be judged over some of its cadres only, on a state the log never
+        had: findings raised there are withdrawn once the read models catch up, and raised
+        again. Read it after the finding index's refresh: it is then at or past the history
+        every finding the index knows was judged on."""
+        return min(self.store.position(), self.consulted())
 
     def judge(self, batch: Sequence[tuple[int, Any]], *, in_order: bool) -> FindingWork:
         """The findings' changes a batch calls for (nothing is saved). ``in_order``: the batch
@@ -114,7 +128,8 @@ class Supervisor:
             last = batch[-1][0] if batch else None
             self.reconcile(work, touches(batch), self.clock.today(), floor, self.known, last)
         else:
-            head = self.store.position()
+            # Never before a delivery's own event (the consumer group's gate sees to it).
+            head = max(self.head(), max((p for p, _ in batch), default=0))
             self.reconcile(work, touches(batch, head), self.clock.today())
         return work
 

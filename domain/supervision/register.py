@@ -128,6 +128,13 @@ class Judged:
     remedied_on: Callable[[int, date], date]
 
 
+def _newer(finding: Finding, judged: Judged) -> bool:
+    """Whether the finding was judged on a longer history of its subject than ``judged``:
+    then ``judged`` is late (a process beside the one that judged it, fed out of order, read
+    the log before that one wrote), and it must not undo what the longer history showed."""
+    return int(finding.details.get("evaluated_upto", 0)) > judged.upto
+
+
 class FindingWork:
     """The finding changes of one batch, kept in memory until they are saved together."""
 
@@ -166,7 +173,7 @@ class FindingWork:
         )
         for fid in sorted(gone):
             finding = self.finding(fid)
-            if finding is None or not finding.holds:
+            if finding is None or not finding.holds or _newer(finding, judged):
                 continue
             day = date.fromisoformat(
                 finding.details.get("evaluated_as_of", judged.as_of.isoformat())
@@ -198,7 +205,7 @@ class FindingWork:
             self.new[fid] = (c.subject_kind, c.subject_code)
             self._new_of.setdefault(self.new[fid], set()).add(fid)
             self.tally.raised += 1
-        elif finding.status in {"withdrawn", "remedied"}:
+        elif finding.status in {"withdrawn", "remedied"} and not _newer(finding, judged):
             finding.reraise(self.ctx, evidence=list(c.evidence), details=details)
             self.tally.raised += 1
 

@@ -80,6 +80,7 @@ class Supervision:
         )  # fmt: skip
         sweeper = Sweeper(runner, supervisor, views, clock)
         supervisor.floor = sweeper.last
+        supervisor.consulted = gate
         return cls(
             params=params,
             evaluator=evaluator,

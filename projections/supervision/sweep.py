@@ -74,9 +74,9 @@ class Sweeper:
             self.runner.catch_up()  # what the process had still to record counts as this run's
             tally = supervisor.tally.since(before)
             upto = self._upto()
-            touched = [Touch(upto, key, module) for key, module in self._subjects(day)]
-            for chunk in _chunks(touched, CHUNK):
-                tally.add(self._reconcile(chunk, day))
+            for chunk in _chunks(self._subjects(day), CHUNK):
+                judged, upto = self._reconcile(chunk, day)
+                tally.add(judged)
             row = {"as_of": day, "swept_at": self.clock.now(), "position": upto}
             self.views.write({SWEEPS: [{**row, **tally.as_dict()}]}, {}, {})
         log.info("rules swept", extra={"as_of": day.isoformat(), **tally.as_dict()})
@@ -84,19 +84,23 @@ class Sweeper:
 
     def _upto(self) -> int:
         """Where the sweep judges histories: where the process got to. When a Kafka group runs
-        the process, it judges every subject on the history the store holds now, and so does
-        the sweep: judging a history older than the group already judged would withdraw what
-        the group raised, which the group would then raise again."""
+        the process, it judges every subject at the process's head (``Supervisor.head``), and
+        so does the sweep, read again for every chunk after the finding index's refresh:
+        judging a history older than the one a finding the index knows was raised on would
+        withdraw what the group raised (meanwhile, while the sweep ran), which the group would
+        then raise again."""
         if self.runner.passive:
-            return self.supervisor.store.position()
+            return self.supervisor.head()
         return self.supervisor.position()
 
-    def _reconcile(self, chunk: Sequence[Touch], day: date) -> Tally:
+    def _reconcile(self, chunk: Sequence[tuple[UUID, str]], day: date) -> tuple[Tally, int]:
+        """Judge a chunk of subjects; what it changed and the position it judged at."""
         supervisor = self.supervisor
         for attempt in range(5):
             supervisor.index.refresh()
+            upto = self._upto()  # after the refresh: no finding it knows is newer
             work = FindingWork(supervisor.store, supervisor.index, self.clock)
-            supervisor.reconcile(work, chunk, day)
+            supervisor.reconcile(work, [Touch(upto, key, module) for key, module in chunk], day)
             try:
                 supervisor.store.commit_processed(*work.changed(), tracking=None)
             except ConcurrentWrite:
@@ -104,7 +108,7 @@ class Sweeper:
                     raise
                 continue
             work.saved()
-            return work.tally
+            return work.tally, upto
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _due(self, since: date, day: date, tables: set[str], found: dict[UUID, str]) -> None:
@@ -173,7 +177,7 @@ def _subject(kind: str, code: str) -> tuple[UUID, str]:
     return UUID(code), COMPLAINT
 
 
-def _chunks(items: Sequence[Touch], size: int) -> Iterator[Sequence[Touch]]:
+def _chunks(items: Sequence[tuple[UUID, str]], size: int) -> Iterator[Sequence[tuple[UUID, str]]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
