@@ -34,20 +34,6 @@ class RefusedItem(Exception):
     """The follower left an event out for good (the search engine refused its document...)."""
 
 
-class _Undecodable:
-    """Why a delivery's event could not be built."""
-
-    def __init__(self, error: Exception) -> None:
-        self.error = error
-
-
-def _event(delivery: Delivery) -> Any:
-    try:
-        return delivery.envelope.event()
-    except Exception as error:  # undecodable state or a failed upcast
-        return _Undecodable(error)
-
-
 class FollowerSink:
     """Hands a consumer group's batches to a follower and records its watermark."""
 
@@ -64,12 +50,6 @@ class FollowerSink:
         if follower.ordered:
             raise ValueError(f"{follower.name} needs the log in order: it follows the store")
         self.follower = follower
-        # Applied while the member polls the next batch: only a follower that stores its
-        # offsets with its effect (the read models); the other groups apply in the member's
-        # own thread. (The findings the supervisor group's live test saw withdrawn now and
-        # then, pipelined or not, came from where the supervision process judged, see
-        # ``Supervisor.head``; pipelining the other groups has not been tried since.)
-        self.pipelined = follower.transactional
         self.views = views
         views.ensure([])  # the offsets and positions tables
         self.store = store
@@ -79,30 +59,20 @@ class FollowerSink:
         self.skipped = 0
         self._recorded = 0
         self._checked = 0.0
-        # The stored offsets as the last watermark read them, after this member's commit: the
-        # next batch starts from them instead of reading them again. Stale only if another
-        # member moved them, and then the offsets' compare-and-set refuses the batch.
-        self._known: tuple[str, dict[int, tuple[int, int]]] | None = None
 
     def stored_offsets(self, topic: str) -> dict[int, int]:
         return {p: offset for p, (offset, _) in self.views.offsets(self.group, topic).items()}
 
-    def decode(self, batch: Batch) -> None:
-        """Each delivery's domain event, or why it has none (ahead of ``apply``)."""
-        batch.decoded = {id(d): _event(d) for d in batch.deliveries}
-
     def apply(self, batch: Batch, reject: Reject) -> None:
-        stored = self._offsets(batch.topic)
-        decoded = batch.decoded if batch.decoded is not None else {}
+        stored = self.views.offsets(self.group, batch.topic)
         events: list[tuple[Delivery, Any]] = []
         rejected: list[Delivery] = []
         for d in self._fresh(batch, stored):
-            event = decoded[id(d)] if id(d) in decoded else _event(d)
-            if isinstance(event, _Undecodable):  # undecodable state or a failed upcast: poison
+            try:
+                events.append((d, d.envelope.event()))
+            except Exception as error:  # undecodable state or a failed upcast: poison
                 rejected.append(d)
-                reject(d, event.error)
-            else:
-                events.append((d, event))
+                reject(d, error)
         if self.gate is not None and events:
             needed = max(d.envelope.position for d, _ in events)
             if self.gate() < needed:
@@ -132,9 +102,7 @@ class FollowerSink:
         """Compute the group's watermark from what every member committed, and record it."""
         if partitions <= 0:
             return
-        offsets = self.views.offsets(self.group, topic)
-        self._known = (topic, offsets)
-        highs = {p: high for p, (_, high) in offsets.items()}
+        highs = {p: high for p, (_, high) in self.views.offsets(self.group, topic).items()}
         reached = watermark(highs, partitions, self.keys)
         if reached > self._recorded:
             self.follower.record(reached)
@@ -145,12 +113,6 @@ class FollowerSink:
         """Nothing arrived: see now and then whether other members moved the watermark."""
         if time.monotonic() - self._checked >= IDLE_WATERMARK_S:
             self.advance(topic, partitions)
-
-    def _offsets(self, topic: str) -> dict[int, tuple[int, int]]:
-        known, self._known = self._known, None
-        if known is not None and known[0] == topic:
-            return known[1]
-        return self.views.offsets(self.group, topic)
 
     def _fresh(self, batch: Batch, stored: dict[int, tuple[int, int]]) -> list[Delivery]:
         """The messages not applied yet: past the stored offset, and not a second copy of an
@@ -199,5 +161,4 @@ class FollowerSink:
 
     def discard(self) -> None:
         """Forget what the follower holds in memory (a failed batch, partitions moved)."""
-        self._known = None
         self.follower.reset()

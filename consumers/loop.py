@@ -1,10 +1,5 @@
 """The consumer loop every group runs: poll a batch, apply it through a sink, then commit.
 
-Pipelined: one thread applies a batch (its database round trips release the interpreter)
-while the member's own thread polls and parses the next one; the sink sees one batch at a
-time, in order, and a batch is applied only after the one before it is durable. The rebalance
-listener lets the batch being applied finish before partitions move.
-
 Error policy (explicit, as in quix-streams): a message that is not a valid envelope, or that
 the sink rejects, is dead-lettered and the loop carries on; any other failure discards the
 batch (nothing is committed), rewinds to the stored offsets and retries with a back-off,
@@ -19,7 +14,6 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -73,22 +67,9 @@ class Batch:
     deliveries: list[Delivery] = field(default_factory=list)
     next_offsets: dict[int, int] = field(default_factory=dict)
     partitions: int = 0  # how many partitions the topic has (0: unknown)
-    # Messages that are not valid envelopes: (partition, offset, key, value, error), dead-
-    # lettered when the batch is applied.
-    poison: list[tuple[int, int, bytes | None, bytes | None, BadEnvelope]] = field(
-        default_factory=list
-    )
-    decoded: Any = None  # what the sink's ``decode`` made of the deliveries
 
 
 Reject = Callable[[Delivery, BaseException], None]
-
-
-class _Nothing:
-    """No batch was being applied."""
-
-
-NOTHING = _Nothing()
 
 
 class Sink(Protocol):
@@ -99,12 +80,6 @@ class Sink(Protocol):
     def stored_offsets(self, topic: str) -> dict[int, int] | None:
         """Where each partition resumes, if the sink stores offsets with its effect; None to
         resume from Kafka's committed offsets (for effects that are idempotent)."""
-        ...
-
-    def decode(self, batch: Batch) -> None:
-        """Work on a batch that has no effect and needs no state (building its events), done
-        in the member's own thread while the batch before it is applied; sets
-        ``batch.decoded``. Must not raise for one bad message (``apply`` rejects it)."""
         ...
 
     def apply(self, batch: Batch, reject: Reject) -> None:
@@ -121,16 +96,17 @@ class Sink(Protocol):
 
 
 class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
-    # Called on the client's network thread, which must not block: the member's own thread
-    # finishes the batch being applied first, then drops the sink's caches and seeks.
     def __init__(self, loop: GroupConsumer) -> None:
         self.loop = loop
 
     def on_partitions_revoked(self, revoked: Any) -> None:
-        self.loop.moved.set()
+        # Called inside poll(), so no batch is half-applied; drop caches of lost partitions.
+        self.loop.sink.discard()
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        self.loop.moved.set()
+        # Sinks resuming from Kafka's committed offsets are positioned there by the consumer.
+        if self.loop.sink.stored_offsets(self.loop.topic) is not None:
+            self.loop.resume(list(assigned))
 
 
 class GroupConsumer:
@@ -169,97 +145,41 @@ class GroupConsumer:
         self.consumer: KafkaConsumer | None = None
         self.applied = 0
         self._failures = 0
-        self._pending: tuple[Batch, Future[None]] | None = None
-        self.moved = threading.Event()  # partitions were revoked or assigned
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set; the batch in hand is finished and committed first."""
         self.consumer = KafkaConsumer(**self.config)
         self._await_topic(stop)
         self.consumer.subscribe([self.topic], listener=_Rebalance(self))
-        applier = ThreadPoolExecutor(1, thread_name_prefix=f"{self.sink.group}-apply")
         try:
             with fewer_collections():  # a member allocates a batch's objects at a time
                 while not stop.is_set():
-                    records = self._poll(stop)
-                    batch = self._batch(records) if records else None
-                    finished = self._settle(stop)
-                    if finished is None:
-                        continue  # the batch being applied failed: what was polled is dropped
-                    if self.moved.is_set():
-                        batch = None  # polled across a rebalance: resume from the stored offsets
-                        self._rebalanced()
-                    if batch is not None:
-                        self._pending = (batch, self._start(applier, batch))
-                    self._commit(finished)
-                    if batch is None and self._pending is None:
+                    records = self.consumer.poll(
+                        timeout_ms=self.poll_ms, max_records=self.batch_size
+                    )
+                    if records:
+                        self.process(records, stop)
+                    else:
                         self._idle()
-                self._commit(self._settle(stop))
         finally:
-            applier.shutdown(wait=True)  # after an error: the batch being applied ends first
-            self._pending = None
             self.sink.discard()
             self.consumer.close(autocommit=False)
             self.dead_letters.close()
 
-    def _poll(self, stop: threading.Event) -> dict[TopicPartition, list[Any]]:
-        """The next records; while a batch is being applied, in short polls, so that its
-        offsets are committed as soon as it is done when nothing more arrives."""
-        assert self.consumer is not None
-        while True:
-            pending = self._pending
-            timeout = self.poll_ms if pending is None else min(self.poll_ms, 20)
-            records = self.consumer.poll(timeout_ms=timeout, max_records=self.batch_size)
-            if records or pending is None or pending[1].done() or stop.is_set():
-                return records  # type: ignore[no-any-return]
-
-    def _rebalanced(self) -> None:
-        """Partitions moved during the last poll, and no batch is being applied: forget the
-        sink's caches, and seek what is assigned now to the sink's stored offsets (sinks
-        resuming from Kafka's committed offsets are positioned there by the consumer)."""
-        self.moved.clear()
-        self.sink.discard()
-        assert self.consumer is not None
-        if self.sink.stored_offsets(self.topic) is not None:
-            self.resume(list(self.consumer.assignment()))
-
-    def _start(self, applier: ThreadPoolExecutor, batch: Batch) -> Future[None]:
-        """Apply a batch in the applying thread, or here and now for a sink that is not
-        ``pipelined``."""
-        if getattr(self.sink, "pipelined", False):
-            return applier.submit(self._apply, batch)
-        done: Future[None] = Future()
+    def process(self, records: dict[TopicPartition, list[Any]], stop: threading.Event) -> None:
+        """Apply one polled batch, dead-lettering poison messages; commit after the effect."""
         try:
-            self._apply(batch)
-            done.set_result(None)
-        except Exception as error:
-            done.set_exception(error)
-        return done
-
-    def _apply(self, batch: Batch) -> None:
-        for partition, offset, key, value, error in batch.poison:
-            self.dead_letters.send((self.topic, partition, offset), key, value, error)
-        self.sink.apply(batch, self._reject)
-
-    def _settle(self, stop: threading.Event) -> Batch | _Nothing | None:
-        """Wait for the batch being applied. Returns it once its effect is durable (to commit),
-        ``NOTHING`` when none was, None when it failed: the consumer is then back at the stored
-        offsets (after a back-off), so anything polled meanwhile must be dropped."""
-        if self._pending is None:
-            return NOTHING
-        batch, future = self._pending
-        self._pending = None
-        try:
-            future.result()
+            batch = self._batch(records)
+            self.sink.apply(batch, self._reject)
         except OffsetConflict as error:
             log.warning("%s: %s; rewinding to the stored offsets", self.sink.group, error)
             self._rewind()
-            return None
+            return
         except Behind as waiting:
             log.debug("%s", waiting)
             self._rewind()
             stop.wait(self.backoff / 4)
-            return None
+            return
         except Exception:
             self._failures += 1
             log.exception("%s: batch failed (%d in a row)", self.sink.group, self._failures)
@@ -267,10 +187,10 @@ class GroupConsumer:
             if self._failures >= self.max_failures:
                 raise
             stop.wait(self.backoff * self._failures)
-            return None
+            return
         self._failures = 0
         self.applied += len(batch.deliveries)
-        return batch
+        self._commit(batch)
 
     def _await_topic(self, stop: threading.Event) -> None:
         # Join the group only once the topic's partitions are known here: a member that joins
@@ -299,30 +219,24 @@ class GroupConsumer:
                 try:
                     env = parse(m.value)
                 except BadEnvelope as error:
-                    batch.poison.append((tp.partition, m.offset, m.key, m.value, error))
+                    source = (tp.topic, tp.partition, m.offset)
+                    self.dead_letters.send(source, m.key, m.value, error)
                     continue
                 batch.deliveries.append(Delivery(tp.partition, m.offset, m.key, m.value, env))
-        self.sink.decode(batch)
         return batch
 
     def _reject(self, delivery: Delivery, error: BaseException) -> None:
         source = (self.topic, delivery.partition, delivery.offset)
         self.dead_letters.send(source, delivery.key, delivery.value, error)
 
-    def _commit(self, batch: Batch | _Nothing | None) -> None:
+    def _commit(self, batch: Batch) -> None:
         # Kafka's committed offsets: the resume point of sinks whose effect is idempotent, and
         # what Kafka's own tools show; the projector's truth is the offsets in its database.
-        if not isinstance(batch, Batch):
-            return
         assert self.consumer is not None
-        owned = {tp.partition for tp in self.consumer.assignment()}  # not those moved since
         offsets = {
             TopicPartition(self.topic, p): OffsetAndMetadata(o, "", -1)
             for p, o in batch.next_offsets.items()
-            if p in owned
         }
-        if not offsets:
-            return
         try:
             self.consumer.commit(offsets)
         except KafkaError as error:  # e.g. a rebalance happened: the next owner resumes
@@ -340,11 +254,8 @@ class GroupConsumer:
         stored = self.sink.stored_offsets(self.topic)
         for tp in partitions:
             offset = stored.get(tp.partition) if stored is not None else self.consumer.committed(tp)
-            try:
-                if offset is None:
-                    self.consumer.seek_to_beginning(tp)
-                else:
-                    self.consumer.seek(tp, offset)
-            except ValueError:  # revoked meanwhile: the rebalance that took it resumes again
-                log.info("%s: partition %d moved before it resumed", self.sink.group, tp.partition)
+            if offset is None:
+                self.consumer.seek_to_beginning(tp)
+            else:
+                self.consumer.seek(tp, offset)
         log.info("%s: resuming %s", self.sink.group, {tp.partition for tp in partitions})
