@@ -91,12 +91,11 @@ class ShareSource:
     def _read_rows(self, rows: list[Any]) -> list[tuple[int, Any]]:
         # The same as above over plain rows: the id's text becomes an integer to find its
         # share, and a UUID only for the events decoded.
-        decode, wanted = self.source.decode.stored, self._wanted
-        index, count = self.share.index, self.share.count
+        decode, wanted, owns = self.source.decode.stored, self._wanted, self.share.owns
         read = []
         for position, oid, version, topic, state in rows:
             always, if_owned = wanted(topic)
-            if always or (if_owned and int(oid.replace("-", ""), 16) % count == index):
+            if always or (if_owned and owns(oid)):
                 read.append((position, decode(topic, UUID(oid), version, state)))
         if rows and (not read or read[-1][0] != rows[-1][0]):
             position, oid, version, topic, state = rows[-1]
