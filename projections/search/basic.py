@@ -405,8 +405,7 @@ class BasicIndex:
             if key in self._counted:
                 self._counted.move_to_end(key)
                 return self._counted[key]
-        total = self.views.query(f"SELECT COUNT(*) AS n FROM {self._docs} d WHERE {clause}", params)
-        counted = (int(total[0]["n"]), self._facets(clause, params))
+        counted = self._count(clause, params)
         with self._counted_lock:
             if self._counted_at == position:
                 self._counted[key] = counted
@@ -414,27 +413,48 @@ class BasicIndex:
                     self._counted.popitem(last=False)
         return counted
 
-    def _facets(self, clause: str, params: list[Any]) -> dict[str, list[dict[str, Any]]]:
-        facets = {}
-        for name, field in FACETS.items():
+    def _count(self, clause: str, params: list[Any]) -> Counted:
+        """The total and every facet in one statement: the matching documents are found once
+        (the word index, filters and literal checks run a single time), kept as a materialised
+        set, then counted whole and grouped per facet; each facet keeps its own order and limit
+        (most documents first, then by value)."""
+        parts = ["SELECT 0 AS facet, NULL AS value, COUNT(*) AS n FROM matched"]
+        args: list[Any] = []
+        for number, field in enumerate(FACETS.values(), start=1):
             if field in ("kind", "type"):
-                sql = (
-                    f"SELECT d.{field} AS value, COUNT(*) AS n FROM {self._docs} d "
-                    f"WHERE {clause} AND d.{field} IS NOT NULL GROUP BY d.{field}"
+                counted = (
+                    f"SELECT m.{field} AS value, COUNT(*) AS n FROM matched m "
+                    f"WHERE m.{field} IS NOT NULL GROUP BY m.{field}"
                 )
-                args = params
             else:
                 # From the matching documents to their terms (SQLite would otherwise start from
                 # every term of the field).
-                sql = (
-                    f"SELECT t.value AS value, COUNT(*) AS n FROM {self._docs} d "
-                    f"{self._join} {self._terms} t ON t.kind = d.kind AND t.id = d.id "
-                    f"AND t.field = ? WHERE {clause} GROUP BY t.value"
+                counted = (
+                    f"SELECT t.value AS value, COUNT(*) AS n FROM matched m "
+                    f"{self._join} {self._terms} t ON t.kind = m.kind AND t.id = m.id "
+                    "AND t.field = ? GROUP BY t.value"
                 )
-                args = [field, *params]
-            rows = self.views.query(f"{sql} ORDER BY n DESC, value LIMIT {FACET_SIZE}", args)
-            facets[name] = [{"value": r["value"], "count": int(r["n"])} for r in rows]
-        return facets
+                args.append(field)
+            parts.append(
+                f"SELECT {number} AS facet, value, n FROM "
+                f"({counted} ORDER BY n DESC, value LIMIT {FACET_SIZE}) f{number}"
+            )
+        rows = self.views.query(
+            f"WITH matched AS MATERIALIZED (SELECT d.kind, d.id, d.type FROM {self._docs} d "
+            f"WHERE {clause}) {' UNION ALL '.join(parts)} ORDER BY facet, n DESC, value",
+            [*params, *args],
+        )
+        total = 0
+        facets: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
+        names = list(FACETS)
+        for row in rows:
+            if row["facet"] == 0:
+                total = int(row["n"])
+            else:
+                facets[names[row["facet"] - 1]].append(
+                    {"value": row["value"], "count": int(row["n"])}
+                )
+        return total, facets
 
     def secondments(self, query: SecondmentQuery) -> SearchResult:
         fingerprint = query.fingerprint()
