@@ -347,6 +347,7 @@ class BasicIndex:
     ) -> SearchResult:
         where, params = self._filters(request, terms)
         clause = " AND ".join(where)
+        counted = self._kept_counts((clause, tuple(params)), position)
         score = " + ".join(
             "(LENGTH(d.words) - LENGTH(REPLACE(d.words, CAST(? AS TEXT), ''))) "
             "/ LENGTH(CAST(? AS TEXT))"
@@ -354,58 +355,89 @@ class BasicIndex:
         )
         score_params = [x for t in terms for x in (t, t)]
         key, order = ("score", "score DESC") if terms else ("at", "at DESC")
-        page = (
-            f"SELECT * FROM (SELECT d.kind, d.id, d.uid, d.at, {score or '0'} AS score "
-            f"FROM {self._docs} d WHERE {clause}) s"
+        matched = (
+            f"SELECT d.kind, d.id, d.type, d.uid, d.at, {score or '0'} AS score "
+            f"FROM {self._docs} d WHERE {clause}"
         )
-        page_params = [*score_params, *params]
+        matched_params = [*score_params, *params]
+        # The first time these filters are searched at this index position, the page, the
+        # total and the facets come from one statement: the matching documents are found once.
+        source = "matched" if counted is None else f"({matched})"
+        page = f"SELECT kind, id, uid, at, score FROM {source} s"
+        page_params: list[Any] = []
         if after is not None:
             page += f" WHERE ({key} < ? OR ({key} = ? AND uid > ?))"
             page_params += [after[0], after[0], after[1]]
         page += f" ORDER BY {order}, uid LIMIT {int(request.size) + 1}"
         # The sources of the page's documents only (sorting never carries them).
         page = (
-            f"SELECT p.kind, p.id, p.uid, p.at, p.score, d.source FROM ({page}) p "
-            f"JOIN {self._docs} d ON d.kind = p.kind AND d.id = p.id ORDER BY p.{order}, p.uid"
+            "SELECT 0 AS facet, NULL AS value, NULL AS n, p.kind AS kind, p.id AS id, "
+            f"p.uid AS uid, p.at AS at, p.score AS score, d.source AS source FROM ({page}) p "
+            f"JOIN {self._docs} d ON d.kind = p.kind AND d.id = p.id"
         )
-        rows = self.views.query(page, page_params)
+        if counted is None:
+            facets, facet_params = self._facet_parts()
+            rows = self.views.query(
+                f"WITH matched AS MATERIALIZED ({matched}) {page} UNION ALL {facets} "
+                f"ORDER BY facet, n DESC, value, {order}, uid",
+                [*matched_params, *page_params, *facet_params],
+            )
+            counted = self._keep_counts((clause, tuple(params)), position, rows)
+            rows = [r for r in rows if r["facet"] == 0]
+        else:
+            rows = self.views.query(
+                f"{page} ORDER BY p.{order}, p.uid", [*matched_params, *page_params]
+            )
         hits = []
         for row in rows[: request.size]:
-            source = json.loads(row["source"])
-            marked = highlight(source.get("text", []), terms) if terms else []
+            source_ = json.loads(row["source"])
+            marked = highlight(source_.get("text", []), terms) if terms else []
             hits.append(
                 Hit(
                     kind=row["kind"],
                     id=row["id"],
                     score=float(row["score"]) if terms else None,
-                    source=public_source(source),
+                    source=public_source(source_),
                     highlight={"text": marked} if marked else {},
                 )
             )
         last = rows[request.size - 1] if len(rows) > request.size else None
-        total, facets = self._counts(clause, params, position)
+        total, facets_ = counted
         return SearchResult(
             total=total,
             hits=hits,
             next_cursor=encode_cursor([last[key], last["uid"]], fingerprint) if last else None,
             position=position,
-            facets=facets,
+            facets=facets_,
         )
 
-    def _counts(
-        self, clause: str, params: list[Any], position: int
-    ) -> tuple[int, dict[str, list[dict[str, Any]]]]:
-        """The total and the facets of the matching documents, as of an index position.
+    def _kept_counts(self, key: tuple[str, tuple[Any, ...]], position: int) -> Counted | None:
+        """The total and facets of these filters at this index position, if kept.
 
         They change only when the index moves, so they are kept per position: the next page of
         a search, and the same filters searched again, cost only their page."""
-        key = (clause, tuple(params))
         with self._counted_lock:
             self._at(position)
-            if key in self._counted:
+            kept = self._counted.get(key)
+            if kept is not None:
                 self._counted.move_to_end(key)
-                return self._counted[key]
-        counted = self._count(clause, params)
+            return kept
+
+    def _keep_counts(
+        self, key: tuple[str, tuple[Any, ...]], position: int, rows: list[dict[str, Any]]
+    ) -> Counted:
+        """The total and facets read from a search's rows (facet 1 the total, then one number
+        per facet), kept for the position they were counted at."""
+        total = 0
+        facets: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
+        names = list(FACETS)
+        for row in rows:
+            if row["facet"] == 1:
+                total = int(row["n"])
+            elif row["facet"] > 1:
+                bucket = {"value": row["value"], "count": int(row["n"])}
+                facets[names[row["facet"] - 2]].append(bucket)
+        counted = (total, facets)
         with self._counted_lock:
             if self._counted_at == position:
                 self._counted[key] = counted
@@ -413,14 +445,14 @@ class BasicIndex:
                     self._counted.popitem(last=False)
         return counted
 
-    def _count(self, clause: str, params: list[Any]) -> Counted:
-        """The total and every facet in one statement: the matching documents are found once
-        (the word index, filters and literal checks run a single time), kept as a materialised
-        set, then counted whole and grouped per facet; each facet keeps its own order and limit
-        (most documents first, then by value)."""
-        parts = ["SELECT 0 AS facet, NULL AS value, COUNT(*) AS n FROM matched"]
+    def _facet_parts(self) -> tuple[str, list[Any]]:
+        """The total and every facet of the ``matched`` documents, as rows of a compound select
+        (facet 1 the total, then one number per facet, page columns empty); each facet keeps its
+        own order and limit (most documents first, then by value)."""
+        empty = "NULL, NULL, NULL, NULL, NULL, NULL"
+        parts = [f"SELECT 1, NULL, COUNT(*), {empty} FROM matched"]
         args: list[Any] = []
-        for number, field in enumerate(FACETS.values(), start=1):
+        for number, field in enumerate(FACETS.values(), start=2):
             if field in ("kind", "type"):
                 counted = (
                     f"SELECT m.{field} AS value, COUNT(*) AS n FROM matched m "
@@ -436,25 +468,10 @@ class BasicIndex:
                 )
                 args.append(field)
             parts.append(
-                f"SELECT {number} AS facet, value, n FROM "
+                f"SELECT {number}, value, n, {empty} FROM "
                 f"({counted} ORDER BY n DESC, value LIMIT {FACET_SIZE}) f{number}"
             )
-        rows = self.views.query(
-            f"WITH matched AS MATERIALIZED (SELECT d.kind, d.id, d.type FROM {self._docs} d "
-            f"WHERE {clause}) {' UNION ALL '.join(parts)} ORDER BY facet, n DESC, value",
-            [*params, *args],
-        )
-        total = 0
-        facets: dict[str, list[dict[str, Any]]] = {name: [] for name in FACETS}
-        names = list(FACETS)
-        for row in rows:
-            if row["facet"] == 0:
-                total = int(row["n"])
-            else:
-                facets[names[row["facet"] - 1]].append(
-                    {"value": row["value"], "count": int(row["n"])}
-                )
-        return total, facets
+        return " UNION ALL ".join(parts), args
 
     def secondments(self, query: SecondmentQuery) -> SearchResult:
         fingerprint = query.fingerprint()
