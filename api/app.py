@@ -14,6 +14,7 @@ from api.access import READERS
 from api.access_anchoring import anchor_access_log
 from api.auth import require
 from api.bootstrap import Platform, build
+from api.heap import frozen_startup
 from api.middleware import Keeper, RequestConventions
 from api.problems import install_problem_handlers
 from api.request_log import RequestLog
@@ -44,8 +45,11 @@ from api.ui.site import install as install_pages
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app from `settings` (read from the environment when not given)."""
+def create_app(settings: Settings | None = None, *, freeze_heap: bool = False) -> FastAPI:
+    """Build the app from `settings` (read from the environment when not given).
+
+    ``freeze_heap``: once started, move everything startup built out of the cyclic garbage
+    collector's reach (``jiandu serve`` does; see :func:`api.heap.frozen_startup`)."""
     settings = settings if settings is not None else Settings()
 
     @asynccontextmanager
@@ -61,7 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     platform.supervision.start()  # findings as events arrive; the daily sweep
             anchor_access_log(platform, settings.access_anchor_interval())
             log.info("jiandu starting", extra={"env": settings.env, "store": settings.store})
-            yield
+            if freeze_heap:
+                with frozen_startup():
+                    yield
+            else:
+                yield
         log.info("jiandu stopped")
 
     if settings.docs_public():

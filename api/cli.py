@@ -72,7 +72,7 @@ def serve(
         typer.echo(f"jiandu: refusing to serve: {error}", err=True)
         raise typer.Exit(code=2) from error
     configure_logging(settings.log_level)
-    app_ = create_app(settings)
+    app_ = create_app(settings, freeze_heap=True)
     api_config = uvicorn.Config(
         app_,
         host=settings.host,
