@@ -92,8 +92,12 @@ def _build_in_shares(
 ) -> None:
     """Build up to the store's present position in ``count`` shares: share 0 here, the others
     each in a process of its own; then record the position reached."""
-    open_source, open_views = source.opener(), views.opener()
-    if open_source is None or open_views is None:
+    # Share 0 builds here, into these views (with every projection that is not per
+    # originator); the others each into views ``views.share_opener`` gives them.
+    open_source = source.opener()
+    maybe = [views.opener(), *(views.share_opener(i, count) for i in range(1, count))]
+    openers = [opener for opener in maybe if opener is not None]
+    if open_source is None or len(openers) < count:
         return  # in memory: another process cannot open it
     # Every share starts from 0 (a rebuild that died left its shares' records behind).
     views.write(
@@ -104,12 +108,12 @@ def _build_in_shares(
     apart = [
         ShareProcess(
             ShareWork(
-                open_source, open_views, kinds, fresh[0].suffix, Share(i, count), target, batch_size
+                open_source, opener, kinds, fresh[0].suffix, Share(i, count), target, batch_size
             )
         )
-        for i in range(1, count)
+        for i, opener in enumerate(openers[1:], start=1)
     ]
-    mine = open_views()  # with the small page cache of a share's process
+    mine = openers[0]()  # with the small page cache of a share's process
     try:
         build_share(source, mine, fresh, Share(0, count), target, batch_size, on_progress)
         for share in apart:

@@ -198,8 +198,12 @@ def _work_while_watched() -> None:
 
 
 def hand_over(views: SqlViews, projections: Sequence[Projection], count: int, target: int) -> None:
-    """Every share reached ``target``: record it as the projections' position and forget the
-    shares' records."""
+    """Every share reached ``target``: bring the rows the other shares built apart into
+    ``views`` (where share 0 built), record ``target`` as the projections' position and forget
+    the shares' records."""
+    tables = [t for p in projections if p.per_originator for t in p.table_map().values()]
+    for index in range(1, count):
+        views.take_share(index, count, tables)
     views.write({}, {}, {p.name + p.suffix: target for p in projections})
     for p in projections:
         for index in range(count):

@@ -6,7 +6,9 @@ Values are stored as TEXT/INTEGER/BIGINT; dicts and lists as JSON text.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -125,6 +127,16 @@ class SqlViews:
     def opener(self) -> Callable[[], SqlViews] | None:
         """How a share of a rebuild opens the same views (None: another process cannot)."""
         return None
+
+    def share_opener(self, index: int, count: int) -> Callable[[], SqlViews] | None:
+        """How share ``index`` of ``count`` of a rebuild opens the views it builds into (None:
+        another process cannot). Here: these views themselves (a server database locks rows,
+        not the database, so shares writing at once do not wait for each other)."""
+        return self.opener()
+
+    def take_share(self, index: int, count: int, tables: Sequence[Table]) -> None:
+        """Bring a finished share's rows of ``tables`` into these views (nothing to do when the
+        share built into these views themselves)."""
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -415,12 +427,15 @@ class SqliteViews(SqlViews):
         conn.execute("PRAGMA journal_size_limit=67108864")
         return conn
 
+    def _write_connection(self) -> sqlite3.Connection:
+        if self._writer is None:
+            self._writer = self._connect(self.write_cache_kib)
+        return self._writer
+
     @contextmanager
     def transaction(self) -> Iterator[Any]:
         with self._lock:
-            if self._writer is None:
-                self._writer = self._connect(self.write_cache_kib)
-            conn = self._writer
+            conn = self._write_connection()
             cur = conn.cursor()
             try:
                 cur.execute("BEGIN IMMEDIATE")
@@ -451,6 +466,38 @@ class SqliteViews(SqlViews):
             return None
         return partial(SqliteViews, self.path, SHARE_CACHE_KIB)
 
+    def share_opener(self, index: int, count: int) -> Callable[[], SqlViews] | None:
+        """A file of the share's own beside these views, started empty: SQLite has one write
+        lock per file, and shares committing to the same file waited for each other (its busy
+        handler sleeps in steps of up to 100 ms). ``take_share`` brings the rows over."""
+        if self.opener() is None:
+            return None
+        path = self._share_path(index, count)
+        _remove_database(path)  # what a rebuild that died midway left behind
+        return partial(SqliteViews, path, SHARE_CACHE_KIB)
+
+    def take_share(self, index: int, count: int, tables: Sequence[Table]) -> None:
+        """Copy the share's rows into these views' tables of the same names in one transaction
+        (inside SQLite: no row passes through Python), then remove the share's file."""
+        path = self._share_path(index, count)
+        with self._lock:
+            conn = self._write_connection()
+            conn.execute("ATTACH DATABASE ? AS share", [path])
+            try:
+                with self.transaction() as cur:
+                    for table in tables:
+                        columns = ", ".join(table.columns)
+                        cur.execute(
+                            f"INSERT INTO main.{table.name} ({columns}) "
+                            f"SELECT {columns} FROM share.{table.name}"
+                        )
+            finally:
+                conn.execute("DETACH DATABASE share")
+        _remove_database(path)
+
+    def _share_path(self, index: int, count: int) -> str:
+        return f"{self.path}.share-{index}-of-{count}"
+
     def close(self) -> None:
         """Close the writer and every thread's reader connection."""
         with self._lock:
@@ -461,6 +508,13 @@ class SqliteViews(SqlViews):
                 self._writer.close()
             self._writer = None
             self._local = threading.local()
+
+
+def _remove_database(path: str) -> None:
+    """Remove a SQLite file and its write-ahead log files, if present."""
+    for name in (path, path + "-wal", path + "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(name)
 
 
 class _Reader:

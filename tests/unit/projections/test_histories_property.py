@@ -282,7 +282,13 @@ def test_a_rebuild_in_shares_equals_a_rebuild_in_one_pass(
         views.ensure([t for p in projections for t in p.table_map().values()])
         target = source.position()
         for index in range(1, count):
-            build_share(source, views, all_projections(), Share(index, count), target, batch_size)
+            # Into a file of the share's own, as a share's process does; ``hand_over`` takes
+            # its rows over.
+            opener = views.share_opener(index, count)
+            assert opener is not None
+            apart = opener()
+            build_share(source, apart, all_projections(), Share(index, count), target, batch_size)
+            apart.close()
         build_share(source, views, projections, Share(0, count), target, batch_size)
         hand_over(views, projections, count, target)
         assert views.positions() == {p.name: target for p in projections}
