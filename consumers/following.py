@@ -59,12 +59,21 @@ class FollowerSink:
         self.skipped = 0
         self._recorded = 0
         self._checked = 0.0
+        # The offsets the last watermark read, right after this member's own commit: where
+        # the next batch starts (one query fewer per batch). Stale only if another member
+        # moved them (partitions reassigned): the compare-and-set then refuses the batch and
+        # the loop rewinds, which discards them.
+        self._offsets: tuple[str, dict[int, tuple[int, int]]] | None = None
 
     def stored_offsets(self, topic: str) -> dict[int, int]:
         return {p: offset for p, (offset, _) in self.views.offsets(self.group, topic).items()}
 
     def apply(self, batch: Batch, reject: Reject) -> None:
-        stored = self.views.offsets(self.group, batch.topic)
+        kept, self._offsets = self._offsets, None
+        if kept is not None and kept[0] == batch.topic:
+            stored = kept[1]
+        else:
+            stored = self.views.offsets(self.group, batch.topic)
         events: list[tuple[Delivery, Any]] = []
         rejected: list[Delivery] = []
         for d in self._fresh(batch, stored):
@@ -102,12 +111,14 @@ class FollowerSink:
         """Compute the group's watermark from what every member committed, and record it."""
         if partitions <= 0:
             return
-        highs = {p: high for p, (_, high) in self.views.offsets(self.group, topic).items()}
+        offsets = self.views.offsets(self.group, topic)
+        highs = {p: high for p, (_, high) in offsets.items()}
         reached = watermark(highs, partitions, self.keys)
         if reached > self._recorded:
             self.follower.record(reached)
             self._recorded = reached
         self._checked = time.monotonic()
+        self._offsets = (topic, offsets)
 
     def idle(self, topic: str, partitions: int) -> None:
         """Nothing arrived: see now and then whether other members moved the watermark."""
@@ -161,4 +172,5 @@ class FollowerSink:
 
     def discard(self) -> None:
         """Forget what the follower holds in memory (a failed batch, partitions moved)."""
+        self._offsets = None
         self.follower.reset()

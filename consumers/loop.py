@@ -5,7 +5,9 @@ the sink rejects, is dead-lettered and the loop carries on; any other failure di
 batch (nothing is committed), rewinds to the stored offsets and retries with a back-off,
 and after ``max_failures`` failures in a row the loop raises (the process exits non-zero).
 Offsets are committed only after the sink made the batch's effect durable; a sink that
-stores offsets with its effect is where a rewind or a new assignment resumes from.
+stores offsets with its effect is where a rewind or a new assignment resumes from, and its
+offsets are committed to Kafka (for Kafka's own tools) at most once per ``COMMIT_EVERY_S``,
+when the member goes idle and when it stops, rather than after every batch.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -28,6 +31,11 @@ from projections.framework import fewer_collections
 from projections.sql import OffsetConflict
 
 log = logging.getLogger("jiandu.consumers")
+
+# How often a member whose sink stores its offsets with its effect commits them to Kafka too
+# (a synchronous round trip to the group coordinator: after every batch it cost more than the
+# rest of the batch's bookkeeping). Sinks that resume from Kafka's offsets commit every batch.
+COMMIT_EVERY_S = 1.0
 
 # Failures of a database or the network, not of a message: the batch is retried, never
 # dead-lettered.
@@ -102,6 +110,7 @@ class _Rebalance(ConsumerRebalanceListener):  # type: ignore[misc]
     def on_partitions_revoked(self, revoked: Any) -> None:
         # Called inside poll(), so no batch is half-applied; drop caches of lost partitions.
         self.loop.sink.discard()
+        self.loop.forget_commits()
 
     def on_partitions_assigned(self, assigned: Any) -> None:
         # Sinks resuming from Kafka's committed offsets are positioned there by the consumer.
@@ -145,6 +154,9 @@ class GroupConsumer:
         self.consumer: KafkaConsumer | None = None
         self.applied = 0
         self._failures = 0
+        self._resumes_from_kafka: bool | None = None
+        self._uncommitted: dict[int, int] = {}  # partition -> offset, not in Kafka yet
+        self._committed_at = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set; the batch in hand is finished and committed first."""
@@ -160,7 +172,9 @@ class GroupConsumer:
                     if records:
                         self.process(records, stop)
                     else:
+                        self._commit_to_kafka()
                         self._idle()
+                self._commit_to_kafka()
         finally:
             self.sink.discard()
             self.consumer.close(autocommit=False)
@@ -232,15 +246,36 @@ class GroupConsumer:
     def _commit(self, batch: Batch) -> None:
         # Kafka's committed offsets: the resume point of sinks whose effect is idempotent, and
         # what Kafka's own tools show; the projector's truth is the offsets in its database.
+        self._uncommitted.update(batch.next_offsets)
+        if self._resumes_from_kafka is None:
+            self._resumes_from_kafka = self.sink.stored_offsets(self.topic) is None
+        if self._resumes_from_kafka or time.monotonic() - self._committed_at >= COMMIT_EVERY_S:
+            self._commit_to_kafka()
+
+    def _commit_to_kafka(self) -> None:
+        """Commit the applied batches' offsets of the partitions still assigned to Kafka."""
+        if not self._uncommitted:
+            return
         assert self.consumer is not None
+        assigned = {tp.partition for tp in self.consumer.assignment()}
         offsets = {
             TopicPartition(self.topic, p): OffsetAndMetadata(o, "", -1)
-            for p, o in batch.next_offsets.items()
+            for p, o in self._uncommitted.items()
+            if p in assigned
         }
+        self._uncommitted = {}
+        self._committed_at = time.monotonic()
+        if not offsets:
+            return
         try:
             self.consumer.commit(offsets)
         except KafkaError as error:  # e.g. a rebalance happened: the next owner resumes
             log.warning("%s: offset commit to Kafka failed: %s", self.sink.group, error)
+
+    def forget_commits(self) -> None:
+        """Drop offsets not committed to Kafka yet (partitions revoked: their next owner
+        commits from where the sink's stored offsets say)."""
+        self._uncommitted = {}
 
     def _rewind(self) -> None:
         self.sink.discard()

@@ -25,7 +25,12 @@ from domain.store import Store
 
 # (position, aggregate id) of the stored events after a position, at most ``limit`` of them
 Keys = Callable[[int, int], Sequence[tuple[int, UUID]]]
-SCAN = 500
+# The scan reads the store in pages growing from FIRST_SCAN to SCAN: it usually ends within a
+# few events of where it starts (at the next event of the partition furthest behind), so a
+# first page of hundreds of stored events (their whole state, from the notification log) is
+# mostly read for nothing.
+FIRST_SCAN = 32
+SCAN = 512
 
 
 def partition_of(aggregate_id: UUID | str, partitions: int) -> int:
@@ -38,11 +43,13 @@ def watermark(highs: Mapping[int, int], partitions: int, keys: Keys) -> int:
     """The highest position P such that every stored event up to P is applied, given each
     partition's highest applied position."""
     after = min((highs.get(p, 0) for p in range(partitions)), default=0)
-    while batch := keys(after, SCAN):
+    limit = FIRST_SCAN
+    while batch := keys(after, limit):
         for position, aggregate_id in batch:
             if position > highs.get(partition_of(aggregate_id, partitions), 0):
                 return position - 1
         after = batch[-1][0]
+        limit = min(limit * 4, SCAN)
     return after
 
 
