@@ -24,6 +24,9 @@ store and read models instead (PostgreSQL; each size in schemas of its own, drop
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
+import gc
 import json
 import os
 import random
@@ -235,6 +238,7 @@ def phase_sweep(kind: str, where: str) -> dict[str, float]:
     views = views_for(kind, where, "sweep")
     read_models(StoreSource(store), views, batch_size=5000).catch_up()
     judged = store.position()
+    views = released(kind, where, views)
     clock = FixedClock.on(TODAY)
     supervision = Supervision.build(store, views, clock, load_parameters())
     started, cpu = time.perf_counter(), time.process_time()
@@ -246,6 +250,22 @@ def phase_sweep(kind: str, where: str) -> dict[str, float]:
         "events": judged, "seconds": seconds, "cpu_s": cpu, "raised": raised,
         "swept": tally.raised,
     }  # fmt: skip
+
+
+def released(kind: str, where: str, views: Any) -> Any:
+    """The same read models on fresh connections, with what catching them up left behind given
+    back to the system (the writer's page cache, the projections' freed objects): the sweep
+    phase's peak is then the supervision process's own, not the catch-up's leftovers."""
+    from projections.sql import PostgresViews, SqliteViews
+
+    views.close()
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # glibc keeps freed memory unless told
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    if kind == "sqlite":
+        return SqliteViews(views.path)
+    url, schema = where.rsplit("#", 1)
+    return PostgresViews(url, schema=f"{schema}_sweep")
 
 
 PHASES = {

@@ -40,7 +40,7 @@ class CareerMemo:
     careers let the memo keep several times more decoded events alive than the histories the
     process keeps (``KnownHistories``). Least recently used first out."""
 
-    def __init__(self, capacity: int = 100_000) -> None:
+    def __init__(self, capacity: int = 50_000) -> None:
         self.capacity = capacity
         self._folds: OrderedDict[tuple[str, tuple[int, ...], date], Career] = OrderedDict()
         self._size = 0  # entries held by the careers kept

@@ -176,15 +176,26 @@ class CachedHistories(Histories):
     """Histories read once (for one batch): each evaluation then cuts them at its position.
     With ``known``, what earlier batches read is reused and kept for later ones. With
     ``upto``, only events stored at or before it are read (a batch's last position: what an
-    in-order process judges never reaches past it)."""
+    in-order process judges never reaches past it).
+
+    At hand are at most ``capacity`` entries (least recently used first out; an empty history
+    counts as one): a sweep's chunk judges the townships of hundreds of cadres, each over all
+    its cadres, and held whole that grew with the cadres per township. What falls out is read
+    again if asked for (the same events: the log up to ``upto`` does not change)."""
 
     def __init__(
-        self, base: Histories, known: KnownHistories | None = None, upto: int | None = None
+        self,
+        base: Histories,
+        known: KnownHistories | None = None,
+        upto: int | None = None,
+        capacity: int = 20_000,
     ) -> None:
         super().__init__(base.store, base.linked, base.joint_pairs)
         self.known = known
         self.upto = upto
-        self._entries: dict[UUID, tuple[Entry, ...]] = {}
+        self.capacity = capacity
+        self._entries: OrderedDict[UUID, tuple[Entry, ...]] = OrderedDict()
+        self._held = 0  # entries at hand
         self._linked: dict[str, list[UUID]] = {}
         self._joint: dict[str, frozenset[str]] | None = None
 
@@ -195,14 +206,29 @@ class CachedHistories(Histories):
 
     def entries(self, originator_id: UUID) -> tuple[Entry, ...]:
         found = self._entries.get(originator_id)
+        if found is not None:
+            self._entries.move_to_end(originator_id)
+            return found
+        found = self.known.get(originator_id) if self.known is not None else None
         if found is None:
-            found = self.known.get(originator_id) if self.known is not None else None
-            if found is None:
-                found = self.read(originator_id, self.upto)
-                if self.known is not None:
-                    self.known.put(originator_id, found)
-            self._entries[originator_id] = found
+            found = self.read(originator_id, self.upto)
+            if self.known is not None:
+                self.known.put(originator_id, found)
+        self._hold(originator_id, found)
         return found
+
+    def _hold(self, originator_id: UUID, entries: tuple[Entry, ...]) -> None:
+        dropped = self._entries.pop(originator_id, None)
+        self._held += _weight(entries) - (0 if dropped is None else _weight(dropped))
+        self._entries[originator_id] = entries
+        while self._held > self.capacity and len(self._entries) > 1:
+            _, evicted = self._entries.popitem(last=False)
+            self._held -= _weight(evicted)
+
+    @property
+    def held(self) -> int:
+        """The entries at hand (what the bound counts)."""
+        return self._held
 
     def prefetch(self, originator_ids: list[UUID]) -> None:
         """Read the histories not yet at hand in one query (a unit's cadres)."""
@@ -217,7 +243,7 @@ class CachedHistories(Histories):
             found = tuple(Entry(p, e) for p, e in pairs)
             if known is not None:
                 known.put(oid, found)
-            self._entries[oid] = found
+            self._hold(oid, found)
 
     def cadres_linked_to(self, unit_code: str) -> list[UUID]:
         if unit_code not in self._linked:

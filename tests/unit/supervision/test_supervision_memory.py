@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any, cast
 from uuid import UUID, uuid4
 
 import pytest
@@ -14,7 +15,7 @@ from domain import cadre_events as ev
 from domain.rules.career import Career
 from domain.store import Store
 from domain.supervision.evaluation import CareerMemo
-from domain.supervision.histories import KnownHistories
+from domain.supervision.histories import CachedHistories, Histories, KnownHistories
 from domain.supervision.register import FindingIndex
 from tests.support.domain import sqlite_env
 from tests.support.rules import CadreFile
@@ -125,3 +126,38 @@ def test_histories_grown_by_the_log_alone_stay_within_the_capacity() -> None:
     assert all(
         kept == tuple(f.entries[: len(kept)]) for f in files if (kept := known.get(f.id))
     )  # what is kept is each history from its start, never with a gap
+
+
+class CountingStore:
+    """The store's positioned reads over cadre files, counting the aggregates read."""
+
+    def __init__(self, files: list[CadreFile]) -> None:
+        self.files = {f.id: f for f in files}
+        self.reads: list[UUID] = []
+
+    def positioned(self, oid: UUID, upto: int | None) -> list[tuple[int, Any]]:
+        self.reads.append(oid)
+        return [
+            (e.position, e.event)
+            for e in self.files[oid].entries
+            if upto is None or e.position <= upto
+        ]
+
+    def positioned_many(self, oids: list[UUID], upto: int | None) -> dict[UUID, list[Any]]:
+        return {oid: self.positioned(oid, upto) for oid in oids}
+
+
+def test_histories_at_hand_for_a_batch_stay_within_their_capacity() -> None:
+    files = [cadre(f"E{n}", 10) for n in range(5)]
+    store = CountingStore(files)
+    cached = CachedHistories(Histories(cast(Store, store)), capacity=25)
+    first = [cached.cadre_by_id(f.id) for f in files]
+    assert cached.held <= 25  # 5 histories of 10 entries: the three least recently used out
+    assert len(store.reads) == 5
+    assert cached.cadre_by_id(files[4].id) == first[4]  # at hand: not read again
+    assert len(store.reads) == 5
+    assert cached.cadre_by_id(files[0].id) == first[0]  # out: read again, the same history
+    assert store.reads[-1] == files[0].id
+    cached.prefetch([f.id for f in files[1:3]])  # read together, within the bound too
+    assert cached.held <= 25
+    assert [cached.cadre_by_id(f.id) for f in files[1:3]] == first[1:3]
