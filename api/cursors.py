@@ -86,7 +86,7 @@ class Pager:
         return self.cursors.seal(self.scope, inner)
 
 
-def pager(request: Request) -> Pager:
+async def pager(request: Request) -> Pager:
     """The pager of this request: bound to its path and filters."""
     cursors: Cursors = request.app.state.platform.cursors
     return Pager(cursors, list_scope(request.url.path, request.query_params.multi_items()))

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any, Literal
+from weakref import WeakKeyDictionary
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field
 
@@ -22,6 +25,8 @@ from projections.search.service import Search
 router = APIRouter(prefix="/api/v1/search", tags=["search"], responses=PROBLEMS)
 
 LEVELS = ("province", "city", "county", "township", "village")
+SEARCH_THREADS = 4  # searches running at once (per event loop); the others wait their turn
+_LIMITERS: WeakKeyDictionary[asyncio.AbstractEventLoop, CapacityLimiter] = WeakKeyDictionary()
 Kind = Literal["events", "cadres", "complaints", "findings", "secondments"]
 Filter = Annotated[str | None, Query(max_length=200)]
 Levels = Annotated[
@@ -104,7 +109,7 @@ def _levels(values: list[str] | None, name: str) -> tuple[str, ...]:
 
 
 @router.get("", dependencies=[FreshSearch], response_model=SearchPage)
-def search(
+async def search(
     p: PlatformDep,
     who: Overseer,
     pages: PagerDep,
@@ -128,7 +133,7 @@ def search(
         date_to=to, size=size, cursor=pages.open(cursor), include_retracted=include_retracted,
     )  # fmt: skip
     engine = _search(p)
-    found = _scoped(
+    found = await _scoped(
         p, who, lambda after, n: engine.search(replace(request, size=n, cursor=after)),
         request.cursor, size,
     )  # fmt: skip
@@ -136,7 +141,7 @@ def search(
 
 
 @router.get("/secondments", dependencies=[FreshSearch], response_model=SecondmentPage)
-def secondments(
+async def secondments(
     p: PlatformDep,
     who: Overseer,
     pages: PagerDep,
@@ -160,17 +165,33 @@ def secondments(
         min_days=min_days, unit=unit, cadre=cadre, size=size, cursor=pages.open(cursor),
     )  # fmt: skip
     engine = _search(p)
-    found = _scoped(
+    found = await _scoped(
         p, who, lambda after, n: engine.secondments(replace(query, size=n, cursor=after)),
         query.cursor, size,
     )  # fmt: skip
     return {**found, "next_cursor": pages.seal(found["next_cursor"]), "as_of": query.as_of}
 
 
-def _scoped(
+async def _scoped(
     p: Platform, who: Principal, run: Callable[[str | None, int], Any], after: str | None,
     size: int,
 ) -> dict[str, Any]:  # fmt: skip
-    """The page a caller may see (``api.scope.scoped_result``, as the web pages ask it)."""
-    found: dict[str, Any] = scoped_result(p.scope.of(who), run, after, size).as_json()
-    return found
+    """The page a caller may see (``api.scope.scoped_result``, as the web pages ask it), found
+    in a worker thread while at most :data:`SEARCH_THREADS` searches run at once."""
+
+    def find() -> dict[str, Any]:
+        found: dict[str, Any] = scoped_result(p.scope.of(who), run, after, size).as_json()
+        return found
+
+    return await to_thread.run_sync(find, limiter=searching())
+
+
+def searching() -> CapacityLimiter:
+    """The limit on searches running at once, one per event loop. Without it every waiting
+    search holds a worker thread of its own (up to the pool's 40): they contend for the
+    interpreter lock, which delays the event loop answering the others."""
+    loop = asyncio.get_running_loop()
+    limiter = _LIMITERS.get(loop)
+    if limiter is None:
+        limiter = _LIMITERS[loop] = CapacityLimiter(SEARCH_THREADS)
+    return limiter
