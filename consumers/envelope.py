@@ -60,8 +60,9 @@ def plain_state(mapper: Mapper[Any], state: bytes) -> bytes:
     return state
 
 
-def encode(notification: Notification, mapper: Mapper[Any]) -> bytes:
-    """The envelope of a stored event, as UTF-8 JSON bytes."""
+def encode(notification: Notification, mapper: Mapper[Any], originator: bytes = b"") -> bytes:
+    """The envelope of a stored event, as UTF-8 JSON bytes (``originator``: the originator id
+    as text, if the caller has it at hand already)."""
     raw = plain_state(mapper, notification.state)
     end = raw.find(b'"', len(_STAMP)) if raw.startswith(_STAMP) else -1
     if end < 0 or notification.topic in REDACTED:
@@ -69,7 +70,7 @@ def encode(notification: Notification, mapper: Mapper[Any]) -> bytes:
     head = b'{"envelope_version":%d,"position":%d,"originator_id":"%s","originator_version":%d,' % (
         ENVELOPE_VERSION,
         notification.id,
-        str(notification.originator_id).encode(),
+        originator or str(notification.originator_id).encode(),
         notification.originator_version,
     )
     stamp = raw[len(_STAMP) : end]

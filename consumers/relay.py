@@ -42,10 +42,10 @@ class KeyPartitioner(DefaultPartitioner):  # type: ignore[misc]
         if serialized_key is None:
             chosen: int = super().partition(topic, key, serialized_key, value, *args)
             return chosen
-        cluster = args[-1]
-        if topic not in cluster.topics():
+        known = args[-1].partitions_for_topic(topic)  # None for a topic not in the metadata
+        if not known:
             raise ValueError(f"Topic {topic} not found in ClusterMetadata")
-        partitions = sorted(cluster.partitions_for_topic(topic))
+        partitions = sorted(known)
         return int(partitions[_key_hash(serialized_key) % len(partitions)])
 
 
@@ -126,13 +126,11 @@ class Relay:
         if batch:
             if self._producer is None:
                 self._producer = self.new_producer()
-            send, mapper = self._producer.send, self.store.mapper
-            futures = [
-                send(
-                    self.topic, key=str(n.originator_id).encode(), value=envelope.encode(n, mapper)
-                )
-                for n in batch
-            ]
+            send, mapper, encode = self._producer.send, self.store.mapper, envelope.encode
+            futures = []
+            for n in batch:
+                key = str(n.originator_id).encode()
+                futures.append(send(self.topic, key=key, value=encode(n, mapper, key)))
             self._unacked.append((batch[-1].id, futures))
             self._sent = batch[-1].id
         self._record(keep=self.in_flight if batch else 0)
