@@ -20,6 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import psycopg
 from kafka import KafkaConsumer, KafkaProducer
@@ -40,14 +41,32 @@ from projections.registry import all_projections, read_models
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqliteViews, SqlViews
 
+# events, seconds, and this process's CPU seconds over the phase (None for the Java tools,
+# which run in a process of their own)
+Figures = tuple[int, float, float | None]
 
-class _Rows(list[tuple[str, tuple[int, float]]]):
+
+class _Rows(list[tuple[str, Figures]]):
     """The figures, each printed as soon as it is measured (a long run shows progress)."""
 
-    def append(self, row: tuple[str, tuple[int, float]]) -> None:
-        name, (count, seconds) = row
-        print(f"  {name}: {count} events in {seconds:.1f} s", flush=True)
+    def append(self, row: tuple[str, Figures]) -> None:
+        name, (count, seconds, cpu) = row
+        used = f", CPU {cpu / count * 1e6:.1f} µs/event" if cpu is not None and count else ""
+        print(f"  {name}: {count} events in {seconds:.1f} s{used}", flush=True)
         super().append(row)
+
+
+def cpu_of(phase: Callable[..., tuple[int, float]], *args: Any) -> Figures:
+    """A phase run in this process, with the CPU time the process spent on it (every thread:
+    the clients' network threads included)."""
+    started = time.process_time()
+    count, seconds = phase(*args)
+    return count, seconds, time.process_time() - started
+
+
+def apart(figures: tuple[int, float]) -> Figures:
+    """A phase run in another process (its CPU time is not measured here)."""
+    return (*figures, None)
 
 
 def timed(work: Callable[[], int]) -> tuple[int, float]:
@@ -200,29 +219,26 @@ def main() -> None:
             return SqliteViews(os.path.join(folder, f"{schemas[-1]}.sqlite3"))
         return PostgresViews(args.postgres_url, schema=schemas[-1])
 
-    rows = _Rows()
+    rows, boot = _Rows(), args.bootstrap
     try:
         messages = messages_of(store)
         payloads = [value for _, value in messages]
         # Each pair runs in turns, so that other work on the machine weighs on both sides.
         for _ in range(args.rounds):
-            rows.append(("bare produce", bare_produce(messages, args.bootstrap, topic("bare"))))
+            rows.append(("bare produce", cpu_of(bare_produce, messages, boot, topic("bare"))))
             relay_topic = topic("relay")
-            rows.append(("relay", relay(store, args.bootstrap, relay_topic, f"{folder}/r.db")))
+            rows.append(("relay", cpu_of(relay, store, boot, relay_topic, f"{folder}/r.db")))
         count = rows[-1][1][0]
         for _ in range(args.rounds):
-            rows.append(
-                ("java produce", kafka_java.produce(args.bootstrap, topic("java"), payloads))
-            )
+            rows.append(("java produce", apart(kafka_java.produce(boot, topic("java"), payloads))))
         del messages, payloads
         for _ in range(args.rounds):
-            rows.append(("bare consume", bare_consume(args.bootstrap, relay_topic, count)))
-            rows.append(("java consume", kafka_java.consume(args.bootstrap, relay_topic, count)))
+            rows.append(("bare consume", cpu_of(bare_consume, boot, relay_topic, count)))
+            rows.append(("java consume", apart(kafka_java.consume(boot, relay_topic, count))))
         for _ in range(args.rounds):
-            rows.append(
-                ("projector", projector(store, views("kafka"), args.bootstrap, relay_topic, count))
-            )
-            rows.append(("in-process", in_process(store, views("inproc"))))
+            into = views("kafka")
+            rows.append(("projector", cpu_of(projector, store, into, boot, relay_topic, count)))
+            rows.append(("in-process", cpu_of(in_process, store, views("inproc"))))
     finally:
         admin = KafkaAdminClient(bootstrap_servers=args.bootstrap)
         admin.delete_topics([*topics, *map(dead_letter_topic, topics)], timeout_ms=30_000)
@@ -234,15 +250,18 @@ def main() -> None:
     report(rows, "postgres" if args.postgres_url else "sqlite", args.partitions)
 
 
-def report(rows: list[tuple[str, tuple[int, float]]], views: str, partitions: int) -> None:
+def report(rows: list[tuple[str, Figures]], views: str, partitions: int) -> None:
     rates: dict[str, list[float]] = {}
-    for name, (n, s) in rows:
+    cpus: dict[str, list[str]] = {}
+    for name, (n, s, cpu) in rows:
         rates.setdefault(name, []).append(n / s)
+        cpus.setdefault(name, []).append("-" if cpu is None else f"{cpu / n * 1e6:.1f}")
     rate = {name: max(r) for name, r in rates.items()}
     print(f"views: {views}; {partitions} partitions; best of {len(rates['relay'])} rounds")
-    print(f"{'phase':14} {'events/s (each round)':>30} {'best':>9}")
+    print(f"{'phase':14} {'events/s (each round)':>30} {'best':>9} {'CPU µs/event':>16}")
     for name, r in rates.items():
-        print(f"{name:14} {', '.join(f'{x:,.0f}' for x in r):>30} {rate[name]:9,.0f}")
+        each = ", ".join(f"{x:,.0f}" for x in r)
+        print(f"{name:14} {each:>30} {rate[name]:9,.0f} {', '.join(cpus[name]):>16}")
     for name, over, target in (
         ("relay", "bare produce", " (target ≥ 0.8)"),
         ("relay", "java produce", " (target ≥ 0.25)"),
