@@ -8,8 +8,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field, StrictInt, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Clerk, Lead, Principal, Reader, require
-from api.deps import Fresh, PlatformDep, Purpose, cadre_in_scope, record_read, short_read
+from api.auth import Clerk, Lead, Principal, require
+from api.deps import (
+    FreshReader,
+    PlatformDep,
+    Purpose,
+    cadre_in_scope,
+    record_read,
+    short_read,
+)
 from api.ledger_marks import mark_timeline
 from api.responses import (
     CadreView,
@@ -213,6 +220,59 @@ def register_cadre(body: CadreCreate, who: Clerk, p: PlatformDep) -> dict[str, A
     data = body.model_dump()
     data["growth_place"] = data["growth_place"] or ""
     return written(p.services.personnel.register_cadre(who, **data))
+
+
+# The reads come first: a request is matched against the routes in order, and these are the
+# most asked (no other route of this router has their paths).
+@router.get("/{code}", response_model=CadreView)
+async def get_cadre(
+    request: Request,
+    code: Code,
+    reader: FreshReader,
+    purpose: Purpose,
+    as_of: Annotated[Day | None, Query(description="Effective-date cut-off.")] = None,
+    known_at: Annotated[Instant | None, Query(description="Recorded-time cut-off.")] = None,
+) -> dict[str, Any]:
+    """A cadre's state, now or as of a date and as known at a time (the reading is logged)."""
+    who, p = reader.who, reader.platform
+    as_of, known_at = as_of_known_at(p, as_of, known_at)
+
+    def read() -> dict[str, Any]:
+        doc = p.reads.cadre(code, today=p.clock.today(), as_of=as_of, known_at=known_at)
+        doc["open_findings"] = p.reads.open_findings("cadre", code)
+        return doc
+
+    if as_of is None and known_at is None:  # the current state: two indexed rows
+        doc = await short_read(p, read)
+    else:
+        doc = await run_in_threadpool(read)  # travelling in time folds the cadre's events
+    await record_read(request, p, who, f"cadre:{code}", purpose)
+    return doc
+
+
+@router.get("/{code}/timeline", response_model=Timeline)
+async def get_timeline(
+    request: Request,
+    code: Code,
+    reader: FreshReader,
+    purpose: Purpose,
+    as_of: Annotated[Day | None, Query(description="Effective-date cut-off.")] = None,
+    known_at: Annotated[Instant | None, Query(description="Recorded-time cut-off.")] = None,
+    include_retracted: bool = False,
+) -> dict[str, Any]:
+    """A cadre's events in effective-date order (position breaks ties; the reading is logged)."""
+    who, p = reader.who, reader.platform
+    as_of, known_at = as_of_known_at(p, as_of, known_at)
+    timeline = await run_in_threadpool(
+        lambda: mark_timeline(
+            p,
+            p.reads.timeline(
+                code, as_of=as_of, known_at=known_at, include_retracted=include_retracted
+            ),
+        )
+    )
+    await record_read(request, p, who, f"cadre:{code}", purpose)
+    return timeline
 
 
 @router.post("/{code}/recruitment", status_code=201, response_model=Written)
@@ -492,54 +552,3 @@ def approve_retraction(
             who, code, request_id, expected_version=body.expected_version
         )
     )
-
-
-@router.get("/{code}", dependencies=[Fresh], response_model=CadreView)
-async def get_cadre(
-    request: Request,
-    code: Code,
-    who: Reader,
-    p: PlatformDep,
-    purpose: Purpose,
-    as_of: Annotated[Day | None, Query(description="Effective-date cut-off.")] = None,
-    known_at: Annotated[Instant | None, Query(description="Recorded-time cut-off.")] = None,
-) -> dict[str, Any]:
-    """A cadre's state, now or as of a date and as known at a time (the reading is logged)."""
-    as_of, known_at = as_of_known_at(p, as_of, known_at)
-
-    def read() -> dict[str, Any]:
-        doc = p.reads.cadre(code, today=p.clock.today(), as_of=as_of, known_at=known_at)
-        doc["open_findings"] = p.reads.open_findings("cadre", code)
-        return doc
-
-    if as_of is None and known_at is None:  # the current state: two indexed rows
-        doc = await short_read(p, read)
-    else:
-        doc = await run_in_threadpool(read)  # travelling in time folds the cadre's events
-    await record_read(request, p, who, f"cadre:{code}", purpose)
-    return doc
-
-
-@router.get("/{code}/timeline", dependencies=[Fresh], response_model=Timeline)
-async def get_timeline(
-    request: Request,
-    code: Code,
-    who: Reader,
-    p: PlatformDep,
-    purpose: Purpose,
-    as_of: Annotated[Day | None, Query(description="Effective-date cut-off.")] = None,
-    known_at: Annotated[Instant | None, Query(description="Recorded-time cut-off.")] = None,
-    include_retracted: bool = False,
-) -> dict[str, Any]:
-    """A cadre's events in effective-date order (position breaks ties; the reading is logged)."""
-    as_of, known_at = as_of_known_at(p, as_of, known_at)
-    timeline = await run_in_threadpool(
-        lambda: mark_timeline(
-            p,
-            p.reads.timeline(
-                code, as_of=as_of, known_at=known_at, include_retracted=include_retracted
-            ),
-        )
-    )
-    await record_read(request, p, who, f"cadre:{code}", purpose)
-    return timeline
