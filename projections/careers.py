@@ -105,7 +105,7 @@ class Careers(Projection):
 
     def apply(self, event: Any, position: int, tx: ViewTx, source: EventSource) -> None:
         kind = type(event)
-        dated, retraction, units = _CLASSES.get(kind) or _class_of(kind)
+        dated, retraction, units, kind_name = _CLASSES.get(kind) or _class_of(kind)
         cid = event.originator_id
         key: int = cid.int
         if kind is ev.CadreRegistered:
@@ -148,7 +148,7 @@ class Careers(Projection):
         tx.append(
             "timeline",
             (
-                position, entry.cadre_id, event.originator_version, kind.__name__,
+                position, entry.cadre_id, event.originator_version, kind_name,
                 effective.isoformat() if effective else None, event.timestamp.isoformat(),
                 event.recorded_by, 0, None, None,
             ),
@@ -263,13 +263,13 @@ class Careers(Projection):
         self._dirty.clear()
 
 
-_CLASSES: dict[type, tuple[bool, bool, tuple[str, ...]]] = {}
+_CLASSES: dict[type, tuple[bool, bool, tuple[str, ...], str]] = {}
 
 
-def _class_of(event_class: type) -> tuple[bool, bool, tuple[str, ...]]:
+def _class_of(event_class: type) -> tuple[bool, bool, tuple[str, ...], str]:
     """What the careers view needs to know of an event class: whether it has an effective date
-    (a cadre event), whether it retracts an entry, and its unit-valued fields (cadre_units
-    links the cadre to them)."""
+    (a cadre event), whether it retracts an entry, its unit-valued fields (cadre_units links
+    the cadre to them), and its name (the timeline's type)."""
     known = _CLASSES.get(event_class)
     if known is None:
         names = {n for k in event_class.__mro__ for n in getattr(k, "__annotations__", {})}
@@ -277,6 +277,7 @@ def _class_of(event_class: type) -> tuple[bool, bool, tuple[str, ...]]:
             issubclass(event_class, ev.CadreEvent),
             issubclass(event_class, ev.EntryRetracted),
             tuple(f for f in UNIT_FIELDS if f in names),
+            event_class.__name__,
         )
     return known
 

@@ -10,6 +10,7 @@ is not a typed value; this one does not, and event classes are looked up once pe
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -33,6 +34,20 @@ def _typed(obj: dict[str, Any]) -> Any:
 
 
 DECODER = json.JSONDecoder(object_hook=_typed)
+_scan: Callable[[str, int], tuple[Any, int]] = DECODER.scan_once  # type: ignore[attr-defined]
+
+
+def loads(text: str) -> Any:
+    """``DECODER.decode(text)``, scanning the value directly when the text is just one value
+    (what the store writes); any other text goes the whole way (whitespace around the value,
+    or the decoder's error)."""
+    try:
+        value, end = _scan(text, 0)
+    except StopIteration:
+        return DECODER.decode(text)
+    if end != len(text):
+        return DECODER.decode(text)
+    return value
 
 
 @lru_cache(maxsize=256)
@@ -79,5 +94,5 @@ class EventDecoder:
             data = self.cipher.decrypt(data)
         if self.compressor:
             data = self.compressor.decompress(data)
-        state = DECODER.decode(data.decode())
+        state = loads(data.decode())
         return build(event_class(topic), originator_id, originator_version, state)

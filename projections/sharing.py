@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 from projections.decoding import event_class
 from projections.following import Progress, Runner
@@ -89,18 +89,37 @@ class ShareSource:
         return read
 
     def _read_rows(self, rows: list[Any]) -> list[tuple[int, Any]]:
-        # The same as above over plain rows: the id's text becomes an integer to find its
-        # share, and a UUID only for the events decoded.
-        decode, wanted, owns = self.source.decode.stored, self._wanted, self.share.owns
+        # The same as above over plain rows: the id's text becomes an integer only for the
+        # topics a share may apply (to find its share), and a UUID only for the events decoded.
+        decode, wanted, topics = self.source.decode.stored, self._wanted, self._topics
+        count, index = self.share.count, self.share.index
         read = []
         for position, oid, version, topic, state in rows:
-            always, if_owned = wanted(topic)
-            if always or (if_owned and owns(oid)):
-                read.append((position, decode(topic, UUID(oid), version, state)))
+            always, if_owned = topics.get(topic) or wanted(topic)
+            if always or if_owned:
+                number = _id_number(oid)
+                if always or number % count == index:
+                    read.append((position, decode(topic, _uuid(number), version, state)))
         if rows and (not read or read[-1][0] != rows[-1][0]):
             position, oid, version, topic, state = rows[-1]
             read.append((position, decode(topic, UUID(oid), version, state)))
         return read
+
+
+def _id_number(stored: str) -> int:
+    """The integer of an originator id as the store keeps it (32 hex digits)."""
+    try:
+        return int(stored, 16)
+    except ValueError:  # any other form a UUID reads
+        return UUID(stored).int
+
+
+def _uuid(number: int) -> UUID:
+    """``UUID(int=number)`` without its checks (the number came from a stored id)."""
+    made = object.__new__(UUID)
+    object.__setattr__(made, "int", number)
+    object.__setattr__(made, "is_safe", SafeUUID.unknown)
+    return made
 
 
 def build_share(

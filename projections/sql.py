@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import os
 import sqlite3
 import threading
@@ -55,8 +56,13 @@ def _identity(value: Any) -> Any:
     return value
 
 
+# What ``json.dumps(value, ensure_ascii=False, default=str)`` does, without making an encoder
+# for every value.
+_dumps = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
+
 def _json(value: Any) -> Any:
-    return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+    return None if value is None else _dumps(value)
 
 
 def _text_time(value: Any) -> Any:
@@ -77,9 +83,17 @@ def _row_encoder(table: Table) -> Any:
     # writes); the others are passed as they are.
     special = [(i, _ENCODERS[t]) for i, t in enumerate(table.columns.values()) if t in _ENCODERS]
 
+    # A row with every column is read in one call (most are); a column left out is NULL.
+    take: Callable[[Row], Any] = (
+        operator.itemgetter(*columns) if len(columns) > 1 else lambda row: [row[c] for c in columns]
+    )
+
     def encode_row(row: Row) -> list[Any]:
-        get = row.get
-        values = [get(c) for c in columns]
+        try:
+            values = list(take(row))
+        except KeyError:
+            get = row.get
+            values = [get(c) for c in columns]
         for i, encode in special:
             values[i] = encode(values[i])
         return values
