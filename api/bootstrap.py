@@ -213,9 +213,11 @@ def build_ledger(settings: Settings, store: Store, views: SqlViews) -> AuditLedg
 
 def build_keys_db(settings: Settings) -> SqlViews:
     """The database of the security tables (wrapped data keys and the like): a SQLite file of
-    its own in embedded mode, the event store's schema in distributed mode."""
+    its own in embedded mode, the event store's schema in distributed mode. The access log
+    commits here on the event loop, so its write-ahead log is checkpointed by a thread of its
+    own (every 100 commits, ~4 MiB of log) instead of inside a commit."""
     if settings.store == "sqlite":
-        return SqliteViews(str(settings.data_dir / "keys.sqlite3"))
+        return SqliteViews(str(settings.data_dir / "keys.sqlite3"), checkpoint_every=100)
     assert settings.postgres_url is not None
     schema = settings.postgres_schema or "public"
     return PostgresViews(settings.postgres_url, schema=schema, pool_size=2)

@@ -21,6 +21,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from projections.view import Key, OffsetMove, Row, Table
+from projections.wal_checkpoints import BackgroundCheckpoints
 
 T = TypeVar("T")
 
@@ -402,9 +403,15 @@ class SqliteViews(SqlViews):
 
     busy_timeout_s = 30.0
 
-    def __init__(self, path: str, write_cache_kib: int = WRITE_CACHE_KIB) -> None:
+    def __init__(
+        self, path: str, write_cache_kib: int = WRITE_CACHE_KIB, *, checkpoint_every: int = 0
+    ) -> None:
         super().__init__()
         self.write_cache_kib = write_cache_kib
+        # Non-zero: the writer's automatic checkpoint is off, and a thread checkpoints the
+        # write-ahead log every that many commits (``BackgroundCheckpoints``).
+        self.checkpoint_every = checkpoint_every
+        self.checkpoints: BackgroundCheckpoints | None = None
         self._local = threading.local()
         self._writer: sqlite3.Connection | None = None
         # Every reader connection, to close them all; held weakly, through the reading
@@ -445,6 +452,12 @@ class SqliteViews(SqlViews):
     def _write_connection(self) -> sqlite3.Connection:
         if self._writer is None:
             self._writer = self._connect(self.write_cache_kib)
+            if self.checkpoint_every:
+                self._writer.execute("PRAGMA wal_autocheckpoint=0")
+                if self.checkpoints is None:
+                    self.checkpoints = BackgroundCheckpoints(
+                        partial(self._connect, READ_CACHE_KIB), self.checkpoint_every, self._lock
+                    )
         return self._writer
 
     @contextmanager
@@ -460,6 +473,8 @@ class SqliteViews(SqlViews):
                 raise
             else:
                 conn.commit()
+                if self.checkpoints is not None:
+                    self.checkpoints.committed(conn)
             finally:
                 cur.close()
 
@@ -515,6 +530,9 @@ class SqliteViews(SqlViews):
 
     def close(self) -> None:
         """Close the writer and every thread's reader connection."""
+        if self.checkpoints is not None:  # before the lock: its thread may be waiting for it
+            self.checkpoints.close()
+            self.checkpoints = None
         with self._lock:
             for reader in list(self._readers):
                 reader.conn.close()
