@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import JSONTranscoder, Mapper, Notification
@@ -24,7 +25,7 @@ from eventsourcing.utils import get_topic
 
 from domain.complaint import ComplaintFiled
 from domain.store import transcodings
-from projections.decoding import DECODER, build, event_class
+from projections.decoding import build, event_class, loads
 
 ENVELOPE_VERSION = 1
 # Event topic -> state fields stripped from the envelope (they stay in the store only).
@@ -139,42 +140,121 @@ class Envelope:
         """The domain event, upcast to its class's current version, as the store's mapper
         would build it from the stored state."""
         # A copy: the event owns its attributes, and upcasts change them.
-        cls = known_topic(self.topic)
+        cls = _KNOWN.get(self.topic) or known_topic(self.topic)
         return build(cls, self.originator_id, self.originator_version, dict(self.state))
 
 
 def parse(value: bytes | None) -> Envelope:
     """An envelope from message bytes, or BadEnvelope saying what is wrong."""
     try:
-        doc = DECODER.decode(value.decode()) if value is not None else None
+        doc = loads(value.decode()) if value is not None else None
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BadEnvelope(f"undecodable JSON: {error}") from None
     except Exception as error:  # a typed value the store cannot decode (unknown or malformed)
         raise BadEnvelope(f"undecodable value: {error}") from None
-    if not isinstance(doc, dict):
+    if type(doc) is not dict:
         raise BadEnvelope("the envelope is not a JSON object")
-    if doc.get("envelope_version") != ENVELOPE_VERSION:
-        raise BadEnvelope(f"unsupported envelope_version {doc.get('envelope_version')!r}")
-    missing = [f for f in (*_FIELDS, "state") if f not in doc]
-    if missing:
-        raise BadEnvelope(f"missing fields: {', '.join(missing)}")
-    known_topic(doc["topic"])
+    # Every message takes this path: one look-up of all the fields, exact type checks, the
+    # event class from a dict. Anything unusual goes to _refused, which says what is wrong.
     try:
-        return Envelope(
-            position=_int(doc["position"]),
-            originator_id=UUID(_str(doc["originator_id"])),
-            originator_version=_int(doc["originator_version"]),
-            topic=doc["topic"],
-            type=_str(doc["type"]),
-            recorded_at=_str(doc["recorded_at"]),
-            state=_object(doc["state"]),
+        version, position, originator, originator_version, topic, kind, recorded, state = (
+            _get_fields(doc)
         )
+    except KeyError:
+        raise _refused(doc) from None
+    if version != ENVELOPE_VERSION:
+        raise _refused(doc)
+    if type(topic) is not str or topic not in _KNOWN:
+        known_topic(topic)
+    if (
+        type(position) is not int
+        or position < 1
+        or type(originator_version) is not int
+        or originator_version < 1
+        or type(originator) is not str
+        or type(kind) is not str
+        or type(recorded) is not str
+        or type(state) is not dict
+    ):
+        raise _refused(doc)
+    made = object.__new__(Envelope)
+    object.__setattr__(
+        made,
+        "__dict__",
+        {
+            "position": position,
+            "originator_id": _uuid(originator),
+            "originator_version": originator_version,
+            "topic": topic,
+            "type": kind,
+            "recorded_at": recorded,
+            "state": state,
+        },
+    )
+    return made
+
+
+_get_fields = itemgetter("envelope_version", *_FIELDS, "state")
+
+
+# UUID's slots, set as its __init__ sets them (its own __setattr__ refuses: it is immutable).
+_set_int = UUID.__dict__["int"].__set__
+_set_is_safe = UUID.__dict__["is_safe"].__set__
+
+
+def _uuid(text: str) -> UUID:
+    """``UUID(text)``: 32 digits once the hyphens are gone (what the relay writes) are read
+    as ``UUID`` reads them and the object made from the integer; any other text (braces, a
+    ``urn:uuid:`` prefix, or not a UUID at all) goes through ``UUID``."""
+    digits = text.replace("-", "")
+    if len(digits) == 32:
+        try:
+            number = int(digits, 16)
+        except ValueError:
+            pass
+        else:
+            made = object.__new__(UUID)
+            _set_int(made, number)
+            _set_is_safe(made, SafeUUID.unknown)
+            return made
+    try:
+        return UUID(text)
     except (TypeError, ValueError) as error:
         raise BadEnvelope(f"malformed envelope: {error}") from None
 
 
+def _refused(doc: dict[str, Any]) -> BadEnvelope:
+    """Why a decoded JSON object is not an envelope (the checks in the order they are made)."""
+    if doc.get("envelope_version") != ENVELOPE_VERSION:
+        return BadEnvelope(f"unsupported envelope_version {doc.get('envelope_version')!r}")
+    missing = [f for f in (*_FIELDS, "state") if f not in doc]
+    if missing:
+        return BadEnvelope(f"missing fields: {', '.join(missing)}")
+    try:
+        known_topic(doc["topic"])
+        _int(doc["position"])
+        UUID(_str(doc["originator_id"]))
+        _int(doc["originator_version"])
+        _str(doc["type"])
+        _str(doc["recorded_at"])
+        _object(doc["state"])
+    except BadEnvelope as error:
+        return error
+    except (TypeError, ValueError) as error:
+        return BadEnvelope(f"malformed envelope: {error}")
+    raise AssertionError("an envelope refused without a reason")  # pragma: no cover
+
+
+# Topics known to be the platform's domain event classes (filled as they are first seen).
+_KNOWN: dict[str, type[DomainEvent]] = {}
+
+
 def known_topic(topic: Any) -> type[DomainEvent]:
     """The domain event class of a topic; only the platform's own event classes resolve."""
+    if type(topic) is str:
+        known = _KNOWN.get(topic)
+        if known is not None:
+            return known
     if not isinstance(topic, str) or not topic.startswith("domain."):
         raise BadEnvelope(f"unknown event topic {topic!r:.100}")
     try:
@@ -183,6 +263,7 @@ def known_topic(topic: Any) -> type[DomainEvent]:
         raise BadEnvelope(f"unknown event topic {topic!r:.100}") from None
     if not (isinstance(cls, type) and issubclass(cls, DomainEvent)):
         raise BadEnvelope(f"topic {topic!r:.100} is not a domain event class")
+    _KNOWN[topic] = cls
     return cls
 
 

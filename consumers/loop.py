@@ -66,6 +66,20 @@ class Delivery:
     envelope: Envelope
 
 
+def _delivery(
+    partition: int, offset: int, key: bytes | None, value: bytes, envelope: Envelope
+) -> Delivery:
+    """``Delivery(...)`` without the frozen dataclass's ``__init__`` (one attribute set at a
+    time through ``object.__setattr__``): a member makes one per message."""
+    made = object.__new__(Delivery)
+    object.__setattr__(
+        made,
+        "__dict__",
+        dict(partition=partition, offset=offset, key=key, value=value, envelope=envelope),
+    )
+    return made
+
+
 @dataclass
 class Batch:
     """What one poll returned: the valid messages in per-partition order, and for every
@@ -227,16 +241,20 @@ class GroupConsumer:
 
     def _batch(self, records: dict[TopicPartition, list[Any]]) -> Batch:
         batch = Batch(self.topic, partitions=self._partitions())
+        append = batch.deliveries.append
         for tp, messages in records.items():
+            if not messages:
+                continue
+            partition = tp.partition
+            batch.next_offsets[partition] = messages[-1].offset + 1
             for m in messages:
-                batch.next_offsets[tp.partition] = m.offset + 1
                 try:
                     env = parse(m.value)
                 except BadEnvelope as error:
-                    source = (tp.topic, tp.partition, m.offset)
+                    source = (tp.topic, partition, m.offset)
                     self.dead_letters.send(source, m.key, m.value, error)
                     continue
-                batch.deliveries.append(Delivery(tp.partition, m.offset, m.key, m.value, env))
+                append(_delivery(partition, m.offset, m.key, m.value, env))
         return batch
 
     def _reject(self, delivery: Delivery, error: BaseException) -> None:
