@@ -18,8 +18,8 @@ from api.tokens import ROLES, Principal, TokenError, issue_token, verify_token
 
 __all__ = [
     "OVERSEERS", "READERS", "ROLES", "WORKERS", "Approver", "Auditor", "Clerk", "Intake", "Lead",
-    "Overseer", "Principal", "Reader", "TokenError", "Worker", "check_role", "issue_token",
-    "principal", "require", "verify_token",
+    "Overseer", "Principal", "Reader", "TokenError", "Worker", "authenticated", "check_role",
+    "issue_token", "principal", "require", "verify_token",
 ]  # fmt: skip
 
 _bearer = HTTPBearer(auto_error=False, description="A token from `jiandu token issue`.")
@@ -52,6 +52,15 @@ async def principal(
     except Unauthenticated as error:
         raise HTTPException(401, str(error), headers={"WWW-Authenticate": "Bearer"}) from None
     request.state.principal = who  # the access log and idempotency read it
+    return who
+
+
+async def authenticated(request: Request) -> Principal:
+    """The caller ``principal`` authenticated for this request already (a dependency solved
+    before, e.g. a router's scope check), or authenticated now the same way (401 as there)."""
+    who: Principal | None = getattr(request.state, "principal", None)
+    if who is None:
+        who = await principal(request, await _bearer(request))
     return who
 
 

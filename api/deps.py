@@ -12,7 +12,7 @@ from fastapi import Depends, Header, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from api.access import READERS
-from api.auth import check_role, principal
+from api.auth import authenticated, check_role, principal
 from api.bootstrap import Platform
 from api.ratelimit import client_of
 from api.schemas import LINE
@@ -97,14 +97,16 @@ class FreshRead:
     platform: Platform
 
 
-async def fresh_read(
-    request: Request,
-    who: Annotated[Principal, Depends(principal)],
-    min_position: MinPosition = None,
-) -> FreshRead:
+async def fresh_read(request: Request, min_position: MinPosition = None) -> FreshRead:
     """``Fresh``, ``Reader`` and the platform in one dependency, in that order, for the most read
-    routes: FastAPI solves every dependency (and each one's own) anew on every request, so three
-    cost it three times what one does (measured on GET a cadre)."""
+    routes: FastAPI solves every dependency (and each one's own) anew on every request, cached
+    ones included, so three cost it three times what one does (measured on GET a cadre).
+
+    The caller is the one the router's own dependency authenticated (``cadre_in_scope`` depends
+    on ``principal``, solved first): declaring ``principal`` here as well would cost two more
+    solves per request for the same answer. On a route where nothing authenticated before, it
+    authenticates here (:func:`api.auth.authenticated`)."""
+    who = await authenticated(request)
     await read_your_writes(request, min_position)
     return FreshRead(check_role(who, READERS), platform_of(request))
 
@@ -181,7 +183,9 @@ async def _scoped(who: Principal, check: Callable[[Principal], None]) -> None:
 async def cadre_in_scope(request: Request, who: Annotated[Principal, Depends(principal)]) -> None:
     """404 for a cadre outside a unit-scoped token's subtree (routes with a ``code``)."""
     code = request.path_params.get("code")
-    if code is not None and not request.url.path.endswith("/recruitment"):
+    # The decoded path from the scope: ``request.url`` would build (and quote) the whole URL
+    # on every request for the same answer here.
+    if code is not None and not request.scope["path"].endswith("/recruitment"):
         await _scoped(who, lambda w: platform_of(request).scope.cadre(w, code))
 
 
