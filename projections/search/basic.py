@@ -376,9 +376,9 @@ class BasicIndex:
             f"JOIN {self._docs} d ON d.kind = p.kind AND d.id = p.id"
         )
         if counted is None:
-            facets, facet_params = self._facet_parts()
+            facet_rows, facet_params = self._facet_parts()
             rows = self.views.query(
-                f"WITH matched AS MATERIALIZED ({matched}) {page} UNION ALL {facets} "
+                f"WITH matched AS MATERIALIZED ({matched}) {page} UNION ALL {facet_rows} "
                 f"ORDER BY facet, n DESC, value, {order}, uid",
                 [*matched_params, *page_params, *facet_params],
             )
@@ -390,25 +390,25 @@ class BasicIndex:
             )
         hits = []
         for row in rows[: request.size]:
-            source_ = json.loads(row["source"])
-            marked = highlight(source_.get("text", []), terms) if terms else []
+            document = json.loads(row["source"])
+            marked = highlight(document.get("text", []), terms) if terms else []
             hits.append(
                 Hit(
                     kind=row["kind"],
                     id=row["id"],
                     score=float(row["score"]) if terms else None,
-                    source=public_source(source_),
+                    source=public_source(document),
                     highlight={"text": marked} if marked else {},
                 )
             )
         last = rows[request.size - 1] if len(rows) > request.size else None
-        total, facets_ = counted
+        total, facets = counted
         return SearchResult(
             total=total,
             hits=hits,
             next_cursor=encode_cursor([last[key], last["uid"]], fingerprint) if last else None,
             position=position,
-            facets=facets_,
+            facets=facets,
         )
 
     def _kept_counts(self, key: tuple[str, tuple[Any, ...]], position: int) -> Counted | None:
