@@ -36,7 +36,7 @@ from consumers.loop import Batch, GroupConsumer, Reject
 from consumers.relay import Relay, RelayLog, new_producer
 from consumers.topics import create_topics, dead_letter_topic
 from domain.store import Store
-from projections.framework import Projector
+from projections.framework import Projector, fewer_collections
 from projections.registry import all_projections, read_models
 from projections.source import StoreSource
 from projections.sql import PostgresViews, SqliteViews, SqlViews
@@ -100,10 +100,11 @@ def bare_produce(
     )
 
     def send() -> int:
-        futures = [producer.send(topic, key=k, value=v) for k, v in messages]
-        producer.flush()
-        for f in futures:
-            f.get()
+        with fewer_collections():  # tuned as the relay is
+            futures = [producer.send(topic, key=k, value=v) for k, v in messages]
+            producer.flush()
+            for f in futures:
+                f.get()
         return len(futures)
 
     try:
@@ -118,8 +119,9 @@ def relay(store: Store, bootstrap: str, topic: str, log_path: str) -> tuple[int,
 
     def publish() -> int:
         total = 0
-        while count := r.publish_once():
-            total += count
+        with fewer_collections():  # as `Relay.run` publishes
+            while count := r.publish_once():
+                total += count
         return total
 
     try:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +23,7 @@ from kafka.producer.future import FutureRecordMetadata
 
 from consumers import envelope
 from domain.store import Store
+from projections.framework import fewer_collections
 from projections.sql import SqlViews
 from projections.view import Table
 
@@ -45,8 +46,13 @@ class KeyPartitioner(DefaultPartitioner):  # type: ignore[misc]
         known = args[-1].partitions_for_topic(topic)  # None for a topic not in the metadata
         if not known:
             raise ValueError(f"Topic {topic} not found in ClusterMetadata")
-        partitions = sorted(known)
-        return int(partitions[_key_hash(serialized_key) % len(partitions)])
+        return key_partition(serialized_key, sorted(known))
+
+
+def key_partition(key: bytes, partitions: Sequence[int]) -> int:
+    """The partition Kafka's default partitioner picks for a key among a topic's partitions
+    (sorted): murmur2 of the key, as the Java client."""
+    return int(partitions[_key_hash(key) % len(partitions)])
 
 
 @lru_cache(maxsize=65_536)
@@ -127,10 +133,14 @@ class Relay:
             if self._producer is None:
                 self._producer = self.new_producer()
             send, mapper, encode = self._producer.send, self.store.mapper, envelope.encode
+            # The key's partition chosen here, once per batch from the metadata, rather than
+            # by the producer's partitioner per record: the same choice, with less work.
+            topic, partitions = self.topic, sorted(self._producer.partitions_for(self.topic))
             futures = []
             for n in batch:
                 key = str(n.originator_id).encode()
-                futures.append(send(self.topic, key=key, value=encode(n, mapper, key)))
+                value, chosen = encode(n, mapper, key), key_partition(key, partitions)
+                futures.append(send(topic, key=key, value=value, partition=chosen))
             self._unacked.append((batch[-1].id, futures))
             self._sent = batch[-1].id
         self._record(keep=self.in_flight if batch else 0)
@@ -159,14 +169,15 @@ class Relay:
 
     def run(self, stop: threading.Event, interval: float = 0.2, backoff: float = 2.0) -> None:
         """Publish until ``stop`` is set; a failed batch is retried with a fresh producer."""
-        while not stop.is_set():
-            try:
-                if self.publish_once() == 0:
-                    stop.wait(interval)
-            except Exception:
-                log.exception("relay batch failed; retrying from the recorded position")
-                self.close()
-                stop.wait(backoff)
+        with fewer_collections():  # each batch allocates thousands of records and futures
+            while not stop.is_set():
+                try:
+                    if self.publish_once() == 0:
+                        stop.wait(interval)
+                except Exception:
+                    log.exception("relay batch failed; retrying from the recorded position")
+                    self.close()
+                    stop.wait(backoff)
         try:
             self._record(keep=0)  # what is in flight: acknowledged and recorded, not resent
         except Exception:

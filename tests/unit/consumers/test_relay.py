@@ -39,15 +39,21 @@ class Ack:
 
 
 class FakeProducer:
-    def __init__(self) -> None:
+    def __init__(self, partitions: int = 6) -> None:
         self.sent: list[tuple[int, Ack]] = []
+        self.partitions = partitions
+        self.chosen: list[tuple[bytes, int]] = []  # (key, partition) of every send
         self.waited = 0
         self.flushes = 0
         self.closed = False
 
-    def send(self, topic: str, key: bytes, value: bytes) -> Ack:
+    def partitions_for(self, topic: str) -> set[int]:
+        return set(range(self.partitions))
+
+    def send(self, topic: str, key: bytes, value: bytes, partition: int) -> Ack:
         ack = Ack(self)
         self.sent.append((parse(value).position, ack))
+        self.chosen.append((key, partition))
         return ack
 
     def flush(self) -> None:
@@ -143,6 +149,33 @@ class Cluster:
 
     def available_partitions_for_topic(self, topic: str) -> set[int]:
         return self.partitions
+
+
+@pytest.mark.parametrize("count", [1, 6, 7])
+def test_the_relay_sends_each_key_to_the_partition_kafkas_default_partitioner_picks(
+    count: int, store: Store, tmp_path: Path
+) -> None:
+    services = Services.over(store, FixedClock.on(date(2026, 11, 26)), AesGcmVault.from_secret("u"))
+    for i in range(40):  # more aggregates than partitions
+        services.organisation.register_unit(
+            "c", code=f"D{i}", name=f"部{i}", level="county", kind="department"
+        )
+    producers: list[FakeProducer] = []
+
+    def new() -> Any:
+        producers.append(FakeProducer(count))
+        return producers[-1]
+
+    relay = Relay(store, new, RelayLog(SqliteViews(str(tmp_path / "r.db"))), "t", batch_size=9)
+    while relay.publish_once():
+        pass
+    default, cluster = DefaultPartitioner(), Cluster(count)
+    chosen = producers[0].chosen
+    assert len(chosen) == store.position() == 47
+    assert len({key for key, _ in chosen}) == 47  # one event per aggregate: many keys
+    assert len({partition for _, partition in chosen}) == min(count, 47)
+    for key, partition in chosen:
+        assert partition == default.partition("t", key, key, None, None, cluster)
 
 
 @pytest.mark.parametrize("count", [1, 6, 7])
