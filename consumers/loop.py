@@ -7,7 +7,8 @@ and after ``max_failures`` failures in a row the loop raises (the process exits 
 Offsets are committed only after the sink made the batch's effect durable; a sink that
 stores offsets with its effect is where a rewind or a new assignment resumes from, and its
 offsets are committed to Kafka (for Kafka's own tools) at most once per ``COMMIT_EVERY_S``,
-when the member goes idle and when it stops, rather than after every batch.
+when the member goes idle and when it stops, rather than after every batch
+(``consumers.commits``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -25,6 +25,7 @@ from kafka import ConsumerRebalanceListener, KafkaConsumer
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+from consumers.commits import OffsetCommits
 from consumers.deadletter import DeadLetters
 from consumers.envelope import BadEnvelope, Envelope, parse
 from projections.framework import fewer_collections
@@ -169,8 +170,7 @@ class GroupConsumer:
         self.applied = 0
         self._failures = 0
         self._resumes_from_kafka: bool | None = None
-        self._uncommitted: dict[int, int] = {}  # partition -> offset, not in Kafka yet
-        self._committed_at = 0.0
+        self.commits = OffsetCommits(self._commit_offsets, self._assigned, COMMIT_EVERY_S)
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop`` is set; the batch in hand is finished and committed first."""
@@ -186,9 +186,9 @@ class GroupConsumer:
                     if records:
                         self.process(records, stop)
                     else:
-                        self._commit_to_kafka()
+                        self.commits.flush()
                         self._idle()
-                self._commit_to_kafka()
+                self.commits.flush()
         finally:
             self.sink.discard()
             self.consumer.close(autocommit=False)
@@ -264,36 +264,31 @@ class GroupConsumer:
     def _commit(self, batch: Batch) -> None:
         # Kafka's committed offsets: the resume point of sinks whose effect is idempotent, and
         # what Kafka's own tools show; the projector's truth is the offsets in its database.
-        self._uncommitted.update(batch.next_offsets)
         if self._resumes_from_kafka is None:
             self._resumes_from_kafka = self.sink.stored_offsets(self.topic) is None
-        if self._resumes_from_kafka or time.monotonic() - self._committed_at >= COMMIT_EVERY_S:
-            self._commit_to_kafka()
+        self.commits.applied(batch.next_offsets, every_batch=self._resumes_from_kafka)
 
-    def _commit_to_kafka(self) -> None:
-        """Commit the applied batches' offsets of the partitions still assigned to Kafka."""
-        if not self._uncommitted:
-            return
+    def _assigned(self) -> set[int]:
         assert self.consumer is not None
-        assigned = {tp.partition for tp in self.consumer.assignment()}
-        offsets = {
-            TopicPartition(self.topic, p): OffsetAndMetadata(o, "", -1)
-            for p, o in self._uncommitted.items()
-            if p in assigned
-        }
-        self._uncommitted = {}
-        self._committed_at = time.monotonic()
-        if not offsets:
-            return
+        return {tp.partition for tp in self.consumer.assignment()}
+
+    def _commit_offsets(self, offsets: dict[int, int]) -> None:
+        """Commit partitions' next offsets to Kafka."""
+        assert self.consumer is not None
         try:
-            self.consumer.commit(offsets)
+            self.consumer.commit(
+                {
+                    TopicPartition(self.topic, p): OffsetAndMetadata(o, "", -1)
+                    for p, o in offsets.items()
+                }
+            )
         except KafkaError as error:  # e.g. a rebalance happened: the next owner resumes
             log.warning("%s: offset commit to Kafka failed: %s", self.sink.group, error)
 
     def forget_commits(self) -> None:
         """Drop offsets not committed to Kafka yet (partitions revoked: their next owner
         commits from where the sink's stored offsets say)."""
-        self._uncommitted = {}
+        self.commits.forget()
 
     def _rewind(self) -> None:
         self.sink.discard()
