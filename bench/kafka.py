@@ -151,14 +151,23 @@ def bare_consume(bootstrap: str, topic: str, count: int) -> tuple[int, float]:
 
 
 class _Timed(FollowerSink):
+    """Times a member from the start of its first batch to the end of the batch that brings
+    it to ``until`` events."""
+
+    until = 0
     started: float | None = None
+    finished: float | None = None
     applied = 0
+    done: threading.Event
 
     def apply(self, batch: Batch, reject: Reject) -> None:
         if self.started is None:  # from the first batch: the group join is not counted
             self.started = time.perf_counter()
         super().apply(batch, reject)
         self.applied += len(batch.deliveries)
+        if self.applied >= self.until and self.finished is None:
+            self.finished = time.perf_counter()
+            self.done.set()
 
 
 def projector(
@@ -168,18 +177,19 @@ def projector(
     group = f"bench-{uuid.uuid4().hex[:8]}"
     source = StoreSource(store)
     sink = _Timed(Projector(views, all_projections(), source), views, store, group)
+    sink.until, sink.done = count, threading.Event()
     dead = DeadLetters(lambda: new_producer(bootstrap), topic, group)
     member = GroupConsumer(bootstrap, topic, sink, dead, batch_size=1000)
     stop = threading.Event()
     thread = threading.Thread(target=member.run, args=(stop,), daemon=True)
     thread.start()
-    while sink.applied < count:
-        time.sleep(0.05)
-    done = time.perf_counter()
+    while not sink.done.wait(0.5):
+        if not thread.is_alive():
+            raise RuntimeError(f"the member stopped after {sink.applied} of {count} events")
     stop.set()
     thread.join()
-    assert sink.started is not None
-    return sink.applied, done - sink.started
+    assert sink.started is not None and sink.finished is not None
+    return sink.applied, sink.finished - sink.started
 
 
 def in_process(store: Store, views: SqlViews) -> tuple[int, float]:
