@@ -19,6 +19,7 @@ from domain.rules.career import Career
 from domain.rules.history import CadreHistory, ComplaintHistory, UnitHistory
 from domain.rules.parameters import RuleParameters
 from domain.rules.team import UnitSubject
+from domain.rules.unit_facts import CareerFacts
 
 CADRE_CHECKS: tuple[tuple[Rule, Check], ...] = (
     (town.TOWN_01, town.transfer_within_ban),
@@ -89,17 +90,18 @@ def evaluate_unit(
 ) -> list[Candidate]:
     """The findings that hold for a unit, given the histories of the cadres linked to it and
     to the ``partners`` sharing its staff (each folded once, as of the evaluation date)."""
-    careers = [Career.of(c, e.as_of) for c in cadres if c]
+    careers = [CareerFacts.of(Career.of(c, e.as_of)) for c in cadres if c]
     return evaluate_unit_careers(unit, careers, e, partners)
 
 
 def evaluate_unit_careers(
     unit: UnitHistory,
-    careers: Sequence[Career],
+    careers: Sequence[CareerFacts],
     e: Evaluation,
     partners: Sequence[UnitHistory] = (),
 ) -> list[Candidate]:
-    """:func:`evaluate_unit` over careers already folded as of the evaluation date."""
+    """:func:`evaluate_unit` over what the unit rules read of careers already folded as of
+    the evaluation date."""
     if not unit:
         return []
     return _run(UNIT_CHECKS, e, UnitSubject(unit, tuple(p for p in partners if p), tuple(careers)))

@@ -15,9 +15,9 @@ from fractions import Fraction
 
 from domain import unit as u
 from domain.rules.base import WARNING, Candidate, Evaluation, Rule, iso
-from domain.rules.career import Career
-from domain.rules.definitions import TOWNSHIP, served, township_service
+from domain.rules.definitions import TOWNSHIP, served
 from domain.rules.history import UnitHistory
+from domain.rules.unit_facts import CareerFacts
 
 TOWN_04 = Rule(
     "R-TOWN-04", WARNING, "unit", "township",
@@ -28,12 +28,12 @@ TOWN_04 = Rule(
 
 @dataclass(frozen=True)
 class UnitSubject:
-    """What the unit rules read: the unit, the units sharing its staff (合署), and the careers
-    of the cadres linked to them, folded as of the evaluation date."""
+    """What the unit rules read: the unit, the units sharing its staff (合署), and what they
+    read of the careers of the cadres linked to them, folded as of the evaluation date."""
 
     unit: UnitHistory
     partners: tuple[UnitHistory, ...]
-    careers: tuple[Career, ...]
+    careers: tuple[CareerFacts, ...]
 
 
 @dataclass(frozen=True)
@@ -105,17 +105,17 @@ def township_team(s: UnitSubject, e: Evaluation) -> Team | None:
     p = e.params.township
     members = []
     for career in careers:
-        if career.state.status == "departed":
+        if career.departed:
             continue
-        held_posts = sorted(k for k in career.state.posts if k in posts)
+        held_posts = sorted(k for k in career.posts if k in posts)
         if not held_posts:
             continue
-        service = township_service(career, e.as_of)
-        appointed = [a.position for a in career.appointments
-                     if (a.event.unit, a.event.post) in set(held_posts)]  # fmt: skip
+        service = list(career.service)
+        appointed = [position for unit_code, post, position in career.appointed
+                     if (unit_code, post) in set(held_posts)]  # fmt: skip
         members.append(
             Member(
-                code=career.code, name=career.state.name, posts=tuple(held_posts),
+                code=career.code, name=career.name, posts=tuple(held_posts),
                 township_days=sum((end - start).days for start, end in service),
                 service_reached_on=served(service, p.team_service_years) if service else None,
                 evidence=tuple(appointed),

@@ -13,6 +13,7 @@ from domain.rules.career import Career
 from domain.rules.dates import add_months
 from domain.rules.definitions import TOWNSHIP
 from domain.rules.team import UnitSubject
+from domain.rules.unit_facts import CareerFacts, Review, whole_year
 from domain.values import ReviewRating
 
 TRAIN_01 = Rule(
@@ -82,7 +83,7 @@ class ReviewYear:
     """The annual reviews of one unit's cadres for one year (年度考核)."""
 
     year: int
-    reviews: tuple[tuple[str, Entry], ...]  # (cadre code, its AnnualReviewRecorded)
+    reviews: tuple[tuple[str, Review], ...]  # (cadre code, its latest review of the year)
     expected: frozenset[str]  # the unit's cadres in service all year: who should be reviewed
 
     @property
@@ -93,7 +94,7 @@ class ReviewYear:
     @property
     def excellent(self) -> int:
         """How many were rated excellent."""
-        return sum(r.event.rating == ReviewRating.EXCELLENT for _, r in self.reviews)
+        return sum(r.rating == ReviewRating.EXCELLENT for _, r in self.reviews)
 
     @property
     def share(self) -> Fraction:
@@ -101,37 +102,31 @@ class ReviewYear:
         return Fraction(self.excellent, len(self.reviews)) if self.reviews else Fraction(0)
 
 
-def review_years(unit: str, careers: Sequence[Career]) -> list[ReviewYear]:
+def review_years(unit: str, careers: Sequence[CareerFacts]) -> list[ReviewYear]:
     """Per year, the reviews of the cadres whose home unit on its 31 December was ``unit``."""
-    by_year: dict[int, list[tuple[str, Entry]]] = {}
+    by_year: dict[int, list[tuple[str, Review]]] = {}
     for career in careers:
-        latest: dict[int, Entry] = {}
-        for review in career.reviews:  # a re-recorded rating of a year replaces the earlier
-            latest[review.event.year] = review
-        for year, review in latest.items():
-            home = career.home_on(date(year, 12, 31))
-            if home is not None and home.unit == unit:
-                by_year.setdefault(year, []).append((career.code, review))
+        for review in career.reviews:  # the latest of each year
+            if career.home_on(date(review.year, 12, 31)) == unit:
+                by_year.setdefault(review.year, []).append((career.code, review))
     return [
         ReviewYear(y, tuple(sorted(r, key=lambda x: x[0])), _expected(careers, unit, y))
         for y, r in sorted(by_year.items())
     ]
 
 
-def _expected(careers: Sequence[Career], unit: str, year: int) -> frozenset[str]:
+def _expected(careers: Sequence[CareerFacts], unit: str, year: int) -> frozenset[str]:
     codes = set()
     for c in careers:
-        home = c.home_on(date(year, 12, 31))
-        if home is not None and home.unit == unit and in_service_all_year(c, year):
+        if c.home_on(date(year, 12, 31)) == unit and c.in_service_all_year(year):
             codes.add(c.code)
     return frozenset(codes)
 
 
 def in_service_all_year(c: Career, year: int) -> bool:
     """Recruited by 1 January and not departed by 31 December."""
-    if c.recruitment is None or c.recruitment.event.effective_date > date(year, 1, 1):
-        return False
-    return c.departed is None or c.departed.event.effective_date > date(year, 12, 31)
+    recruited = c.recruitment.event.effective_date if c.recruitment else None
+    return whole_year(recruited, c.departed.event.effective_date if c.departed else None, year)
 
 
 def too_many_excellent(s: UnitSubject, e: Evaluation) -> Iterator[Candidate]:
@@ -156,7 +151,7 @@ def too_many_excellent(s: UnitSubject, e: Evaluation) -> Iterator[Candidate]:
                 "share": f"{y.share.numerator}/{y.share.denominator}",
                 "allowed_share": f"{limit.numerator}/{limit.denominator}",
                 "excellent_cadres": [c for c, r in y.reviews
-                                     if r.event.rating == ReviewRating.EXCELLENT],
+                                     if r.rating == ReviewRating.EXCELLENT],
                 "units": [unit.code],
             },
         )  # fmt: skip

@@ -25,7 +25,8 @@ from domain.rules import (
 from domain.rules.career import Career
 from domain.rules.catalogue import evaluate_unit_careers
 from domain.rules.team import UnitSubject
-from domain.supervision.histories import Histories
+from domain.rules.unit_facts import CareerFacts
+from domain.supervision.histories import Histories, KnownHistories
 
 SUBJECT_KINDS = ("cadre", "unit", "complaint")
 
@@ -95,6 +96,8 @@ class Evaluator:
     params: RuleParameters
     calendar: WorkingCalendar
     careers: CareerMemo = field(default_factory=lambda: CareerMemo())
+    kept: KnownHistories | None = None
+    """Histories (and careers' facts) an in-order process keeps between its batches."""
 
     def evaluation(self, as_of: date) -> Evaluation:
         """What the rules are evaluated with on a date."""
@@ -135,13 +138,24 @@ class Evaluator:
         partners = [self.histories.unit(c).upto(upto).known_at(known_at) for c in joint]
         linked = [i for code in (unit.code, *joint) for i in self.histories.cadres_linked_to(code)]
         ids = dict.fromkeys([*linked, *cut.get("also", ())])
-        self.histories.prefetch(list(ids))
-        cadres = [self.histories.cadre_by_id(i).upto(upto).known_at(known_at) for i in ids]
         if settled is not None:
             unit = unit.before_developments(*settled)
             partners = [p.before_developments(*settled) for p in partners]
-            cadres = [c.before_developments(*settled) for c in cadres]
-        careers = tuple(self.careers.of(c, as_of) for c in cadres if c)
+        # Kept facts are of histories up to the batch judged, as now known: not for a cut.
+        kept = self.kept if known_at is None and settled is None else None
+        found = {i: f for i in ids if kept is not None and (f := kept.facts(i, as_of)) is not None}
+        self.histories.prefetch([i for i in ids if i not in found])
+        for i in ids:
+            if i in found:
+                continue
+            cadre = self.histories.cadre_by_id(i).upto(upto).known_at(known_at)
+            if settled is not None:
+                cadre = cadre.before_developments(*settled)
+            facts = CareerFacts.of(self.careers.of(cadre, as_of)) if cadre else None
+            found[i] = (facts,)
+            if kept is not None:
+                kept.keep_facts(i, as_of, facts)
+        careers = tuple(c for i in ids if (c := found[i][0]) is not None)
         return UnitSubject(unit, tuple(p for p in partners if p), careers)
 
     def complaint(

@@ -8,13 +8,16 @@ which the careers read model answers.
 
 from __future__ import annotations
 
+import marshal
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from domain.ids import cadre_id, unit_id
 from domain.rules import CadreHistory, ComplaintHistory, Entry, UnitHistory
+from domain.rules.unit_facts import CareerFacts
 from domain.store import Store
 
 Linked = Callable[[str], list[UUID]]
@@ -112,13 +115,20 @@ class KnownHistories:
     read once, then extended by the events of every batch, so a batch reads from the store
     only the aggregates it meets for the first time. An aggregate with no event yet (a cadre
     linked to a unit whose events come later in the log) is kept too, as empty. Least
-    recently used first out, past ``capacity`` entries in all (an empty one counts as one)."""
+    recently used first out, past ``capacity`` entries in all (an empty one counts as one).
+
+    It also keeps, for every cadre a township's judgment met, what the unit rules read of its
+    career (:class:`CareerFacts`, packed: a few hundred bytes), until an event of the cadre
+    comes: a township is judged over every cadre linked to it, and the histories kept cannot
+    hold a province's careers, so without them each judgment read and folded them all again."""
 
     def __init__(self, capacity: int = 50_000) -> None:
         self.capacity = capacity
         self.through = 0  # the log is known up to this position for every history kept
         self._kept: OrderedDict[UUID, tuple[Entry, ...]] = OrderedDict()
         self._size = 0
+        self._facts: dict[int, bytes] = {}  # cadre id -> packed (day, facts or None)
+        self._moved: set[UUID] = set()  # the aggregates with events in the batch extended
 
     def get(self, originator_id: UUID) -> tuple[Entry, ...] | None:
         """The entries kept for an aggregate, if any."""
@@ -136,9 +146,13 @@ class KnownHistories:
 
     def extend(self, batch: Iterable[tuple[int, Any]]) -> None:
         """Add a batch's events to the histories kept (those after their last entry). The
-        histories it extends are the batch's: they go last out."""
+        histories it extends are the batch's: they go last out. The facts kept of a cadre
+        with an event in it are dropped."""
+        self._moved = set()
         for position, event in batch:
             oid = UUID(str(event.originator_id))
+            self._moved.add(oid)
+            self._facts.pop(oid.int, None)
             kept = self._kept.get(oid)
             if kept is not None and (not kept or kept[-1].position < position):
                 self._kept[oid] = (*kept, Entry(position, event))
@@ -165,7 +179,34 @@ class KnownHistories:
         """Drop everything (the log moved on without this process seeing it)."""
         self._kept.clear()
         self._size = 0
+        self._facts.clear()
+        self._moved = set()
         self.through = 0
+
+    def facts(self, cadre: UUID, as_of: date) -> tuple[CareerFacts | None] | None:
+        """What the unit rules read of a cadre's career as of a day, if kept: ``(facts,)``,
+        ``(None,)`` when the cadre had no event yet, None when not kept for that day."""
+        packed = self._facts.get(cadre.int)
+        if packed is None:
+            return None
+        day, values = marshal.loads(packed)
+        if day != as_of.toordinal():
+            return None
+        return (CareerFacts.unpacked(values) if values is not None else None,)
+
+    def keep_facts(self, cadre: UUID, as_of: date, facts: CareerFacts | None) -> None:
+        """Keep the facts of a cadre's career folded as of a day from its history up to the
+        batch being judged, unless the batch has events of it (they were folded from part of
+        it, and a later judgment in the batch may read more)."""
+        if cadre in self._moved:
+            return
+        values = facts.packed() if facts is not None else None
+        self._facts[cadre.int] = marshal.dumps((as_of.toordinal(), values))
+
+    @property
+    def facts_kept(self) -> int:
+        """The cadres whose facts are kept."""
+        return len(self._facts)
 
 
 def _weight(entries: tuple[Entry, ...]) -> int:

@@ -172,7 +172,7 @@ class Supervisor:
         With ``upto`` (no touch is past it), histories are read only that far.
         """
         histories = CachedHistories(self.evaluator.histories, known, upto)
-        judge = replace(self.evaluator, histories=histories)
+        judge = replace(self.evaluator, histories=histories, kept=known)
 
         def day(history: History) -> date:
             if floor is None or not history:
