@@ -120,10 +120,12 @@ class KnownHistories:
     It also keeps, for every cadre a township's judgment met, what the unit rules read of its
     career (:class:`CareerFacts`, packed: a few hundred bytes), until an event of the cadre
     comes: a township is judged over every cadre linked to it, and the histories kept cannot
-    hold a province's careers, so without them each judgment read and folded them all again."""
+    hold a province's careers, so without them each judgment read and folded them all again.
+    At most ``facts_capacity`` cadres' (about 300 bytes each), least recently used first out."""
 
-    def __init__(self, capacity: int = 50_000) -> None:
+    def __init__(self, capacity: int = 50_000, facts_capacity: int = 200_000) -> None:
         self.capacity = capacity
+        self.facts_capacity = facts_capacity
         self.through = 0  # the log is known up to this position for every history kept
         self._kept: OrderedDict[UUID, tuple[Entry, ...]] = OrderedDict()
         self._size = 0
@@ -186,9 +188,10 @@ class KnownHistories:
     def facts(self, cadre: UUID, as_of: date) -> tuple[CareerFacts | None] | None:
         """What the unit rules read of a cadre's career as of a day, if kept: ``(facts,)``,
         ``(None,)`` when the cadre had no event yet, None when not kept for that day."""
-        packed = self._facts.get(cadre.int)
+        packed = self._facts.pop(cadre.int, None)
         if packed is None:
             return None
+        self._facts[cadre.int] = packed  # the most recently used last
         day, values = marshal.loads(packed)
         if day != as_of.toordinal():
             return None
@@ -201,7 +204,10 @@ class KnownHistories:
         if cadre in self._moved:
             return
         values = facts.packed() if facts is not None else None
+        self._facts.pop(cadre.int, None)
         self._facts[cadre.int] = marshal.dumps((as_of.toordinal(), values))
+        if len(self._facts) > self.facts_capacity:
+            del self._facts[next(iter(self._facts))]
 
     @property
     def facts_kept(self) -> int:

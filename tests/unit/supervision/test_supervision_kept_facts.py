@@ -128,3 +128,16 @@ def test_township_findings_over_kept_facts_are_those_judged_afresh(world: World)
     assert holding == [False, False, True]  # remedied by M2, raised again when M2 left
     raised = [e for e in world.finding_events() if e[2] in {"FindingRaised", "FindingReraised"}]
     assert raised[-1][1] == world.finding("R-TOWN-04")["finding_id"]
+
+
+def test_the_facts_kept_are_bounded_least_recently_used_first_out() -> None:
+    known = KnownHistories(facts_capacity=2)
+    a, b, c = uuid4(), uuid4(), uuid4()
+    facts = CareerFacts.of(Career.of(full_career().history(), AS_OF))
+    known.keep_facts(a, AS_OF, facts)
+    known.keep_facts(b, AS_OF, None)
+    assert known.facts(a, AS_OF) == (facts,)  # a used again: b is now the oldest
+    known.keep_facts(c, AS_OF, facts)
+    assert known.facts_kept == 2
+    assert known.facts(b, AS_OF) is None
+    assert known.facts(a, AS_OF) == known.facts(c, AS_OF) == (facts,)
