@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import Field, StrictInt, StringConstraints
+from pydantic import Field, StrictInt, StringConstraints, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Clerk, Lead, Principal, require
+from api.auth import Clerk, Lead, Principal, authenticated, require
 from api.deps import (
     FreshReader,
     PlatformDep,
     Purpose,
     cadre_in_scope,
+    fresh_read,
+    purpose_header,
     record_read,
     short_read,
 )
 from api.ledger_marks import mark_timeline
+from api.plain_route import NOT_PLAIN, plain_route
 from api.responses import (
     CadreView,
     DispatchWritten,
@@ -224,7 +227,6 @@ def register_cadre(body: CadreCreate, who: Clerk, p: PlatformDep) -> dict[str, A
 
 # The reads come first: a request is matched against the routes in order, and these are the
 # most asked (no other route of this router has their paths).
-@router.get("/{code}", response_model=CadreView)
 async def get_cadre(
     request: Request,
     code: Code,
@@ -248,6 +250,35 @@ async def get_cadre(
         doc = await run_in_threadpool(read)  # travelling in time folds the cadre's events
     await record_read(request, p, who, f"cadre:{code}", purpose)
     return doc
+
+
+_CODE: TypeAdapter[str] = TypeAdapter(Code)
+
+
+async def _get_cadre_plainly(request: Request) -> Any:
+    """GET a cadre without a query string or an X-Purpose header, its dependencies solved by
+    hand in FastAPI's order (the router's scope check and its caller, then ``fresh_read``);
+    anything else is left to FastAPI (``api.plain_route``)."""
+    code = request.path_params["code"]
+    if request.scope["query_string"] or "x-purpose" in request.headers:
+        return NOT_PLAIN
+    try:
+        _CODE.validate_python(code)
+    except ValidationError:
+        return NOT_PLAIN
+    who = await authenticated(request)
+    await cadre_in_scope(request, who)
+    reader = await fresh_read(request)
+    return await get_cadre(request, code, reader, await purpose_header(None))
+
+
+router.add_api_route(
+    "/{code}",
+    get_cadre,
+    methods=["GET"],
+    response_model=CadreView,
+    route_class_override=plain_route(_get_cadre_plainly),
+)
 
 
 @router.get("/{code}/timeline", response_model=Timeline)
