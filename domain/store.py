@@ -114,6 +114,11 @@ class Store(Application[UUID]):
                 raise HistoryBroken(aggregate_id, expected)
         return events
 
+    def version(self, aggregate_id: UUID) -> int:
+        """The version of an aggregate's last recorded event (0 when none): one indexed row."""
+        last = self.recorder.select_events(aggregate_id, desc=True, limit=1)
+        return last[0].originator_version if last else 0
+
     def exists(self, aggregate_id: UUID) -> bool:
         """Whether any event was recorded for that id."""
         return aggregate_id in self.repository

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -83,12 +85,23 @@ def _timeline_order(entry: dict[str, Any]) -> tuple[str, int]:
     return (entry["effective_date"] or entry["recorded_at"][:10], entry["position"])
 
 
+FOLDS_KEPT = 1024
+"""How many folds of a cadre's events ``ReadModels`` keeps (the least recently asked go)."""
+
+Fold = tuple[CadreState, int]
+
+
 @dataclass
 class ReadModels:
     """Answers reads from the views, falling back to the events for time travel."""
 
     views: SqlViews
     store: Store
+    folds_kept: int = FOLDS_KEPT
+    _folds: OrderedDict[tuple[str, int, date, datetime | None], Fold] = field(
+        default_factory=OrderedDict, init=False, repr=False
+    )
+    _folds_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Every view table exists before the first read, even before any event was applied.
@@ -107,10 +120,26 @@ class ReadModels:
         scheduled = date.fromisoformat(row["state"]["last_key"][0]) > today
         if as_of is None and known_at is None and not scheduled:
             return cadre_doc(cadre_codec.decode(row["state"]), row["version"])
-        state, version = time_travel.cadre_state(
-            self.store, code, as_of=as_of or today, known_at=known_at
-        )
-        return cadre_doc(state, version)
+        return cadre_doc(*self._fold(code, as_of or today, known_at))
+
+    def _fold(self, code: str, as_of: date, known_at: datetime | None) -> Fold:
+        """``time_travel.cadre_state``, kept by the version of the cadre's last recorded event
+        (one indexed row to read): a cadre's events are only ever appended, so the same last
+        version means the same events and the same fold. A cadre whose latest event takes
+        effect after today is folded on every current read (the view holds its state as of
+        that event), so the same fold was asked again and again."""
+        key = (code, self.store.version(cadre_id(code)), as_of, known_at)
+        with self._folds_lock:
+            kept = self._folds.get(key)
+            if kept is not None:
+                self._folds.move_to_end(key)
+                return kept
+        fold = time_travel.cadre_state(self.store, code, as_of=as_of, known_at=known_at)
+        with self._folds_lock:
+            self._folds[key] = fold
+            if len(self._folds) > self.folds_kept:
+                self._folds.popitem(last=False)
+        return fold
 
     def timeline(
         self,
