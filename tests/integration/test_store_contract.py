@@ -161,6 +161,16 @@ class StoreContract:
         unit_before, unit_after = (s.organisation.unit(c("T")) for s in (services, again))
         assert unit_after.posts == unit_before.posts and unit_after.version == unit_before.version
 
+    def test_version_is_that_of_the_last_recorded_event(self, services: Services, c: Codes) -> None:
+        world(services, c)
+        store, cadre = services.store, cadre_id(c("A"))
+        assert store.version(cadre) == len(store.history(cadre)) == 2  # registered, recruited
+        services.personnel.record_training(
+            CLERK, c("A"), start_date=date(2026, 3, 1), days=3, topic="学习"
+        )
+        assert store.version(cadre) == 3
+        assert store.version(cadre_id(c("nobody"))) == 0
+
     def test_positions_are_one_increasing_sequence_over_all_aggregates(
         self, services: Services, c: Codes
     ) -> None:
