@@ -49,7 +49,9 @@ def plain_route(answer: Answer) -> type[APIRoute]:
                 try:
                     value = model.validate_python(content, from_attributes=True)
                 except ValidationError as error:
-                    raise ResponseValidationError(error.errors(include_url=False)) from None
+                    raise ResponseValidationError(
+                        error.errors(include_url=False), body=content
+                    ) from None
                 body = model.dump_json(value, by_alias=True)
                 return Response(body, media_type="application/json")
 
