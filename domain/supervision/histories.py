@@ -121,7 +121,8 @@ class KnownHistories:
     career (:class:`CareerFacts`, packed: a few hundred bytes), until an event of the cadre
     comes: a township is judged over every cadre linked to it, and the histories kept cannot
     hold a province's careers, so without them each judgment read and folded them all again.
-    At most ``facts_capacity`` cadres' (about 300 bytes each), least recently used first out."""
+    At most ``facts_capacity`` cadres' (~500 bytes of memory each), least recently used first
+    out."""
 
     def __init__(self, capacity: int = 50_000, facts_capacity: int = 200_000) -> None:
         self.capacity = capacity
