@@ -258,7 +258,8 @@ _CODE: TypeAdapter[str] = TypeAdapter(Code)
 async def _get_cadre_plainly(request: Request) -> Any:
     """GET a cadre without a query string or an X-Purpose header, its dependencies solved by
     hand in FastAPI's order (the router's scope check and its caller, then ``fresh_read``);
-    anything else is left to FastAPI (``api.plain_route``)."""
+    anything else is left to FastAPI (``api.plain_route``). A dependency added to GET a cadre
+    or to this router must be called here too (tests/e2e/test_plain_read.py compares both)."""
     code = request.path_params["code"]
     if request.scope["query_string"] or "x-purpose" in request.headers:
         return NOT_PLAIN
