@@ -64,6 +64,11 @@ async def authenticated(request: Request) -> Principal:
     return who
 
 
+AUTHENTICATION = (_bearer, principal)
+"""The dependencies a route declares to authenticate its caller, in the order FastAPI solves them;
+``authenticated`` stands for them where they are called by hand (``api.plain_route``)."""
+
+
 def check_role(who: Principal, roles: tuple[str, ...]) -> Principal:
     """``who`` when its role is one of ``roles`` (admin always is); 403 otherwise.
 

@@ -13,10 +13,11 @@ handlers' answers.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
 from fastapi import Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import ResponseValidationError
 from fastapi.routing import APIRoute
 from pydantic import TypeAdapter, ValidationError
@@ -27,16 +28,39 @@ NOT_PLAIN: Any = object()
 Answer = Callable[[Request], Awaitable[Any]]
 
 
-def plain_route(answer: Answer) -> type[APIRoute]:
+def declared_calls(dependant: Dependant) -> list[Callable[..., Any]]:
+    """Every dependency a route's requests solve, depth first in FastAPI's order (the router's
+    and the route's, then each one's own)."""
+    calls: list[Callable[..., Any]] = []
+    for sub in dependant.dependencies:
+        calls.extend(declared_calls(sub))
+        if sub.call is not None:
+            calls.append(sub.call)
+    return calls
+
+
+def plain_route(answer: Answer, calls: Sequence[Callable[..., Any]]) -> type[APIRoute]:
     """A route class whose handler tries ``answer`` first (the endpoint's result, to be
     validated and serialised by the route's response model as FastAPI does) and otherwise
-    runs FastAPI's handler."""
+    runs FastAPI's handler.
+
+    ``calls`` are the dependencies ``answer`` solves by hand, as :func:`declared_calls` lists
+    them. The route refuses to be built when its own differ: a dependency added to the route or
+    its router later (a new check) cannot be skipped by the plain path unnoticed.
+    """
 
     class PlainRoute(APIRoute):
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             canonical = super().get_route_handler()
             if self.response_model is None:
                 raise TypeError("a plain route needs a response model")
+            declared = declared_calls(self.dependant)
+            if declared != list(calls):
+                names = [getattr(c, "__qualname__", repr(c)) for c in declared]
+                raise TypeError(
+                    f"the plain path of {self.path} solves {[c.__qualname__ for c in calls]} "
+                    f"by hand, but the route declares {names}: update its answer"
+                )
             model: TypeAdapter[Any] = TypeAdapter(self.response_model)
 
             async def handler(request: Request) -> Response:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field, StrictInt, StringConstraints, TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import Clerk, Lead, Principal, authenticated, require
+from api.auth import AUTHENTICATION, Clerk, Lead, Principal, authenticated, require
 from api.deps import (
     FreshReader,
     PlatformDep,
@@ -278,7 +278,9 @@ router.add_api_route(
     get_cadre,
     methods=["GET"],
     response_model=CadreView,
-    route_class_override=plain_route(_get_cadre_plainly),
+    route_class_override=plain_route(
+        _get_cadre_plainly, calls=[*AUTHENTICATION, cadre_in_scope, fresh_read, purpose_header]
+    ),
 )
 
 
