@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from projections import time_travel
 from projections.queries import ReadModels, cadre_doc
-from tests.support.http import bearer, position, serve
+from tests.support.http import bearer, created, position, serve
 
 TODAY = date(2026, 11, 26)
 CADRES = "/api/v1/cadres"
@@ -27,10 +27,7 @@ def api(tmp_data_dir: Path) -> Iterator[TestClient]:
 
 
 def _post(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    response = client.post(path, json=body, headers=bearer("clerk"))
-    assert response.status_code == 201, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
+    return created(client.post(path, json=body, headers=bearer("clerk")))
 
 
 def _read(client: TestClient) -> dict[str, Any]:
