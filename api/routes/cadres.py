@@ -259,7 +259,8 @@ async def _get_cadre_plainly(request: Request) -> Any:
     """GET a cadre without a query string or an X-Purpose header, its dependencies solved by
     hand in FastAPI's order (the router's scope check and its caller, then ``fresh_read``);
     anything else is left to FastAPI (``api.plain_route``). A dependency added to GET a cadre
-    or to this router must be called here too (tests/e2e/test_plain_read.py compares both)."""
+    or to this router must be called here too and named in the route's ``calls``: the route
+    refuses to be built until it is (tests/e2e/test_plain_read.py compares both handlers)."""
     code = request.path_params["code"]
     if request.scope["query_string"] or "x-purpose" in request.headers:
         return NOT_PLAIN
