@@ -45,12 +45,32 @@ def _seq(client: TestClient) -> int:
     return int(head[0]) if head else 0
 
 
+def _caught_up(client: TestClient, path: str, headers: Headers) -> Any:
+    """GET ``path`` (with ``min_position``) once its follower has every event. The server waits
+    5 s at most, then answers 503 with Retry-After; the copied county's search index is built
+    when the server starts, which takes longer than that on a busy machine."""
+    for _ in range(120):  # ten minutes of the server's waits: a follower that never gets there
+        response = client.get(path, headers=headers)
+        if response.status_code != 503:
+            break
+        assert response.headers["Retry-After"], response.text
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _cadres(client: TestClient, size: int, headers: Headers) -> list[str]:
+    """The codes of ``size`` cadres, once both the search index and the read models have every
+    event (so that both handlers read the same views)."""
+    at = position(client)
+    found = _caught_up(client, f"/api/v1/search?kind=cadres&size={size}&min_position={at}", headers)
+    codes = [hit["id"] for hit in found["hits"]]
+    _caught_up(client, f"/api/v1/cadres/{codes[0]}?min_position={at}", headers)
+    return codes
+
+
 def _requests(client: TestClient) -> list[tuple[str, Headers]]:
     reader = bearer("inspector", "plain-reader")
-    # The search index is built by a follower of its own: wait until it has every event.
-    cadres = f"/api/v1/search?kind=cadres&size=40&min_position={position(client)}"
-    hits = client.get(cadres, headers=reader).json()["hits"]
-    codes = [h["id"] for h in hits]
+    codes = _cadres(client, 40, reader)
     assert len(codes) >= 20
     units = client.get("/api/v1/units", headers=reader).json()["units"]
     township = next(u["code"] for u in units if u["level"] == "township")
@@ -97,9 +117,7 @@ def test_any_other_request_is_left_to_fastapi_before_anything_is_read(
 ) -> None:
     with serve(county, today=TODAY) as client:
         reader = bearer("inspector", "plain-reader")
-        first = f"/api/v1/search?kind=cadres&size=1&min_position={position(client)}"
-        hits = client.get(first, headers=reader).json()["hits"]
-        path = f"/api/v1/cadres/{hits[0]['id']}"
+        path = f"/api/v1/cadres/{_cadres(client, 1, reader)[0]}"
         before = _seq(client)
         for query, headers in [
             (b"min_position=0", reader), (b"as_of=2024-01-01", reader), (b"x", {}),
@@ -120,9 +138,7 @@ def test_a_token_revoked_by_another_connection_is_refused_on_the_next_request(
 ) -> None:
     with serve(county, today=TODAY) as client:
         one, every = bearer("auditor", "leaving"), bearer("clerk", "moved")
-        first = f"/api/v1/search?kind=cadres&size=1&min_position={position(client)}"
-        hits = client.get(first, headers=one).json()["hits"]
-        path = f"/api/v1/cadres/{hits[0]['id']}"
+        path = f"/api/v1/cadres/{_cadres(client, 1, one)[0]}"
         assert client.get(path, headers=one).status_code == 200
         assert client.get(path, headers=every).status_code == 200
         keys = client.app.state.platform.access.revocations.db  # type: ignore[attr-defined]
