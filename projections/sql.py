@@ -157,27 +157,68 @@ class SqlViews:
 
     def ensure(self, tables: Sequence[Table], *, indexes: bool = True) -> None:
         """Create missing tables and (unless told not to) their secondary indexes; add the
-        columns a newer release gave a table that exists (empty in the rows already there)."""
-        with self.transaction() as cur:
-            for table in [POSITIONS, OFFSETS, *tables]:
-                self._remember(table)
+        columns a newer release gave a table that exists (empty in the rows already there).
+
+        What is present is read from the catalogue first, and nothing is done when nothing is
+        missing: a part that starts beside live writers (an API restarted next to a running
+        projector) takes no lock on their tables. ``CREATE INDEX IF NOT EXISTS`` locks its
+        table against writes even when the index exists, and one transaction doing that table
+        after table, against writers taking the same tables in another order, deadlocked: the
+        server failed the starting part. When something is missing, the changes are made one
+        ``ensure`` at a time (``_serialise_schema_changes``), and a transaction the server
+        chose to break a deadlock is run again: it left nothing behind."""
+        wanted = [POSITIONS, OFFSETS, *tables]
+        for table in wanted:
+            self._remember(table)
+
+        def run() -> None:
+            with self.reading() as cur:
+                if not self._schema_changes(cur, wanted, indexes):
+                    return
+            with self.transaction() as cur:
+                self._serialise_schema_changes(cur)
+                for statement in self._schema_changes(cur, wanted, indexes):
+                    cur.execute(statement)
+
+        self._retrying(run)
+
+    def _schema_changes(self, cur: Any, tables: Sequence[Table], indexes: bool) -> list[str]:
+        """The statements that bring ``tables`` to what they declare (none: all present)."""
+        columns, index_names = self._catalogue(cur, [t.name for t in tables])
+        statements: list[str] = []
+        for table in tables:
+            have = columns.get(self._stored_name(table.name))
+            if have is None:
                 cols = ", ".join(f"{c} {self.ddl_type(t)}" for c, t in table.columns.items())
-                cur.execute(
+                statements.append(
                     f"CREATE TABLE IF NOT EXISTS {table.name} ({cols}, "
                     f"PRIMARY KEY ({', '.join(table.key)}))"
                 )
-                cur.execute(f"SELECT * FROM {table.name} LIMIT 0")
-                have = {d[0] for d in cur.description}
-                for column, kind in table.columns.items():
-                    if column not in have:
-                        cur.execute(
-                            f"ALTER TABLE {table.name} ADD COLUMN {column} {self.ddl_type(kind)}"
-                        )
-                for index in table.indexes if indexes else ():
-                    name = f"{table.name}__{'_'.join(index)}"
-                    cur.execute(
+                have = {self._stored_name(c) for c in table.columns}
+            statements += [
+                f"ALTER TABLE {table.name} ADD COLUMN {column} {self.ddl_type(kind)}"
+                for column, kind in table.columns.items()
+                if self._stored_name(column) not in have
+            ]
+            for index in table.indexes if indexes else ():
+                name = f"{table.name}__{'_'.join(index)}"
+                if self._stored_name(name) not in index_names:
+                    statements.append(
                         f"CREATE INDEX IF NOT EXISTS {name} ON {table.name} ({', '.join(index)})"
                     )
+        return statements
+
+    def _catalogue(self, cur: Any, names: Sequence[str]) -> tuple[dict[str, set[str]], set[str]]:
+        """The columns of each of the tables ``names`` that exist, and the names of their
+        indexes, read from the catalogue (no lock on the tables themselves)."""
+        raise NotImplementedError
+
+    def _stored_name(self, name: str) -> str:
+        """A name as the catalogue holds it."""
+        return name.lower()
+
+    def _serialise_schema_changes(self, cur: Any) -> None:
+        """Make concurrent schema changes of these views wait for each other (until commit)."""
 
     def drop(self, tables: Sequence[Table]) -> None:
         """Drop tables if present."""
@@ -491,6 +532,18 @@ class SqliteViews(SqlViews):
             r["name"] for r in self.query("SELECT name FROM sqlite_master WHERE type = 'table'")
         }
 
+    def _catalogue(self, cur: Any, names: Sequence[str]) -> tuple[dict[str, set[str]], set[str]]:
+        wanted = {name.lower() for name in names}
+        cur.execute("SELECT type, name, tbl_name FROM sqlite_master")
+        objects = cur.fetchall()
+        columns: dict[str, set[str]] = {}
+        for kind, name, _ in objects:
+            if kind == "table" and name.lower() in wanted:
+                cur.execute("SELECT name FROM pragma_table_info(?)", [name])
+                columns[name.lower()] = {row[0].lower() for row in cur.fetchall()}
+        indexes = {n.lower() for k, n, t in objects if k == "index" and t.lower() in wanted}
+        return columns, indexes
+
     def opener(self) -> Callable[[], SqlViews] | None:
         if self.path == ":memory:" or "mode=memory" in self.path:
             return None
@@ -601,6 +654,34 @@ class PostgresViews(SqlViews):
             [self.schema],
         )
         return {r["name"] for r in rows}
+
+    def _catalogue(self, cur: Any, names: Sequence[str]) -> tuple[dict[str, set[str]], set[str]]:
+        stored = [self._stored_name(name) for name in names]
+        cur.execute(
+            "SELECT c.relname, a.attname FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+            "WHERE n.nspname = %s AND c.relkind IN ('r', 'p') AND c.relname = ANY(%s)",
+            [self.schema, stored],
+        )
+        columns: dict[str, set[str]] = {}
+        for table, column in cur.fetchall():
+            columns.setdefault(table, set()).add(column)
+        cur.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND tablename = ANY(%s)",
+            [self.schema, stored],
+        )
+        return columns, {row[0] for row in cur.fetchall()}
+
+    def _stored_name(self, name: str) -> str:
+        # Unquoted names are folded to lower case and cut to 63 bytes (NAMEDATALEN - 1).
+        return name.lower().encode()[:63].decode(errors="ignore")
+
+    def _serialise_schema_changes(self, cur: Any) -> None:
+        # Two parts creating the same table at once: the loser of the race fails on the
+        # catalogue's unique index instead of finding the table ("IF NOT EXISTS" does not
+        # cover it). A transaction-level advisory lock makes the second wait and re-read.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"jiandu views {self.schema}"])
 
     def close(self) -> None:
         """Close the connection pool."""

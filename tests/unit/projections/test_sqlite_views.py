@@ -95,3 +95,24 @@ def test_a_reading_thread_that_ends_closes_its_connection(tmp_path: Path) -> Non
     assert _open_files(path) == settled
     views.close()
     assert _open_files(path) == 0
+
+
+def test_making_sure_of_tables_that_exist_leaves_the_writer_alone(tmp_path: Path) -> None:
+    """A part starting beside a running one reads the catalogue and changes nothing: it does
+    not wait for the database's write lock (a long rebuild may hold it)."""
+    path = str(tmp_path / "views.sqlite3")
+    running = SqliteViews(path)
+    indexed = Table("indexed", {"id": "TEXT", "unit": "TEXT"}, key=("id",), indexes=(("unit",),))
+    running.ensure([NOTES, indexed])
+    starting = SqliteViews(path)
+    starting.busy_timeout_s = 0.05  # it would fail at once if it asked for the lock
+    with running.transaction() as cur:  # the write lock, held
+        cur.execute("INSERT INTO notes (id, text) VALUES ('a', 'held')")
+        starting.ensure([NOTES, indexed])
+    newer = Table("indexed", {**indexed.columns, "quota": "INTEGER"}, key=("id",),
+                  indexes=(*indexed.indexes, ("quota",)))  # fmt: skip
+    starting.ensure([newer])  # what is missing is still made
+    columns = {r["name"] for r in starting.query("SELECT name FROM pragma_table_info('indexed')")}
+    assert "quota" in columns
+    indexes = {r["name"] for r in starting.query("SELECT name FROM pragma_index_list('indexed')")}
+    assert "indexed__quota" in indexes
