@@ -212,7 +212,7 @@ def test_the_distributed_mode_survives_killed_parts_and_converges_to_the_embedde
         embedded_url = f"http://127.0.0.1:{embedded_port}"
         answering(embedded_url, embedded)
 
-        clients = [Client(url, token) for url in urls]
+        clients = [Client(url, token, parts[f"api-{n}"]) for n, url in enumerate(urls)]
         total = len(units()) + sum(len(career(i)) for i in range(CADRES))
         killed = threading.Event()
 

@@ -120,6 +120,7 @@ class Client:
 
     url: str
     token: str
+    part: Part | None = None  # the API process, when the test runs it: its death fails at once
     retries: int = 0
     replayed: int = 0  # retries answered from the idempotency record: the first try was applied
     acknowledged: int = 0
@@ -133,6 +134,13 @@ class Client:
         client: httpx.Client = self.local.client
         return client
 
+    def check_part(self) -> None:
+        """Fail at once, with its log, if the API process exited on its own (one the test
+        killed, SIGKILL, is being started again)."""
+        process = self.part.process if self.part is not None else None
+        code = process.poll() if process is not None else None
+        assert code in (None, -signal.SIGKILL), self.part.tail() if self.part else ""
+
     def send(self, key: str, command: Command, attempts: int = 900) -> dict[str, Any]:
         path, body = command
         headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": key}
@@ -144,6 +152,7 @@ class Client:
                 with self.lock:
                     self.retries += 1
                 broken = True
+                self.check_part()
                 time.sleep(0.2)
                 continue
             if response.status_code in (502, 503, 504):
