@@ -638,6 +638,9 @@ class PostgresViews(SqlViews):
             open=True,
         )
         with self.pool.connection() as conn:
+            # Parts starting at once on a fresh database: "IF NOT EXISTS" does not keep two
+            # from inserting the same name, and the loser fails on the catalogue's unique index.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"jiandu views {schema}"])
             conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
 
     @contextmanager

@@ -134,14 +134,15 @@ def test_parts_making_a_fresh_schema_at_once_all_start(postgres_url: str, schema
         together = threading.Barrier(PARTS)
 
         def start(together: threading.Barrier = together, tables: list[Table] = tables) -> None:
-            views = PostgresViews(postgres_url, schema=schema)
+            together.wait()
             try:
-                together.wait()
-                views.ensure(tables)
+                views = PostgresViews(postgres_url, schema=schema)  # the schema, the first time
+                try:
+                    views.ensure(tables)
+                finally:
+                    views.close()
             except Exception as error:
                 failures.append(error)
-            finally:
-                views.close()
 
         threads = [threading.Thread(target=start) for _ in range(PARTS)]
         for thread in threads:
