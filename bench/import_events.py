@@ -11,10 +11,13 @@ store (a fresh SQLite file or PostgreSQL schema), in the same run:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -42,28 +45,37 @@ class Bare(Aggregate):
         self.log.append((effective_date, unit))
 
 
-def store_env(kind: str, url: str | None) -> dict[str, str]:
-    """A fresh store: SQLite file, or a new PostgreSQL schema."""
+@contextlib.contextmanager
+def fresh_store(kind: str, url: str | None) -> Iterator[dict[str, str]]:
+    """A fresh store, removed when the block ends however it ends: a SQLite file in a temporary
+    folder, or a new PostgreSQL schema (dropped)."""
     if kind == "sqlite":
-        path = os.path.join(tempfile.mkdtemp(prefix="jiandu-bench-"), "events.sqlite3")
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+        with tempfile.TemporaryDirectory(prefix="jiandu-bench-") as folder:
+            path = os.path.join(folder, "events.sqlite3")
+            yield {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path}
+        return
     from urllib.parse import urlparse
 
     import psycopg
 
-    schema = f"bench_{int(time.time() * 1000)}"
+    assert url
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     u = urlparse(url)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": u.path.lstrip("/"),
-        "POSTGRES_HOST": u.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(u.port or 5432),
-        "POSTGRES_USER": u.username or "postgres",
-        "POSTGRES_PASSWORD": u.password or "",
-        "POSTGRES_SCHEMA": schema,
-    }
+    try:
+        yield {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": u.path.lstrip("/"),
+            "POSTGRES_HOST": u.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(u.port or 5432),
+            "POSTGRES_USER": u.username or "postgres",
+            "POSTGRES_PASSWORD": u.password or "",
+            "POSTGRES_SCHEMA": schema,
+        }
+    finally:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
 
 
 def run_jiandu(env: dict[str, str], cadres: int, batch_cadres: int) -> tuple[int, float]:
@@ -81,7 +93,9 @@ def run_jiandu(env: dict[str, str], cadres: int, batch_cadres: int) -> tuple[int
         for code in all_codes[i : i + batch_cadres]:
             events += career(batch, rng, code, towns)
         batch.commit()
-    return events, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    store.close()
+    return events, seconds
 
 
 def run_bare(
@@ -100,7 +114,9 @@ def run_bare(
             batch.append(agg)
             events += per_cadre
         store.save(*batch)
-    return events, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    store.close()
+    return events, seconds
 
 
 def main() -> None:
@@ -112,9 +128,11 @@ def main() -> None:
     kinds = ["sqlite"] + (["postgres"] if args.postgres else [])
     print(f"{'store':9} {'side':7} {'events':>8} {'seconds':>8} {'events/s':>9}  ratio")
     for kind in kinds:
-        ours, ours_s = run_jiandu(store_env(kind, args.postgres), args.cadres, args.batch)
+        with fresh_store(kind, args.postgres) as env:
+            ours, ours_s = run_jiandu(env, args.cadres, args.batch)
         per_cadre = ours // args.cadres
-        bare, bare_s = run_bare(store_env(kind, args.postgres), args.cadres, args.batch, per_cadre)
+        with fresh_store(kind, args.postgres) as env:
+            bare, bare_s = run_bare(env, args.cadres, args.batch, per_cadre)
         ours_rate, bare_rate = ours / ours_s, bare / bare_s
         print(f"{kind:9} {'bare':7} {bare:8d} {bare_s:8.2f} {bare_rate:9.0f}")
         ratio = ours_rate / bare_rate

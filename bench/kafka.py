@@ -208,12 +208,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="runs of each phase (best kept)")
     args = parser.parse_args()
     assert args.bootstrap, "--bootstrap (or JIANDU_TEST_KAFKA_BOOTSTRAP) is required"
-    folder = tempfile.mkdtemp(prefix="jiandu-bench-kafka-")
+    # The files this run makes (a generated store, the relay's log, SQLite views) are in a
+    # temporary folder removed when it ends, however it ends; a --store given is kept.
+    with tempfile.TemporaryDirectory(prefix="jiandu-bench-kafka-") as folder:
+        rows = phases(args, folder)
+    report(rows, "postgres" if args.postgres_url else "sqlite", args.partitions)
+
+
+def phases(args: argparse.Namespace, folder: str) -> list[tuple[str, Figures]]:
+    """Every phase, in turns; the topics and schemas it made are deleted after, however it
+    ends."""
     path = args.store or os.path.join(folder, "events.sqlite3")
     if not os.path.exists(path):
         started = time.perf_counter()
         generate(path, args.events)
-        print(f"generated the store in {time.perf_counter() - started:.0f} s: {path}")
+        kept = "" if args.store else " (removed at the end: --store keeps one)"
+        print(f"generated the store in {time.perf_counter() - started:.0f} s: {path}{kept}")
     store = Store(env=env_for(path))
     run = uuid.uuid4().hex[:8]
     topics: list[str] = []
@@ -252,14 +262,17 @@ def main() -> None:
             rows.append(("projector", cpu_of(projector, store, into, boot, relay_topic, count)))
             rows.append(("in-process", cpu_of(in_process, store, views("inproc"))))
     finally:
-        admin = KafkaAdminClient(bootstrap_servers=args.bootstrap)
-        admin.delete_topics([*topics, *map(dead_letter_topic, topics)], timeout_ms=30_000)
-        admin.close()
-        if args.postgres_url and schemas:
-            with psycopg.connect(args.postgres_url, autocommit=True) as conn:
-                for schema in schemas:
-                    conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    report(rows, "postgres" if args.postgres_url else "sqlite", args.partitions)
+        store.close()
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=args.bootstrap)
+            admin.delete_topics([*topics, *map(dead_letter_topic, topics)], timeout_ms=30_000)
+            admin.close()
+        finally:  # the schemas too when the broker refuses
+            if args.postgres_url and schemas:
+                with psycopg.connect(args.postgres_url, autocommit=True) as conn:
+                    for schema in schemas:
+                        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    return rows
 
 
 def report(rows: list[tuple[str, Figures]], views: str, partitions: int) -> None:

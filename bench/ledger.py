@@ -26,7 +26,7 @@ import threading
 import time
 from typing import Any
 
-from bench.import_events import run_jiandu, store_env
+from bench.import_events import fresh_store, run_jiandu
 from bench.rebuild import env_for, generate
 from domain.store import Store
 from projections.ledger.events import StoreLog
@@ -90,36 +90,50 @@ def imports(cadres: int, batch: int, rounds: int) -> dict[str, float]:
     on every mode alike)."""
     rates: dict[str, float] = {}
     for mode in ("alone", "process", "thread") * rounds:
-        env = store_env("sqlite", None)
-        views_file = os.path.join(tempfile.mkdtemp(prefix="jiandu-ledger-"), "views.sqlite3")
-        Store(env=env).close()  # the tables exist before the follower starts
-        stop: Any
-        if mode == "process":
-            stop = multiprocessing.Event()
-            worker: Any = multiprocessing.Process(target=follow, args=(env, views_file, stop))
-        else:
-            stop = threading.Event()
-            worker = threading.Thread(target=follow, args=(env, views_file, stop), daemon=True)
-        if mode in ("process", "thread"):
-            worker.start()
-        cpu = time.process_time()
-        events, seconds = run_jiandu(env, cadres, batch)
-        rates[mode] = max(rates.get(mode, 0.0), events / seconds)
-        if mode == "alone":
-            per_event = (time.process_time() - cpu) / events
-            rates["alone cpu µs"] = min(rates.get("alone cpu µs", 1e9), per_event * 1e6)
-        print(f"  import, integrator {mode}: {events} events, {events / seconds:,.0f} events/s",
-              flush=True)  # fmt: skip
-        stop.set()
-        if mode in ("process", "thread"):
-            worker.join()
+        with (
+            fresh_store("sqlite", None) as env,
+            tempfile.TemporaryDirectory(prefix="jiandu-ledger-") as folder,
+        ):
+            import_once(mode, env, os.path.join(folder, "views.sqlite3"), cadres, batch, rates)
     return rates
 
 
-def ledger_phases(path: str) -> dict[str, tuple[int, float, float]]:
-    """Bare pass, integration, verification and the bare pass again, over the store at path."""
+def import_once(
+    mode: str, env: dict[str, str], views_file: str, cadres: int, batch: int,
+    rates: dict[str, float],
+) -> None:  # fmt: skip
+    """One import into a fresh store, an integrator beside it as ``mode`` says; the follower is
+    stopped and joined however the import ends (its files are removed after)."""
+    Store(env=env).close()  # the tables exist before the follower starts
+    stop: Any
+    if mode == "process":
+        stop = multiprocessing.Event()
+        worker: Any = multiprocessing.Process(target=follow, args=(env, views_file, stop))
+    else:
+        stop = threading.Event()
+        worker = threading.Thread(target=follow, args=(env, views_file, stop), daemon=True)
+    if mode in ("process", "thread"):
+        worker.start()
+    try:
+        cpu = time.process_time()
+        events, seconds = run_jiandu(env, cadres, batch)
+    finally:
+        stop.set()
+        if mode in ("process", "thread"):
+            worker.join()
+    rates[mode] = max(rates.get(mode, 0.0), events / seconds)
+    if mode == "alone":
+        per_event = (time.process_time() - cpu) / events
+        rates["alone cpu µs"] = min(rates.get("alone cpu µs", 1e9), per_event * 1e6)
+    print(f"  import, integrator {mode}: {events} events, {events / seconds:,.0f} events/s",
+          flush=True)  # fmt: skip
+
+
+def ledger_phases(path: str, scratch: str) -> dict[str, tuple[int, float, float]]:
+    """Bare pass, integration, verification and the bare pass again, over the store at path
+    (the ledger's views in ``scratch``)."""
     store = Store(env=env_for(path))
-    views_file = os.path.join(tempfile.mkdtemp(prefix="jiandu-ledger-"), "views.sqlite3")
+    views_file = os.path.join(scratch, "ledger-views.sqlite3")
     signer = NoteSigner.generate("bench.jiandu.example/ledger")
     figures: dict[str, tuple[int, float, float]] = {}
     for name, run in (
@@ -152,14 +166,18 @@ def main() -> None:
     parser.add_argument("--imports-only", action="store_true", help="skip the 1M-event part")
     args = parser.parse_args()
     figures: dict[str, tuple[int, float, float]] = {}
+    # What this run makes (a generated store, the ledger's views, each import's store) is in
+    # temporary folders removed when it ends, however it ends; a --store given is kept.
     if not args.imports_only:
-        path = args.store or os.path.join(tempfile.mkdtemp(prefix="jiandu-bench-"), "e.sqlite3")
-        if not os.path.exists(path):
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            started = time.perf_counter()
-            generate(path, args.events)
-            print(f"generated the store in {time.perf_counter() - started:.0f} s: {path}")
-        figures = ledger_phases(path)
+        with tempfile.TemporaryDirectory(prefix="jiandu-bench-") as scratch:
+            path = args.store or os.path.join(scratch, "e.sqlite3")
+            if not os.path.exists(path):
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+                started = time.perf_counter()
+                generate(path, args.events)
+                kept = "" if args.store else " (removed at the end: --store keeps one)"
+                print(f"generated the store in {time.perf_counter() - started:.0f} s: {path}{kept}")
+            figures = ledger_phases(path, scratch)
     rates = imports(args.cadres, args.batch, args.rounds)
     for mode in ("process", "thread"):
         share = rates[mode] / rates["alone"]

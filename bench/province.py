@@ -136,17 +136,19 @@ def store_env(kind: str, where: str) -> dict[str, str]:
     }  # fmt: skip
 
 
-def views_for(kind: str, where: str, name: str) -> Any:
-    """Fresh read models beside the store."""
+def views_for(kind: str, where: str, name: str, scratch: str) -> Any:
+    """Fresh read models beside the store (SQLite: in the phase's ``scratch`` folder)."""
     from projections.sql import PostgresViews, SqliteViews
 
     if kind == "sqlite":
-        return SqliteViews(os.path.join(tempfile.mkdtemp(prefix=f"jiandu-{name}-"), "views.db"))
+        return SqliteViews(
+            os.path.join(tempfile.mkdtemp(prefix=f"{name}-", dir=scratch), "views.db")
+        )
     url, schema = where.rsplit("#", 1)
     return PostgresViews(url, schema=f"{schema}_{name}")
 
 
-def phase_import(kind: str, where: str, events: int) -> dict[str, float]:
+def phase_import(kind: str, where: str, events: int, scratch: str) -> dict[str, float]:
     """Import careers until about ``events`` events are recorded."""
     if kind == "postgres":
         import psycopg
@@ -168,10 +170,12 @@ def phase_import(kind: str, where: str, events: int) -> dict[str, float]:
         batch.commit()
         if start % 10_000 == 0:
             print(f"  imported {start:,} of {cadres:,} cadres", file=sys.stderr, flush=True)
-    return {"events": store.position(), "seconds": time.perf_counter() - started}
+    seconds, position = time.perf_counter() - started, store.position()
+    store.close()  # all of it in the store's file (SQLite), which is then moved into place
+    return {"events": position, "seconds": seconds}
 
 
-def phase_decode(kind: str, where: str) -> dict[str, float]:
+def phase_decode(kind: str, where: str, scratch: str) -> dict[str, float]:
     """Bare library: read every notification and decode it."""
     store = Store(env=store_env(kind, where))
     started, count, after = time.perf_counter(), 0, 0
@@ -183,7 +187,7 @@ def phase_decode(kind: str, where: str) -> dict[str, float]:
     return {"events": count, "seconds": time.perf_counter() - started}
 
 
-def phase_rebuild(kind: str, where: str) -> dict[str, float]:
+def phase_rebuild(kind: str, where: str, scratch: str) -> dict[str, float]:
     """Every projection rebuilt beside empty live views, then swapped in."""
     from projections.rebuild import rebuild
     from projections.registry import PROJECTIONS
@@ -195,13 +199,13 @@ def phase_rebuild(kind: str, where: str) -> dict[str, float]:
     store = Store(
         env={**store_env(kind, where), "PERSISTENCE_MODULE": f"projections.recorders:{factory}"}
     )
-    views = views_for(kind, where, "views")
+    views = views_for(kind, where, "views", scratch)
     started = time.perf_counter()
     position = rebuild(list(PROJECTIONS), StoreSource(store), views)
     return {"events": position, "seconds": time.perf_counter() - started}
 
 
-def phase_index(kind: str, where: str) -> dict[str, float]:
+def phase_index(kind: str, where: str, scratch: str) -> dict[str, float]:
     """The basic search's documents built from every event."""
     from projections.following import Runner
     from projections.search.basic import BasicIndex
@@ -209,14 +213,14 @@ def phase_index(kind: str, where: str) -> dict[str, float]:
     from projections.source import StoreSource
 
     store = Store(env=store_env(kind, where))
-    index = BasicIndex(views_for(kind, where, "search"), StoreSource(store))
+    index = BasicIndex(views_for(kind, where, "search", scratch), StoreSource(store))
     index.ensure()
     started = time.perf_counter()
     Runner(StoreSource(store), SearchIndexer(index), 2000).catch_up()
     return {"events": index.position(), "seconds": time.perf_counter() - started}
 
 
-def phase_sweep(kind: str, where: str) -> dict[str, float]:
+def phase_sweep(kind: str, where: str, scratch: str) -> dict[str, float]:
     """The supervision process over every event, then one sweep (``raised``: findings)."""
     import sqlite3
 
@@ -226,7 +230,7 @@ def phase_sweep(kind: str, where: str) -> dict[str, float]:
     from projections.supervision import Supervision
 
     if kind == "sqlite":  # the process records findings: judge a copy, keep the store as is
-        copy = os.path.join(tempfile.mkdtemp(prefix="jiandu-sweep-"), "events.sqlite3")
+        copy = os.path.join(scratch, "events.sqlite3")
         with sqlite3.connect(where) as source, sqlite3.connect(copy) as target:
             source.backup(target)
         where = copy
@@ -235,7 +239,8 @@ def phase_sweep(kind: str, where: str) -> dict[str, float]:
     factory = {"sqlite": "SQLiteFactory", "postgres": "PostgresFactory"}[kind]
     env = {**store_env(kind, where), "PERSISTENCE_MODULE": f"projections.recorders:{factory}"}
     store = Store(env=env)
-    views = views_for(kind, where, "sweep")
+    views = views_for(kind, where, "sweep", scratch)
+    print("  sweep: read models catching up (not timed)", file=sys.stderr, flush=True)
     read_models(StoreSource(store), views, batch_size=5000).catch_up()
     judged = store.position()
     views = released(kind, where, views)
@@ -269,7 +274,6 @@ def released(kind: str, where: str, views: Any) -> Any:
 
 
 PHASES = {
-    "import": phase_import,
     "decode": phase_decode,
     "rebuild": phase_rebuild,
     "index": phase_index,
@@ -278,10 +282,13 @@ PHASES = {
 
 
 def run_phase(name: str, kind: str, where: str, events: int) -> dict[str, float]:
-    """A phase in a child process; its figures and peak RSS in MB."""
-    command = [sys.executable, "-m", "bench.province", "--phase", name, "--store", kind,
-               "--where", where, "--events", str(events)]  # fmt: skip
-    out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    """A phase in a child process; its figures and peak RSS in MB. The phase's files (read
+    models, the sweep's copy of the store) are in a temporary folder this process makes and
+    removes when the phase ends, however it ends (the child is stopped first)."""
+    with tempfile.TemporaryDirectory(prefix=f"jiandu-province-{name}-") as scratch:
+        command = [sys.executable, "-m", "bench.province", "--phase", name, "--store", kind,
+                   "--where", where, "--events", str(events), "--scratch", scratch]  # fmt: skip
+        out = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
     figures = dict(json.loads(out.strip().splitlines()[-1]))
     rate = figures["events"] / figures["seconds"]
     raised = (
@@ -304,16 +311,16 @@ def main() -> None:
     parser.add_argument("--phase", choices=["import", *PHASES], help=argparse.SUPPRESS)
     parser.add_argument("--where", help=argparse.SUPPRESS)
     parser.add_argument("--events", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--scratch", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        with PeakMemory() as memory:  # with the process a rebuild in shares runs beside it
-            if args.phase == "import":
-                figures = phase_import(args.store, args.where, args.events)
-            else:
-                figures = PHASES[args.phase](args.store, args.where)
-        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        figures["peak_mb"] = max(memory.peak_kib, own) / 1024
-        print(json.dumps(figures))
+        # Run by run_phase, the phase is handed a folder its parent removes; run alone (as
+        # docs/benchmarks.md's profiles do), it makes one of its own.
+        with contextlib.ExitStack() as stack:
+            scratch = args.scratch or stack.enter_context(
+                tempfile.TemporaryDirectory(prefix=f"jiandu-province-{args.phase}-")
+            )
+            run_one(args.phase, args.store, args.where, args.events, scratch)
         return
     results: dict[float, dict[str, dict[str, float]]] = {}
     dropped: list[str] = []
@@ -324,13 +331,12 @@ def main() -> None:
             if args.store == "sqlite":
                 CACHE.mkdir(parents=True, exist_ok=True)
                 where = str(CACHE / f"province-{events}.sqlite3")
-                fresh = not Path(where).exists()
+                figures = {} if Path(where).exists() else {"import": cached_import(where, events)}
             else:
                 assert args.postgres_url, "--postgres-url (or JIANDU_TEST_POSTGRES_URL) is needed"
                 where = f"{args.postgres_url}#bench_province_{events}_{uuid.uuid4().hex[:8]}"
                 dropped.append(where)
-                fresh = True
-            figures = {"import": run_phase("import", args.store, where, events)} if fresh else {}
+                figures = {"import": run_phase("import", args.store, where, events)}
             for name in ("decode", "rebuild", "index", "sweep"):
                 figures[name] = run_phase(name, args.store, where, events)
             results[size] = figures
@@ -339,6 +345,39 @@ def main() -> None:
     report(results)
     if args.plot:
         plot(results, Path(args.plot), args.store)
+
+
+def run_one(name: str, kind: str, where: str, events: int, scratch: str) -> None:
+    """One phase in this process; prints its figures as JSON."""
+    with PeakMemory() as memory:  # with the process a rebuild in shares runs beside it
+        if name == "import":
+            figures = phase_import(kind, where, events, scratch)
+        else:
+            figures = PHASES[name](kind, where, scratch)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    figures["peak_mb"] = max(memory.peak_kib, own) / 1024
+    print(json.dumps(figures))
+
+
+def cached_import(where: str, events: int) -> dict[str, float]:
+    """The import into the cache's SQLite store at ``where``, kept for later runs only when it
+    completes: it is written beside under another name and moved into place at the end (an
+    import that fails or is interrupted leaves no half store to be taken for a whole one)."""
+    partial = f"{where}.importing"
+    files = ("", "-wal", "-shm")
+    try:
+        for end in files:  # a previous run's leftovers
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(partial + end)
+        figures = run_phase("import", "sqlite", partial, events)
+        for end in files:
+            if os.path.exists(partial + end):
+                os.replace(partial + end, where + end)
+        return figures
+    finally:
+        for end in files:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(partial + end)
 
 
 def drop_schemas(wheres: list[str]) -> None:

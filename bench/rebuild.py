@@ -69,8 +69,9 @@ def phase_decode(path: str) -> dict[str, float]:
     return {"events": count, "seconds": time.perf_counter() - started}
 
 
-def phase_rebuild(path: str) -> dict[str, float]:
-    """`jiandu projections rebuild`: every projection, beside the live views, then swapped in."""
+def phase_rebuild(path: str, scratch: str) -> dict[str, float]:
+    """`jiandu projections rebuild`: every projection, beside the live views, then swapped in
+    (the views in ``scratch``, a folder the caller removes)."""
     from projections.rebuild import rebuild
     from projections.registry import PROJECTIONS
     from projections.source import StoreSource
@@ -81,7 +82,9 @@ def phase_rebuild(path: str) -> dict[str, float]:
     store = Store(
         env={**env_for(path), "PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory"}
     )
-    views = SqliteViews(os.path.join(tempfile.mkdtemp(prefix="jiandu-views-"), "views.sqlite3"))
+    views = SqliteViews(
+        os.path.join(tempfile.mkdtemp(prefix="views-", dir=scratch), "views.sqlite3")
+    )
     started = time.perf_counter()
     position = rebuild(list(PROJECTIONS), StoreSource(store), views)
     return {"events": position, "seconds": time.perf_counter() - started}
@@ -130,14 +133,12 @@ def _rss_kib(pid: int) -> int:
     return 0
 
 
-def run_phase(name: str, path: str) -> dict[str, float]:
-    """Run a phase in a child process; returns its figures and peak RSS in MB."""
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.rebuild", "--phase", name, "--store", path],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
+def run_phase(name: str, path: str, scratch: str) -> dict[str, float]:
+    """Run a phase in a child process (its files in ``scratch``, which this process removes);
+    returns its figures and peak RSS in MB."""
+    command = [sys.executable, "-m", "bench.rebuild", "--phase", name, "--store", path,
+               "--scratch", scratch]  # fmt: skip
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
@@ -146,29 +147,47 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--store", help="reuse (or create) this SQLite event store")
     parser.add_argument("--phase", choices=["decode", "rebuild"], help=argparse.SUPPRESS)
+    parser.add_argument("--scratch", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.phase:
-        with PeakMemory() as memory:
-            phase = phase_decode if args.phase == "decode" else phase_rebuild
-            figures = phase(args.store)
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        # A rebuild in shares runs a second process beside this one: its CPU time is counted,
-        # and its peak added to this one's (an upper bound of the two together) besides the
-        # sampled peak of both at once.
-        apart = resource.getrusage(resource.RUSAGE_CHILDREN)
-        figures["peak_mb"] = max(memory.peak_kib, usage.ru_maxrss) / 1024
-        figures["peaks_mb"] = (usage.ru_maxrss + apart.ru_maxrss) / 1024
-        figures["main_cpu"] = usage.ru_utime + usage.ru_stime
-        figures["cpu"] = figures["main_cpu"] + apart.ru_utime + apart.ru_stime
-        print(json.dumps(figures))
-        return
-    path = args.store or os.path.join(tempfile.mkdtemp(prefix="jiandu-bench-"), "events.sqlite3")
+    # Every file this run makes (a generated store, read models) is in a temporary folder owned
+    # by the process that runs the whole benchmark, removed when it ends however it ends; a
+    # phase's process is handed that folder (run alone, it makes its own).
+    with contextlib.ExitStack() as stack:
+        scratch = args.scratch or stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="jiandu-bench-")
+        )
+        if args.phase:
+            run_one(args.phase, args.store, scratch)
+        else:
+            run_all(args.store, args.events, scratch)
+
+
+def run_one(name: str, path: str, scratch: str) -> None:
+    """One phase in this process; prints its figures as JSON."""
+    with PeakMemory() as memory:
+        figures = phase_decode(path) if name == "decode" else phase_rebuild(path, scratch)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # A rebuild in shares runs a second process beside this one: its CPU time is counted,
+    # and its peak added to this one's (an upper bound of the two together) besides the
+    # sampled peak of both at once.
+    apart = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures["peak_mb"] = max(memory.peak_kib, usage.ru_maxrss) / 1024
+    figures["peaks_mb"] = (usage.ru_maxrss + apart.ru_maxrss) / 1024
+    figures["main_cpu"] = usage.ru_utime + usage.ru_stime
+    figures["cpu"] = figures["main_cpu"] + apart.ru_utime + apart.ru_stime
+    print(json.dumps(figures))
+
+
+def run_all(store: str | None, events: int, scratch: str) -> None:
+    """Both phases, each in a process of its own, and their ratios."""
+    path = store or os.path.join(scratch, "events.sqlite3")
     if not os.path.exists(path):
         started = time.perf_counter()
-        generate(path, args.events)
-        print(f"generated the store in {time.perf_counter() - started:.0f} s: {path}")
-    decode = run_phase("decode", path)
-    built = run_phase("rebuild", path)
+        generate(path, events)
+        kept = "" if store else " (removed at the end: --store keeps one)"
+        print(f"generated the store in {time.perf_counter() - started:.0f} s: {path}{kept}")
+    decode = run_phase("decode", path, scratch)
+    built = run_phase("rebuild", path, scratch)
     decode_rate = decode["events"] / decode["seconds"]
     rebuild_rate = built["events"] / built["seconds"]
     print(

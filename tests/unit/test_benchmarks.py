@@ -3,7 +3,8 @@
 Those that need a real server (Kafka, PostgreSQL, a search engine) run in
 ``tests/integration/test_benchmarks.py``. No assertion here is about speed: only that each run
 completes and that its phases saw the same events (a benchmark measuring a phase that silently
-did nothing would print a fine ratio).
+did nothing would print a fine ratio), and that nothing is left in its temporary folder
+(``tests.support.benchmarks.run`` checks it after every run).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import benchmarks
-from tests.support.benchmarks import counts, run
+from tests.support.benchmarks import counts, interrupted, run
 
 # Each benchmark a smoke test runs (here or in the integration suite); the other modules of
 # bench/ are parts the benchmarks use.
@@ -38,7 +39,8 @@ def test_every_benchmark_has_a_smoke_run() -> None:
 
 
 def test_rebuild_rebuilds_every_event_it_decoded(tmp_path: Path) -> None:
-    out = run("rebuild", "--events", "300", "--store", str(tmp_path / "e.sqlite3"), cwd=tmp_path)
+    # No --store: the store it generates is the run's own, gone with it.
+    out = run("rebuild", "--events", "300", cwd=tmp_path)
     phases = counts(out, r"^(decode|rebuild)\s+(\d+)\s")
     assert phases["decode"] >= 300
     assert phases["rebuild"] == phases["decode"]
@@ -54,8 +56,8 @@ def test_import_events_imports_the_same_events_both_ways(tmp_path: Path) -> None
 
 def test_ledger_integrates_and_verifies_every_event(tmp_path: Path) -> None:
     out = run(
-        "ledger", "--events", "300", "--store", str(tmp_path / "e.sqlite3"),
-        "--cadres", "10", "--batch", "5", "--rounds", "1", cwd=tmp_path,
+        "ledger", "--events", "300", "--cadres", "10", "--batch", "5", "--rounds", "1",
+        cwd=tmp_path,
     )  # fmt: skip
     figures = json.loads(out.strip().splitlines()[-1])
     seen = {name: phase[0] for name, phase in figures["phases"].items()}
@@ -88,6 +90,30 @@ def test_province_phases_see_every_imported_event(tmp_path: Path) -> None:
     phases = counts(out, r"^\s+(decode|rebuild|index|sweep)\s+([\d,]+) events")
     assert set(phases) == {"decode", "rebuild", "index", "sweep"}
     assert phases["rebuild"] == phases["index"] == phases["sweep"] == phases["decode"] >= 1000
+
+
+def test_province_interrupted_in_the_sweep_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Ctrl-C while the sweep phase's process catches up its read models beside its copy of
+    the store: both processes stop and every file of theirs is removed; the cached store (the
+    user's, to be reused) stays."""
+    status = interrupted(
+        "province", "--sizes", "0.001", cwd=tmp_path, env=NO_SERVERS,
+        after="  sweep: read models catching up",
+    )  # fmt: skip
+    assert status != 0
+    store = "province-1000.sqlite3"  # with its WAL files, left by a reader that was stopped
+    kept = {p.name for p in (tmp_path / ".cache" / "bench").iterdir()}
+    assert store in kept <= {store, f"{store}-wal", f"{store}-shm"}
+
+
+def test_province_interrupted_in_the_import_leaves_nothing_behind(tmp_path: Path) -> None:
+    """Ctrl-C while the import phase runs: its process and the benchmark's stop, their files
+    are removed, and no half-imported store is left in the cache to be taken for a whole one."""
+    status = interrupted(
+        "province", "--sizes", "0.01", cwd=tmp_path, env=NO_SERVERS, after="  imported 0 of"
+    )
+    assert status != 0
+    assert list((tmp_path / ".cache" / "bench").iterdir()) == []
 
 
 def test_api_answers_every_request_of_each_load(tmp_path: Path) -> None:
