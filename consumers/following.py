@@ -74,35 +74,36 @@ class FollowerSink:
             stored = kept[1]
         else:
             stored = self.views.offsets(self.group, batch.topic)
-        events: list[tuple[Delivery, Any]] = []
-        rejected: list[Delivery] = []
-        for d in self._fresh(batch, stored):
-            try:
-                events.append((d, d.envelope.event()))
-            except Exception as error:  # undecodable state or a failed upcast: poison
-                rejected.append(d)
-                reject(d, error)
-        if self.gate is not None and events:
-            needed = max(d.envelope.position for d, _ in events)
+        items, fresh, rejected, delivered = self._events(batch, stored, reject)
+        if self.gate is not None and items:
+            needed = max(position for position, _ in items)
             if self.gate() < needed:
                 raise Behind(f"{self.group} waits for what it consults to reach {needed}")
         while True:
-            moves = self._moves(batch, stored, rejected)
+            if rejected:
+                highs = self._highs(batch, stored, rejected)
+            else:  # every delivered message counts
+                highs = {p: high for p, (_, high) in stored.items()}
+                for partition, high in delivered.items():
+                    if high > highs.get(partition, 0):
+                        highs[partition] = high
+            moves = self._moves(batch, stored, highs)
             offsets = tuple(moves) if self.follower.transactional else ()
-            items = [(d.envelope.position, event) for d, event in events]
             try:
                 refused = self.follower.process(self.follower.prepare(items), Mark(None, offsets))
                 break
             except Poisoned as poisoned:
                 if isinstance(poisoned.error, TRANSIENT):
                     raise poisoned.error from None
-                poison = next(d for d, _ in events if d.envelope.position == poisoned.position)
-                events = [(d, e) for d, e in events if d is not poison]
+                at = [position for position, _ in items].index(poisoned.position)
+                del items[at]
+                poison = fresh.pop(at)
                 rejected.append(poison)
                 reject(poison, poisoned.error)
-        for d, _ in events:
-            if d.envelope.position in refused:
-                reject(d, RefusedItem(refused[d.envelope.position]))
+        if refused:
+            for d, (position, _) in zip(fresh, items, strict=True):
+                if position in refused:
+                    reject(d, RefusedItem(refused[position]))
         if not offsets and moves:
             self.views.write({}, {}, {}, offsets=moves)
         self.advance(batch.topic, batch.partitions)
@@ -125,32 +126,71 @@ class FollowerSink:
         if time.monotonic() - self._checked >= IDLE_WATERMARK_S:
             self.advance(topic, partitions)
 
-    def _fresh(self, batch: Batch, stored: dict[int, tuple[int, int]]) -> list[Delivery]:
-        """The messages not applied yet: past the stored offset, and not a second copy of an
-        event (at or below the highest position applied from the partition, or seen twice)."""
-        fresh, seen = [], set()
+    def _events(
+        self, batch: Batch, stored: dict[int, tuple[int, int]], reject: Reject
+    ) -> tuple[list[tuple[int, Any]], list[Delivery], list[Delivery], dict[int, int]]:
+        """One pass over the batch: the (position, event) items of the messages not applied yet
+        with their deliveries, the messages whose event could not be built (dead-lettered), and
+        each partition's highest position delivered.
+
+        A message is applied already if it is before its partition's stored offset, or a second
+        copy of an event (at or below the highest position applied from the partition, or seen
+        twice in the batch: published twice by the relay)."""
+        items: list[tuple[int, Any]] = []
+        fresh: list[Delivery] = []
+        rejected: list[Delivery] = []
+        delivered: dict[int, int] = {}
+        seen: set[int] = set()
+        # A batch holds each partition's messages in a run: its stored offsets and highest
+        # position delivered are kept in locals for the run.
+        current, next_offset, high, top = -1, 0, 0, 0
         for d in batch.deliveries:
-            next_offset, high = stored.get(d.partition, (0, 0))
+            if d.partition != current:
+                if top > delivered.get(current, 0):
+                    delivered[current] = top
+                current = d.partition
+                next_offset, high = stored.get(current, (0, 0))
+                top = delivered.get(current, 0)
+            envelope = d.envelope
+            position = envelope.position
+            if position > top:
+                top = position
             if d.offset < next_offset:
                 continue  # applied by an earlier batch
-            if d.envelope.position <= high or d.envelope.position in seen:
+            if position <= high or position in seen:
                 self.skipped += 1  # published twice by the relay
                 continue
-            seen.add(d.envelope.position)
+            seen.add(position)
+            try:
+                event = envelope.event()
+            except Exception as error:  # undecodable state or a failed upcast: poison
+                rejected.append(d)
+                reject(d, error)
+                continue
+            items.append((position, event))
             fresh.append(d)
-        return fresh
+        if top > delivered.get(current, 0):
+            delivered[current] = top
+        return items, fresh, rejected, delivered
 
-    def _moves(
+    def _highs(
         self, batch: Batch, stored: dict[int, tuple[int, int]], rejected: list[Delivery]
-    ) -> list[OffsetMove]:
-        """The batch's offset moves. A dead-lettered message raises its partition's highest
-        position only when it is a stored event (the watermark then passes it: it will never
-        be applied); a forged or corrupt one might name any position."""
+    ) -> dict[int, int]:
+        """Each partition's highest position once a batch with dead-lettered messages is
+        applied. A dead-lettered message raises it only when it is a stored event (the
+        watermark then passes it: it will never be applied); a forged or corrupt one might name
+        any position."""
         high = {p: h for p, (_, h) in stored.items()}
         for d in batch.deliveries:
             if d in rejected and not self._stored(d):
                 continue
             high[d.partition] = max(high.get(d.partition, 0), d.envelope.position)
+        return high
+
+    def _moves(
+        self, batch: Batch, stored: dict[int, tuple[int, int]], high: dict[int, int]
+    ) -> list[OffsetMove]:
+        """The batch's offset moves, given each partition's highest position after it."""
         moves = []
         for partition, next_offset in batch.next_offsets.items():
             expected = stored[partition][0] if partition in stored else None

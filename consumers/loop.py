@@ -76,7 +76,13 @@ def _delivery(
     object.__setattr__(
         made,
         "__dict__",
-        dict(partition=partition, offset=offset, key=key, value=value, envelope=envelope),
+        {
+            "partition": partition,
+            "offset": offset,
+            "key": key,
+            "value": value,
+            "envelope": envelope,
+        },
     )
     return made
 

@@ -3,6 +3,7 @@ handed to a follower (a hand-written one: the port), offsets and the watermark r
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from domain.clock import FixedClock
 from domain.services import Services
 from domain.store import Store
 from projections.following import Batch as Items
-from projections.following import FollowerBase, Mark
+from projections.following import FollowerBase, Mark, Poisoned
 from projections.sql import SqliteViews
 
 TOPIC = "jiandu.events"
@@ -107,3 +108,84 @@ def test_a_gated_follower_gets_no_event_past_its_gate(store: Store, tmp_path: Pa
     reached[0] = store.position()
     sink.apply(batch, refuse)
     assert follower.batches == [[d.envelope.position for d in batch.deliveries]]
+
+
+class Picky(Applied):
+    """Cannot apply some positions (the batch is retried without them) and refuses others."""
+
+    def __init__(self, poisoned: set[int], refused: set[int]) -> None:
+        super().__init__()
+        self.poisoned, self.refused = poisoned, refused
+        self.attempts = 0
+
+    def process(self, prepared: Items, mark: Mark) -> dict[int, str]:
+        self.attempts += 1
+        positions = [p for p, _ in prepared]
+        for p in positions:
+            if p in self.poisoned:
+                raise Poisoned(p, ValueError(f"cannot apply {p}"))
+        self.batches.append(positions)
+        return {p: "refused" for p in positions if p in self.refused}
+
+
+def test_a_mixed_batch_applies_each_event_once_and_dead_letters_what_it_cannot(
+    store: Store, tmp_path: Path
+) -> None:
+    """Partitions' runs split and interleaved, a republished event, a stored event and a forged
+    message the follower cannot apply, an item it refuses: what is applied, dead-lettered,
+    skipped and stored per partition."""
+    zero, one = deliveries(store, 0).deliveries, deliveries(store, 1).deliveries
+    assert len(zero) >= 3 and len(one) >= 2, "both partitions carry several events"
+    half = len(zero) // 2
+    again = Delivery(1, len(one), one[0].key, one[0].value, one[0].envelope)  # republished
+    beyond = store.position() + 50
+    forged = Delivery(
+        0, len(zero), b"k", b"{}", dataclasses.replace(zero[0].envelope, position=beyond)
+    )
+    batch = Batch(TOPIC, partitions=PARTITIONS)
+    batch.deliveries = [*zero[:half], *one, again, *zero[half:], forged]
+    batch.next_offsets = {1: len(one) + 1, 0: len(zero) + 1}
+    stored_poison, refused = zero[-1].envelope.position, one[-1].envelope.position
+    follower = Picky({stored_poison, beyond}, {refused})
+    views = SqliteViews(str(tmp_path / "v.db"))
+    sink = FollowerSink(follower, views, store, "g")
+    dead: list[tuple[int, str]] = []
+    sink.apply(batch, lambda d, error: dead.append((d.envelope.position, str(error))))
+
+    kept = [*zero[:half], *one, *zero[half:-1]]
+    assert follower.batches == [[d.envelope.position for d in kept]]
+    assert follower.attempts == 3  # two poisoned items, one retry each
+    assert sorted(dead) == sorted(
+        [
+            (stored_poison, f"cannot apply {stored_poison}"),
+            (beyond, f"cannot apply {beyond}"),
+            (refused, "refused"),
+        ]
+    )
+    assert sink.skipped == 1  # the republished copy
+    # The stored poisoned event counts as passed, the forged position does not.
+    assert views.offsets("g", TOPIC) == {
+        0: (len(zero) + 1, max(d.envelope.position for d in zero)),
+        1: (len(one) + 1, max(d.envelope.position for d in one)),
+    }
+    assert follower.recorded == store.position()
+
+    sink.apply(batch, lambda d, error: dead.append((d.envelope.position, str(error))))
+    assert follower.batches[-1] == [] and len(dead) == 3  # everything was applied before
+
+
+def test_each_partition_stores_its_highest_position_when_runs_interleave(
+    store: Store, tmp_path: Path
+) -> None:
+    zero, one = deliveries(store, 0).deliveries, deliveries(store, 1).deliveries
+    batch = Batch(TOPIC, partitions=PARTITIONS)
+    batch.deliveries = [*one[:1], *zero, *one[1:]]
+    batch.next_offsets = {1: len(one), 0: len(zero)}
+    follower, views = Applied(), SqliteViews(str(tmp_path / "v.db"))
+    FollowerSink(follower, views, store, "g").apply(batch, refuse)
+    assert follower.batches == [[d.envelope.position for d in batch.deliveries]]
+    assert views.offsets("g", TOPIC) == {
+        0: (len(zero), max(d.envelope.position for d in zero)),
+        1: (len(one), max(d.envelope.position for d in one)),
+    }
+    assert follower.recorded == store.position()
