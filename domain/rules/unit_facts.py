@@ -72,7 +72,9 @@ class CareerFacts:
         return whole_year(self.recruited_on, self.departed_on, year)
 
     def packed(self) -> tuple[Any, ...]:
-        """The facts as plain values (dates as ordinals), for a compact serialisation."""
+        """The facts as plain values (dates as ordinals), for a compact serialisation. Tuples
+        all the way down (``posts`` and ``appointed`` are tuples of tuples): marshal gives
+        tuples back, which :meth:`unpacked` then takes as they are."""
         return (
             self.code, self.name, self.departed, self.posts, self.appointed,
             tuple((s.toordinal(), e.toordinal()) for s, e in self.service),
@@ -83,15 +85,13 @@ class CareerFacts:
 
     @classmethod
     def unpacked(cls, values: tuple[Any, ...]) -> CareerFacts:
-        """The facts from :meth:`packed`."""
+        """The facts from :meth:`packed` (as marshal gives them back: tuples as tuples)."""
         code, name, departed, posts, appointed, service, reviews, homes, rec, dep = values
         day = date.fromordinal
         return cls(
-            code=code, name=name, departed=departed,
-            posts=tuple(tuple(p) for p in posts),
-            appointed=tuple(tuple(a) for a in appointed),
+            code=code, name=name, departed=departed, posts=posts, appointed=appointed,
             service=tuple((day(s), day(e)) for s, e in service),
-            reviews=tuple(Review(*r) for r in reviews),
+            reviews=tuple(map(Review._make, reviews)),
             homes=tuple((day(s), u) for s, u in homes),
             recruited_on=day(rec) if rec else None, departed_on=day(dep) if dep else None,
         )  # fmt: skip
