@@ -22,6 +22,7 @@ import random
 import statistics
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -40,6 +41,9 @@ from projections.search.query import SearchRequest
 from projections.search.schema import KINDS, IndexNames, index_body
 from projections.source import StoreSource
 
+# This run's index names (removed when it ends, however it ends): two runs on one engine never
+# delete each other's indices.
+RUN = uuid.uuid4().hex[:8]
 SURNAMES = "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
          "明", "超", "秀英", "华", "平", "建国", "志强", "海燕", "晓东"]  # fmt: skip
@@ -156,10 +160,24 @@ QUERIES = {
 def latency(url: str, docs: int, rounds: int) -> dict[str, tuple[float, float, float, float]]:
     """Per query: layer p50, layer p95, raw p50, raw p95 (milliseconds)."""
     engine = OpenSearchEngine(url)
-    names = IndexNames("jbench")
+    names = IndexNames(f"jbench-{RUN}")
+    try:
+        return measure_latency(engine, url, names, docs, rounds)
+    finally:
+        drop(engine, names)
+        engine.close()
+
+
+def drop(engine: OpenSearchEngine, names: IndexNames) -> None:
+    """Delete the indices of a prefix this benchmark made (absent ones are fine)."""
     engine.delete_index(names.meta)
     for kind in KINDS:
         engine.delete_index(names.physical(kind, 1))
+
+
+def measure_latency(
+    engine: OpenSearchEngine, url: str, names: IndexNames, docs: int, rounds: int
+) -> dict[str, tuple[float, float, float, float]]:
     index = EngineIndex(engine, NoHistory(), names)
     index.ensure()
     events = names.physical("events", 1)
@@ -194,10 +212,6 @@ def latency(url: str, docs: int, rounds: int) -> dict[str, tuple[float, float, f
         )  # fmt: skip
         total = index.search(request).total
         print(f"  {label:22} {total:>8} hits  layer p50 {results[label][0]:6.1f} ms")
-    engine.delete_index(names.meta)
-    for kind in KINDS:
-        engine.delete_index(names.physical(kind, 1))
-    engine.close()
     return results
 
 
@@ -219,16 +233,16 @@ def throughput(url: str, store_path: str, events: int, runs: int) -> dict[str, f
         def read(self, after: int, limit: int, upto: int | None = None) -> list[tuple[int, Any]]:
             return [(p, e) for p, e in super().read(after, limit, upto) if p <= events]
 
-    def fresh(prefix: str) -> IndexNames:
-        names = IndexNames(prefix)
-        engine.delete_index(names.meta)
+    def fresh(names: IndexNames) -> IndexNames:
+        drop(engine, names)
         for kind in KINDS:
-            engine.delete_index(names.physical(kind, 1))
             engine.create_index(names.physical(kind, 1), index_body(kind, building=True))
         return names
 
+    indexed, bulked = IndexNames(f"jbench-idx-{RUN}"), IndexNames(f"jbench-bare-{RUN}")
+
     def indexer() -> tuple[float, int]:
-        index = EngineIndex(engine, StoreSource(store), fresh("jbench-idx"), generation=1)
+        index = EngineIndex(engine, StoreSource(store), fresh(indexed), generation=1)
         follower = Runner(Capped(store), SearchIndexer(index), batch_size=2000)
         started = time.perf_counter()
         applied = follower.catch_up()
@@ -241,7 +255,7 @@ def throughput(url: str, store_path: str, events: int, runs: int) -> dict[str, f
         after = batch[-1][0]
 
     def bare() -> float:
-        names = fresh("jbench-bare")
+        names = fresh(bulked)
         started = time.perf_counter()
         for built in prebuilt:  # the same chunks: one bulk request per batch of 2,000 events
             lines: list[dict[str, Any]] = []
@@ -253,17 +267,17 @@ def throughput(url: str, store_path: str, events: int, runs: int) -> dict[str, f
         return time.perf_counter() - started
 
     bare_s, indexer_s, applied = [], [], 0
-    for _ in range(runs):
-        bare_s.append(bare())
-        seconds, applied = indexer()
-        indexer_s.append(seconds)
-        print(f"  bare bulk {bare_s[-1]:5.1f} s   indexer {indexer_s[-1]:5.1f} s")
-    for prefix in ("jbench-idx", "jbench-bare"):
-        engine.delete_index(IndexNames(prefix).meta)
-        for kind in KINDS:
-            engine.delete_index(IndexNames(prefix).physical(kind, 1))
-    engine.close()
-    store.close()
+    try:
+        for _ in range(runs):
+            bare_s.append(bare())
+            seconds, applied = indexer()
+            indexer_s.append(seconds)
+            print(f"  bare bulk {bare_s[-1]:5.1f} s   indexer {indexer_s[-1]:5.1f} s")
+    finally:
+        drop(engine, indexed)
+        drop(engine, bulked)
+        engine.close()
+        store.close()
     return {
         "events": applied, "documents": sum(len(b) for b in prebuilt),
         "indexer_s": min(indexer_s), "bare_s": min(bare_s),
@@ -286,6 +300,7 @@ def main() -> None:
 
         os.makedirs(os.path.dirname(args.store) or ".", exist_ok=True)
         generate(args.store, args.events)
+    print(f"indices: jbench-{RUN}, jbench-idx-{RUN}, jbench-bare-{RUN} (removed at the end)")
     results = latency(args.url, args.docs, args.rounds)  # also warms the engine up
     figures = throughput(args.url, args.store, args.events, args.runs)
     rate = figures["events"] / figures["indexer_s"]

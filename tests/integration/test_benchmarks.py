@@ -6,10 +6,12 @@ and that every phase handled the same events.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from projections.search.clients import OpenSearchEngine
 from tests.support.benchmarks import counts, run
 
 
@@ -42,6 +44,13 @@ def test_search_indexes_every_event_and_answers_each_query(tmp_path: Path, searc
     indexed = counts(out, r"^indexer: ()(\d+) events -> \d+ documents")
     assert indexed[""] >= 300
     assert "search layer overhead" in out
+    run_id = re.search(r"^indices: jbench-(\w+),", out, re.M)
+    assert run_id, out
+    engine = OpenSearchEngine(search_url)
+    try:
+        assert engine.indices(f"*{run_id[1]}*") == []  # every index it made, deleted
+    finally:
+        engine.close()
 
 
 @pytest.mark.postgres
