@@ -103,24 +103,40 @@ class ReviewYear:
 
 
 def review_years(unit: str, careers: Sequence[CareerFacts]) -> list[ReviewYear]:
-    """Per year, the reviews of the cadres whose home unit on its 31 December was ``unit``."""
+    """Per year, the reviews of the cadres whose home unit on its 31 December was ``unit``.
+
+    One pass over the careers whose homes ever include the unit (no other has it as home on
+    any day), each 31 December made once: a township is judged over every cadre linked to it,
+    and this ran once per career and year."""
+    here = [c for c in careers if any(home == unit for _, home in c.homes)]
+    ends: dict[int, date] = {}
     by_year: dict[int, list[tuple[str, Review]]] = {}
-    for career in careers:
+    for career in here:
         for review in career.reviews:  # the latest of each year
-            if career.home_on(date(review.year, 12, 31)) == unit:
+            end = ends.get(review.year)
+            if end is None:
+                end = ends[review.year] = date(review.year, 12, 31)
+            if career.home_on(end) == unit:
                 by_year.setdefault(review.year, []).append((career.code, review))
+    expected = _expected(here, unit, {y: ends[y] for y in by_year})
     return [
-        ReviewYear(y, tuple(sorted(r, key=lambda x: x[0])), _expected(careers, unit, y))
+        ReviewYear(y, tuple(sorted(r, key=lambda x: x[0])), expected[y])
         for y, r in sorted(by_year.items())
     ]
 
 
-def _expected(careers: Sequence[CareerFacts], unit: str, year: int) -> frozenset[str]:
-    codes = set()
+def _expected(
+    careers: Sequence[CareerFacts], unit: str, ends: dict[int, date]
+) -> dict[int, frozenset[str]]:
+    """Per year (its 31 December in ``ends``), the cadres with ``unit`` as home on that day
+    and in service all year: who should have been reviewed."""
+    codes: dict[int, set[str]] = {year: set() for year in ends}
     for c in careers:
-        if c.home_on(date(year, 12, 31)) == unit and c.in_service_all_year(year):
-            codes.add(c.code)
-    return frozenset(codes)
+        served = c.whole_years()
+        for year, end in ends.items():
+            if year in served and c.home_on(end) == unit:
+                codes[year].add(c.code)
+    return {year: frozenset(found) for year, found in codes.items()}
 
 
 def in_service_all_year(c: Career, year: int) -> bool:

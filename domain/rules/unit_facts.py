@@ -71,6 +71,10 @@ class CareerFacts:
         """Recruited by 1 January and not departed by 31 December."""
         return whole_year(self.recruited_on, self.departed_on, year)
 
+    def whole_years(self) -> range:
+        """The years it was in service all year (:meth:`in_service_all_year`), as a range."""
+        return whole_years(self.recruited_on, self.departed_on)
+
     def packed(self) -> tuple[Any, ...]:
         """The facts as plain values (dates as ordinals), for a compact serialisation. Tuples
         all the way down (``posts`` and ``appointed`` are tuples of tuples): marshal gives
@@ -102,6 +106,15 @@ def whole_year(started: date | None, ended: date | None, year: int) -> bool:
     if started is None or started > date(year, 1, 1):
         return False
     return ended is None or ended > date(year, 12, 31)
+
+
+def whole_years(started: date | None, ended: date | None) -> range:
+    """The years ``year`` for which :func:`whole_year` holds: from the first 1 January on or
+    after ``started`` to the last 31 December before ``ended``."""
+    if started is None:
+        return range(0)
+    first = started.year if (started.month, started.day) == (1, 1) else started.year + 1
+    return range(first, ended.year if ended is not None else date.max.year + 1)
 
 
 def _ordinal(day: date | None) -> int:
