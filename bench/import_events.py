@@ -25,6 +25,7 @@ from eventsourcing.domain import Aggregate, event
 
 from api.vault import AesGcmVault
 from bench.county import career, codes, register_units
+from bench.scratch import stop_cleanly_on_sigterm
 from domain.clock import FixedClock
 from domain.importing import PersonnelBatch
 from domain.services import Services
@@ -125,6 +126,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=50, help="cadres per batch (~12 events each)")
     parser.add_argument("--postgres", default=os.environ.get("JIANDU_TEST_POSTGRES_URL"))
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     kinds = ["sqlite"] + (["postgres"] if args.postgres else [])
     print(f"{'store':9} {'side':7} {'events':>8} {'seconds':>8} {'events/s':>9}  ratio")
     for kind in kinds:

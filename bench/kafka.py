@@ -29,6 +29,7 @@ from kafka.structs import TopicPartition
 
 from bench import kafka_java
 from bench.rebuild import env_for, generate
+from bench.scratch import stop_cleanly_on_sigterm
 from consumers import envelope
 from consumers.deadletter import DeadLetters
 from consumers.following import FollowerSink
@@ -207,6 +208,7 @@ def main() -> None:
     parser.add_argument("--store", help="reuse (or create) this SQLite event store")
     parser.add_argument("--rounds", type=int, default=2, help="runs of each phase (best kept)")
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     assert args.bootstrap, "--bootstrap (or JIANDU_TEST_KAFKA_BOOTSTRAP) is required"
     # The files this run makes (a generated store, the relay's log, SQLite views) are in a
     # temporary folder removed when it ends, however it ends; a --store given is kept.

@@ -28,6 +28,7 @@ from typing import Any
 
 from bench.import_events import fresh_store, run_jiandu
 from bench.rebuild import env_for, generate
+from bench.scratch import stop_cleanly_on_sigterm
 from domain.store import Store
 from projections.ledger.events import StoreLog
 from projections.ledger.integrator import CheckpointPolicy, Integrator
@@ -165,6 +166,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="turns of the import modes")
     parser.add_argument("--imports-only", action="store_true", help="skip the 1M-event part")
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     figures: dict[str, tuple[int, float, float]] = {}
     # What this run makes (a generated store, the ledger's views, each import's store) is in
     # temporary folders removed when it ends, however it ends; a --store given is kept.

@@ -42,6 +42,7 @@ from typing import Any
 
 from api.vault import AesGcmVault
 from bench.rebuild import PeakMemory
+from bench.scratch import stop_cleanly_on_sigterm
 from domain.clock import FixedClock
 from domain.importing import PersonnelBatch
 from domain.services import Services
@@ -313,6 +314,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--scratch", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     if args.phase:
         # Run by run_phase, the phase is handed a folder its parent removes; run alone (as
         # docs/benchmarks.md's profiles do), it makes one of its own.

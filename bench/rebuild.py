@@ -25,6 +25,7 @@ from datetime import date
 
 from api.vault import AesGcmVault
 from bench.county import career, codes, register_units
+from bench.scratch import stop_cleanly_on_sigterm
 from domain.clock import FixedClock
 from domain.importing import PersonnelBatch
 from domain.services import Services
@@ -149,6 +150,7 @@ def main() -> None:
     parser.add_argument("--phase", choices=["decode", "rebuild"], help=argparse.SUPPRESS)
     parser.add_argument("--scratch", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     # Every file this run makes (a generated store, read models) is in a temporary folder owned
     # by the process that runs the whole benchmark, removed when it ends however it ends; a
     # phase's process is handed that folder (run alone, it makes its own).

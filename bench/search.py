@@ -29,6 +29,7 @@ from typing import Any
 
 from opensearchpy import OpenSearch
 
+from bench.scratch import stop_cleanly_on_sigterm
 from domain.store import Store
 from projections.following import Runner
 from projections.search.clients import OpenSearchEngine
@@ -294,6 +295,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="alternating throughput runs")
     parser.add_argument("--store", default=".cache/bench/events-200k.sqlite3")
     args = parser.parse_args()
+    stop_cleanly_on_sigterm()
     gc.set_threshold(50_000, 20, 100)  # as catching-up projections do: fewer full collections
     if not os.path.exists(args.store):
         from bench.rebuild import generate

@@ -57,11 +57,17 @@ def run(
 
 
 def interrupted(
-    module: str, *args: str, cwd: Path, after: str, env: dict[str, str] | None = None
+    module: str,
+    *args: str,
+    cwd: Path,
+    after: str,
+    env: dict[str, str] | None = None,
+    stop: int = signal.SIGINT,
 ) -> int:
     """Run the benchmark as ``run`` does until a line of its output or errors (its phases'
     processes' too) starts with ``after``, then press Ctrl-C (SIGINT to its whole process
-    group, as a terminal does); its exit status. The temporary folder must be empty after it."""
+    group, as a terminal does) or send another ``stop`` so (SIGTERM: as ``timeout`` does); its
+    exit status. The temporary folder must be empty after it."""
     temporary = scratch_in(cwd)
     process = subprocess.Popen(
         command(module, *args),
@@ -79,7 +85,7 @@ def interrupted(
         for line in process.stdout:
             seen.append(line)
             if line.startswith(after):
-                os.killpg(process.pid, signal.SIGINT)
+                os.killpg(process.pid, stop)
                 break
         else:
             raise AssertionError(f"no line starting {after!r} in:\n{''.join(seen)}")

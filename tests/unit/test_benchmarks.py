@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from tests.support.benchmarks import counts, interrupted, run
 # bench/ are parts the benchmarks use.
 RUN_HERE = {"rebuild", "import_events", "ledger", "supervision", "pages", "province", "api"}
 RUN_WITH_SERVERS = {"kafka", "search", "import_events", "province"}
-PARTS = {"county", "bare_app", "kafka_java"}
+PARTS = {"county", "bare_app", "kafka_java", "scratch"}
 NO_SERVERS = {"JIANDU_TEST_POSTGRES_URL": "", "JIANDU_TEST_KAFKA_BOOTSTRAP": ""}
 
 
@@ -92,13 +93,14 @@ def test_province_phases_see_every_imported_event(tmp_path: Path) -> None:
     assert phases["rebuild"] == phases["index"] == phases["sweep"] == phases["decode"] >= 1000
 
 
-def test_province_interrupted_in_the_sweep_leaves_nothing_behind(tmp_path: Path) -> None:
-    """Ctrl-C while the sweep phase's process catches up its read models beside its copy of
-    the store: both processes stop and every file of theirs is removed; the cached store (the
-    user's, to be reused) stays."""
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_province_interrupted_in_the_sweep_leaves_nothing_behind(tmp_path: Path, stop: int) -> None:
+    """Ctrl-C (or SIGTERM, as ``timeout`` sends) while the sweep phase's process catches up its
+    read models beside its copy of the store: both processes stop and every file of theirs is
+    removed; the cached store (the user's, to be reused) stays."""
     status = interrupted(
         "province", "--sizes", "0.001", cwd=tmp_path, env=NO_SERVERS,
-        after="  sweep: read models catching up",
+        after="  sweep: read models catching up", stop=stop,
     )  # fmt: skip
     assert status != 0
     store = "province-1000.sqlite3"  # with its WAL files, left by a reader that was stopped
