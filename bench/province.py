@@ -258,6 +258,67 @@ def phase_sweep(kind: str, where: str, scratch: str) -> dict[str, float]:
     }  # fmt: skip
 
 
+def phase_slice(
+    kind: str, where: str, scratch: str, *, warm: int = 100_000, timed: int = 10_000
+) -> dict[str, Any]:
+    """The supervision process as it runs at the end of a province's log: it starts ``warm +
+    timed`` events before the end (the read models caught up with every event, not timed),
+    judges ``warm`` events to fill what it keeps between batches (not timed), then the last
+    ``timed`` events, timed (CPU and wall). ``digest``: sha256 over every event the process
+    recorded (findings) and its tracking record, to compare two versions of the code."""
+    import hashlib
+    import sqlite3
+
+    from eventsourcing.persistence import Tracking
+
+    from domain.supervision.register import SUPERVISOR
+    from projections.registry import read_models
+    from projections.rules_config import load_parameters
+    from projections.source import StoreSource
+    from projections.supervision import Supervision
+
+    assert kind == "sqlite", "the slice phase runs on the embedded store"
+    copy = os.path.join(scratch, "events.sqlite3")
+    with sqlite3.connect(where) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    env = {**store_env(kind, copy), "PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory"}
+    store = Store(env=env)
+    views = views_for(kind, copy, "slice", scratch)
+    print("  slice: read models catching up (not timed)", file=sys.stderr, flush=True)
+    read_models(StoreSource(store), views, batch_size=5000).catch_up()
+    views = released(kind, copy, views)
+    head = store.position()
+    start = max(head - timed, 0)
+    first = max(start - warm, 0)
+    limit = [start]
+    supervision = Supervision.build(
+        store, views, FixedClock.on(TODAY), load_parameters(), horizon=lambda: limit[0]
+    )
+    store.commit_processed(tracking=Tracking(SUPERVISOR, first))  # it starts there
+    while supervision.runner.run_once():  # the warm-up
+        pass
+    limit[0] = head
+    started, cpu = time.perf_counter(), time.process_time()
+    while supervision.runner.run_once():
+        pass
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    digest, recorded = hashlib.sha256(), 0
+    with sqlite3.connect(copy) as db:
+        rows = db.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events "
+            "WHERE rowid > ? ORDER BY rowid", [head],
+        )  # fmt: skip
+        for row in rows:
+            digest.update(repr(row).encode())
+            recorded += 1
+        digest.update(repr(db.execute("SELECT * FROM tracking ORDER BY 1").fetchall()).encode())
+    return {
+        "events": head - start, "seconds": seconds, "cpu_s": cpu,
+        "raised": supervision.supervisor.tally.raised, "swept": 0,
+        "recorded": recorded, "digest": digest.hexdigest()[:16],
+    }  # fmt: skip
+
+
 def released(kind: str, where: str, views: Any) -> Any:
     """The same read models on fresh connections, with what catching them up left behind given
     back to the system (the writer's page cache, the projections' freed objects): the sweep
@@ -279,6 +340,7 @@ PHASES = {
     "rebuild": phase_rebuild,
     "index": phase_index,
     "sweep": phase_sweep,
+    "slice": phase_slice,
 }
 
 
@@ -313,6 +375,10 @@ def main() -> None:
     parser.add_argument("--where", help=argparse.SUPPRESS)
     parser.add_argument("--events", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--scratch", help=argparse.SUPPRESS)
+    parser.add_argument("--warm", type=int, default=100_000,
+                        help="--phase slice: events judged first, not timed")  # fmt: skip
+    parser.add_argument("--timed", type=int, default=10_000,
+                        help="--phase slice: the last events of the log, timed")  # fmt: skip
     args = parser.parse_args()
     stop_cleanly_on_sigterm()
     if args.phase:
@@ -322,7 +388,8 @@ def main() -> None:
             scratch = args.scratch or stack.enter_context(
                 tempfile.TemporaryDirectory(prefix=f"jiandu-province-{args.phase}-")
             )
-            run_one(args.phase, args.store, args.where, args.events, scratch)
+            sizes = {"warm": args.warm, "timed": args.timed} if args.phase == "slice" else {}
+            run_one(args.phase, args.store, args.where, args.events, scratch, **sizes)
         return
     results: dict[float, dict[str, dict[str, float]]] = {}
     dropped: list[str] = []
@@ -349,15 +416,22 @@ def main() -> None:
         plot(results, Path(args.plot), args.store)
 
 
-def run_one(name: str, kind: str, where: str, events: int, scratch: str) -> None:
-    """One phase in this process; prints its figures as JSON."""
+def run_one(name: str, kind: str, where: str, events: int, scratch: str, **sizes: int) -> None:
+    """One phase in this process; prints its figures as JSON (the slice phase a line to read
+    first, on stderr)."""
     with PeakMemory() as memory:  # with the process a rebuild in shares runs beside it
         if name == "import":
             figures = phase_import(kind, where, events, scratch)
         else:
-            figures = PHASES[name](kind, where, scratch)
+            figures = PHASES[name](kind, where, scratch, **sizes)
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     figures["peak_mb"] = max(memory.peak_kib, own) / 1024
+    if name == "slice":
+        print(f"  slice: the last {figures['events']:,} events judged in "
+              f"{figures['seconds']:.1f} s, CPU {figures['cpu_s'] / figures['events'] * 1e6:,.0f}"
+              f" µs/event, peak {figures['peak_mb']:.0f} MB (with the catch-up), "
+              f"{figures['recorded']:,} events recorded, digest {figures['digest']}",
+              file=sys.stderr)  # fmt: skip
     print(json.dumps(figures))
 
 

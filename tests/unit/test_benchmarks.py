@@ -91,6 +91,18 @@ def test_province_phases_see_every_imported_event(tmp_path: Path) -> None:
     phases = counts(out, r"^\s+(decode|rebuild|index|sweep)\s+([\d,]+) events")
     assert set(phases) == {"decode", "rebuild", "index", "sweep"}
     assert phases["rebuild"] == phases["index"] == phases["sweep"] == phases["decode"] >= 1000
+    # The end of the log judged as a slice, twice: the same events recorded both times (the
+    # digest an A/B of two versions of the code compares).
+    where = str(tmp_path / ".cache" / "bench" / "province-1000.sqlite3")
+    slices = []
+    for n in range(2):
+        (folder := tmp_path / f"slice-{n}").mkdir()
+        out = run("province", "--phase", "slice", "--where", where, "--warm", "300",
+                  "--timed", "200", cwd=folder, env=NO_SERVERS)  # fmt: skip
+        slices.append(json.loads(out.splitlines()[-1]))
+    assert [s["events"] for s in slices] == [200, 200]
+    assert slices[0]["recorded"] == slices[1]["recorded"] > 0
+    assert slices[0]["digest"] == slices[1]["digest"]
 
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
