@@ -4,7 +4,6 @@ integrator crashed at start with "tuple concurrently updated"."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Iterator
 
@@ -12,6 +11,7 @@ import psycopg
 import pytest
 
 from tests.support.kafka import Deployment
+from tests.support.together import at_once
 
 pytestmark = pytest.mark.postgres
 PARTS = 8  # the production-like test starts eight processes at once
@@ -31,18 +31,5 @@ def test_stores_opened_at_once_all_open(deployment: Deployment) -> None:
     deployment.store().close()  # what `jiandu migrate` does first
     failures: list[BaseException] = []
     for _ in range(5):  # five starts of the whole deployment
-        together = threading.Barrier(PARTS)
-
-        def start(together: threading.Barrier = together) -> None:
-            together.wait()
-            try:
-                deployment.store().close()
-            except Exception as error:
-                failures.append(error)
-
-        threads = [threading.Thread(target=start) for _ in range(PARTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        failures += at_once(PARTS, lambda: deployment.store().close())
     assert not failures, failures[:3]

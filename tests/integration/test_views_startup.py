@@ -16,6 +16,7 @@ import pytest
 
 from projections.sql import PostgresViews
 from projections.view import Table
+from tests.support.together import at_once
 
 pytestmark = pytest.mark.postgres
 
@@ -128,25 +129,15 @@ def test_a_schema_change_the_server_broke_for_a_deadlock_is_made_again(
 
 
 def test_parts_making_a_fresh_schema_at_once_all_start(postgres_url: str, schema: str) -> None:
+    def start(tables: list[Table]) -> None:
+        views = PostgresViews(postgres_url, schema=schema)  # the schema, the first time
+        try:
+            views.ensure(tables)
+        finally:
+            views.close()
+
     failures: list[BaseException] = []
     for round_ in range(3):
         tables = [t.renamed(f"{t.name}_{round_}") for t in (FIRST, SECOND)]
-        together = threading.Barrier(PARTS)
-
-        def start(together: threading.Barrier = together, tables: list[Table] = tables) -> None:
-            together.wait()
-            try:
-                views = PostgresViews(postgres_url, schema=schema)  # the schema, the first time
-                try:
-                    views.ensure(tables)
-                finally:
-                    views.close()
-            except Exception as error:
-                failures.append(error)
-
-        threads = [threading.Thread(target=start) for _ in range(PARTS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        failures += at_once(PARTS, lambda tables=tables: start(tables))
     assert not failures, failures[:3]
