@@ -221,30 +221,38 @@ def phase_index(kind: str, where: str, scratch: str) -> dict[str, float]:
     return {"events": index.position(), "seconds": time.perf_counter() - started}
 
 
-def phase_sweep(kind: str, where: str, scratch: str) -> dict[str, float]:
-    """The supervision process over every event, then one sweep (``raised``: findings)."""
+def judged_copy(kind: str, where: str, scratch: str, name: str) -> tuple[Store, Any, str]:
+    """The store the supervision process judges, its read models caught up (not timed), and
+    where the store is: on SQLite a copy in ``scratch`` (the process records findings; the
+    stored province stays as it is). The store has the recorder the composition root
+    configures: one indexed query per aggregate's history (the library's own would scan the
+    whole log for each)."""
     import sqlite3
 
     from projections.registry import read_models
-    from projections.rules_config import load_parameters
     from projections.source import StoreSource
-    from projections.supervision import Supervision
 
-    if kind == "sqlite":  # the process records findings: judge a copy, keep the store as is
+    if kind == "sqlite":
         copy = os.path.join(scratch, "events.sqlite3")
         with sqlite3.connect(where) as source, sqlite3.connect(copy) as target:
             source.backup(target)
         where = copy
-    # The recorder the composition root configures: one indexed query per aggregate's history
-    # (the library's own would scan the whole log for each).
     factory = {"sqlite": "SQLiteFactory", "postgres": "PostgresFactory"}[kind]
     env = {**store_env(kind, where), "PERSISTENCE_MODULE": f"projections.recorders:{factory}"}
     store = Store(env=env)
-    views = views_for(kind, where, "sweep", scratch)
-    print("  sweep: read models catching up (not timed)", file=sys.stderr, flush=True)
+    views = views_for(kind, where, name, scratch)
+    print(f"  {name}: read models catching up (not timed)", file=sys.stderr, flush=True)
     read_models(StoreSource(store), views, batch_size=5000).catch_up()
+    return store, released(kind, where, views), where
+
+
+def phase_sweep(kind: str, where: str, scratch: str) -> dict[str, float]:
+    """The supervision process over every event, then one sweep (``raised``: findings)."""
+    from projections.rules_config import load_parameters
+    from projections.supervision import Supervision
+
+    store, views, _ = judged_copy(kind, where, scratch, "sweep")
     judged = store.position()
-    views = released(kind, where, views)
     clock = FixedClock.on(TODAY)
     supervision = Supervision.build(store, views, clock, load_parameters())
     started, cpu = time.perf_counter(), time.process_time()
@@ -272,21 +280,11 @@ def phase_slice(
     from eventsourcing.persistence import Tracking
 
     from domain.supervision.register import SUPERVISOR
-    from projections.registry import read_models
     from projections.rules_config import load_parameters
-    from projections.source import StoreSource
     from projections.supervision import Supervision
 
     assert kind == "sqlite", "the slice phase runs on the embedded store"
-    copy = os.path.join(scratch, "events.sqlite3")
-    with sqlite3.connect(where) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    env = {**store_env(kind, copy), "PERSISTENCE_MODULE": "projections.recorders:SQLiteFactory"}
-    store = Store(env=env)
-    views = views_for(kind, copy, "slice", scratch)
-    print("  slice: read models catching up (not timed)", file=sys.stderr, flush=True)
-    read_models(StoreSource(store), views, batch_size=5000).catch_up()
-    views = released(kind, copy, views)
+    store, views, copy = judged_copy(kind, where, scratch, "slice")
     head = store.position()
     start = max(head - timed, 0)
     first = max(start - warm, 0)
