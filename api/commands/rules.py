@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api.bootstrap import build
 from api.commands.common import settings_or_exit
@@ -39,7 +41,14 @@ def sweep(
         platform.projector.catch_up()
         day: date = as_of.date() if as_of else platform.clock.today()
         try:
-            tally = platform.supervision.sweep(day)
+            with Progress(
+                TextColumn(f"sweeping as of {day.isoformat()}"), BarColumn(),
+                MofNCompleteColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+            ) as bar:  # fmt: skip
+                task = bar.add_task("sweep", total=None)
+                tally = platform.supervision.sweep(
+                    day, lambda done, total: bar.update(task, completed=done, total=total)
+                )
         except DomainError as error:
             typer.echo(f"jiandu: {error}", err=True)
             raise typer.Exit(code=2) from error

@@ -51,6 +51,8 @@ def _module(cls: type) -> str:
 
 CADRE, UNIT, COMPLAINT = _module(ev.CadreEvent), _module(un.UnitEvent), _module(cp.Complaint)
 TOWNSHIP = "township"
+Units = dict[UUID, tuple[int, set[UUID]]]
+"""Township units to judge: unit -> (the position judged at, the cadres that moved)."""
 
 # Cadre events that change nothing a unit's rules read (the team's holders and their service,
 # the unit's reviews): judging the cadre is enough.
@@ -159,6 +161,8 @@ class Supervisor:
         floor: date | None = None,
         known: KnownHistories | None = None,
         upto: int | None = None,
+        *,
+        gather: Units | None = None,
     ) -> None:
         """Reconcile the subjects touched.
 
@@ -169,7 +173,11 @@ class Supervisor:
         that touched it. With a ``floor``, each is judged as of the day its (last) event was
         recorded (never before the floor, the last sweep, nor after today), so catching up
         later finds what following live would have found; without one, as of ``today``.
-        With ``upto`` (no touch is past it), histories are read only that far.
+        With ``upto`` (no touch is past it), histories are read only that far. With
+        ``gather`` (a sweep), the township units to judge are added to it instead of judged
+        here: a sweep judges each once, after all its cadres (``reconcile_units``), where
+        judging them with each chunk of cadres would judge a township again for every chunk
+        holding one of its cadres, a cost growing with the square of the province.
         """
         histories = CachedHistories(self.evaluator.histories, known, upto)
         judge = replace(self.evaluator, histories=histories, kept=known)
@@ -180,7 +188,7 @@ class Supervisor:
             recorded: date = history.entries[-1].event.timestamp.date()
             return max(floor, min(recorded, today))
 
-        units: dict[UUID, tuple[int, set[UUID]]] = {}  # unit -> (position, cadres that moved)
+        units: Units = {} if gather is None else gather
         for touch in sorted(set(touched), key=lambda t: (t.position, str(t.subject))):
             if touch.module == CADRE:
                 cadre = judge.histories.cadre_by_id(touch.subject).upto(touch.position)
@@ -195,9 +203,21 @@ class Supervisor:
             elif touch.module == COMPLAINT:
                 complaint = judge.histories.complaint(str(touch.subject)).upto(touch.position)
                 self.complaint(work, judge, complaint, day(complaint))
+        if gather is not None:
+            return
         for uid, (upto, cadres) in sorted(units.items(), key=lambda kv: (kv[1][0], str(kv[0]))):
             unit = judge.histories.unit_by_id(uid).upto(upto)
             self.unit(work, judge, uid, upto, cadres, day(_last_of(judge, unit, cadres, upto)))
+
+    def reconcile_units(
+        self, work: FindingWork, units: Iterable[tuple[UUID, set[UUID]]], today: date, upto: int
+    ) -> None:
+        """Reconcile township units (with the cadres that moved in or out of each) as of a
+        day, on the log up to ``upto``: a sweep's units, gathered by ``reconcile``."""
+        histories = CachedHistories(self.evaluator.histories, None, upto)
+        judge = replace(self.evaluator, histories=histories, kept=None)
+        for uid, cadres in units:
+            self.unit(work, judge, uid, upto, cadres, today)
 
     def cadre(
         self, work: FindingWork, judge: Evaluator, history: CadreHistory, today: date

@@ -104,9 +104,11 @@ class Supervision:
         self.daily.stop()
         self.runner.stop()
 
-    def sweep(self, as_of: date | None = None) -> Tally:
-        """Sweep now (as of today, or an earlier date)."""
-        return self.sweeper.run(as_of)
+    def sweep(
+        self, as_of: date | None = None, on_progress: Callable[[int, int], None] | None = None
+    ) -> Tally:
+        """Sweep now (as of today, or an earlier date); ``on_progress``: (judged, to judge)."""
+        return self.sweeper.run(as_of, on_progress)
 
     def catalogue(self) -> dict[str, Any]:
         """The rules with their current parameters."""

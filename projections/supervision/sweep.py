@@ -16,16 +16,17 @@ findings without any new event. The sweep re-evaluates those subjects as of a da
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
+from typing import TypeVar
 from uuid import UUID
 
 from domain.clock import Clock
 from domain.errors import ConcurrentWrite, InvalidValue
 from domain.ids import cadre_id, unit_id
 from domain.rules.due import Due, due_between
-from domain.supervision.process import CADRE, COMPLAINT, UNIT, Supervisor, Touch
+from domain.supervision.process import CADRE, COMPLAINT, UNIT, Supervisor, Touch, Units
 from domain.supervision.register import FindingWork, Tally
 from projections.background import Background
 from projections.following import Runner
@@ -43,6 +44,9 @@ SWEEPS = Table(
     key=("as_of",),
 )  # fmt: skip
 CHUNK = 200
+T = TypeVar("T")
+Judging = Callable[[FindingWork, int], Callable[[], None]]
+"""Judges a chunk into a finding work at a position; returns what to do once it is saved."""
 
 
 class Sweeper:
@@ -62,8 +66,12 @@ class Sweeper:
         rows = self.views.query(f"SELECT MAX(as_of) AS day FROM {SWEEPS.name}")
         return date.fromisoformat(rows[0]["day"]) if rows and rows[0]["day"] else None
 
-    def run(self, as_of: date | None = None) -> Tally:
-        """Sweep as of a date (today when None; never a future date)."""
+    def run(
+        self, as_of: date | None = None, on_progress: Callable[[int, int], None] | None = None
+    ) -> Tally:
+        """Sweep as of a date (today when None; never a future date). ``on_progress`` is told
+        (subjects judged, subjects to judge) after each chunk: the cadres and complaints first,
+        then the township units, whose number grows as the cadres judged name theirs."""
         today = self.clock.today()
         day = as_of or today
         if day > today:
@@ -74,9 +82,21 @@ class Sweeper:
             self.runner.catch_up()  # what the process had still to record counts as this run's
             tally = supervisor.tally.since(before)
             upto = self._upto()
-            for chunk in _chunks(self._subjects(day), CHUNK):
-                judged, upto = self._reconcile(chunk, day)
+            subjects = self._subjects(day)
+            units: Units = {uid: (0, set()) for uid, module in subjects if module == UNIT}
+            others = [s for s in subjects if s[1] != UNIT]
+            done, told = 0, on_progress or (lambda done, total: None)
+            for chunk in _chunks(others, CHUNK):
+                judged, upto = self._reconcile(self._subjects_judged(chunk, day, units))
                 tally.add(judged)
+                done += len(chunk)
+                told(done, len(others) + len(units))
+            # Each township once, after every cadre: the units the cadres gathered and those due.
+            for part in _chunks(sorted(units.items(), key=lambda kv: str(kv[0])), CHUNK):
+                judged, upto = self._reconcile(self._units_judged(part, day))
+                tally.add(judged)
+                done += len(part)
+                told(done, len(others) + len(units))
             row = {"as_of": day, "swept_at": self.clock.now(), "position": upto}
             self.views.write({SWEEPS: [{**row, **tally.as_dict()}]}, {}, {})
         log.info("rules swept", extra={"as_of": day.isoformat(), **tally.as_dict()})
@@ -93,14 +113,46 @@ class Sweeper:
             return self.supervisor.head()
         return self.supervisor.position()
 
-    def _reconcile(self, chunk: Sequence[tuple[UUID, str]], day: date) -> tuple[Tally, int]:
-        """Judge a chunk of subjects; what it changed and the position it judged at."""
+    def _subjects_judged(
+        self, chunk: Sequence[tuple[UUID, str]], day: date, units: Units
+    ) -> Judging:
+        """Judging a chunk of cadres and complaints; the township units they touch are added
+        to ``units`` once the chunk is saved (judged after every cadre, each once)."""
+
+        def judging(work: FindingWork, upto: int) -> Callable[[], None]:
+            gathered: Units = {}
+            touched = [Touch(upto, key, module) for key, module in chunk]
+            self.supervisor.reconcile(work, touched, day, gather=gathered)
+
+            def saved() -> None:
+                for uid, (_, cadres) in gathered.items():
+                    at, before = units.get(uid, (0, set()))
+                    units[uid] = (at, before | cadres)
+
+            return saved
+
+        return judging
+
+    def _units_judged(
+        self, part: Sequence[tuple[UUID, tuple[int, set[UUID]]]], day: date
+    ) -> Judging:
+        """Judging a chunk of township units (with the cadres that moved in or out of each)."""
+
+        def judging(work: FindingWork, upto: int) -> Callable[[], None]:
+            self.supervisor.reconcile_units(work, [(u, c) for u, (_, c) in part], day, upto)
+            return lambda: None
+
+        return judging
+
+    def _reconcile(self, judging: Judging) -> tuple[Tally, int]:
+        """Judge a chunk and save what it changed; what it changed and the position it judged
+        at (judged again on a rival's concurrent write, at most five times)."""
         supervisor = self.supervisor
         for attempt in range(5):
             supervisor.index.refresh()
             upto = self._upto()  # after the refresh: no finding it knows is newer
             work = FindingWork(supervisor.store, supervisor.index, self.clock)
-            supervisor.reconcile(work, [Touch(upto, key, module) for key, module in chunk], day)
+            saved = judging(work, upto)
             try:
                 supervisor.store.commit_processed(*work.changed(), tracking=None)
             except ConcurrentWrite:
@@ -108,6 +160,7 @@ class Sweeper:
                     raise
                 continue
             work.saved()
+            saved()
             return work.tally, upto
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -177,7 +230,7 @@ def _subject(kind: str, code: str) -> tuple[UUID, str]:
     return UUID(code), COMPLAINT
 
 
-def _chunks(items: Sequence[tuple[UUID, str]], size: int) -> Iterator[Sequence[tuple[UUID, str]]]:
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 

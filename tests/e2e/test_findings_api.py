@@ -289,6 +289,7 @@ def test_jiandu_rules_sweep_on_the_command_line(tmp_data_dir: Path) -> None:
     assert result.exit_code == 0, result.output
     tally = json.loads(result.stdout.strip().splitlines()[-1])
     assert tally["as_of"] == TODAY.isoformat() and tally["raised"] >= 5
+    assert f"sweeping as of {TODAY.isoformat()}" in result.stderr  # its progress, apart
     again = CliRunner().invoke(rules_cli.app, ["sweep"], env=env)
     assert json.loads(again.stdout.strip().splitlines()[-1])["raised"] == 0
     future = CliRunner().invoke(rules_cli.app, ["sweep", "--as-of", date(2099, 1, 1).isoformat()],

@@ -250,6 +250,36 @@ def test_a_scheduled_entry_is_judged_by_the_sweep_once_it_takes_effect(world: Wo
     assert tally.raised == 1
 
 
+def test_a_sweep_judges_the_township_of_scheduled_entries_once_they_take_effect(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sweep judges a township once, after its cadres: here their entries, in chunks of
+    # one cadre each, make a team that no event of the unit's own marks.
+    import projections.supervision.sweep as sweep
+
+    monkeypatch.setattr(sweep, "CHUNK", 1)
+    world.cadre("M0", date(2015, 1, 1))
+    world.cadre("M1", date(2025, 1, 1))
+    world.cadre("M2", date(2025, 1, 1))
+    world.appoint("M0", date(2026, 6, 1), kind="lateral", post="P1")
+    world.settle()
+    world.supervision.sweep()
+    for code, post in (("M1", "P2"), ("M2", "P3")):  # recorded ahead of their day
+        world.appoint(code, date(2026, 12, 15), kind="lateral", post=post)
+    world.settle()
+    assert world.findings("R-TOWN-04") == []
+    world.clock.advance(days=20)  # 2026-12-16: the team is M0, M1 and M2
+    told: list[tuple[int, int]] = []
+    world.supervision.sweep(on_progress=lambda done, total: told.append((done, total)))
+    world.follower.catch_up()
+    assert [done for done, _ in told] == list(range(1, len(told) + 1))  # a chunk is a subject
+    assert told[-1][0] == told[-1][1] >= 3  # M1, M2, then T1 they named
+    team = world.finding("R-TOWN-04")
+    assert (team["subject"]["code"], team["details"]["share"]) == ("T1", "1/3")
+    raised = [e for e in world.finding_events() if e[2] == "FindingRaised"]
+    assert [e[1] for e in raised].count(team["finding_id"]) == 1
+
+
 def test_a_sweep_refuses_a_future_date(world: World) -> None:
     from domain.errors import InvalidValue
 
