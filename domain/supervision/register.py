@@ -91,6 +91,10 @@ class FindingIndex:
             self.by_subject[subject] = packed + fid.bytes
             self.size += 1
 
+    def holds(self, subject: Subject, fid: UUID) -> bool:
+        """Whether a finding of that id was raised about the subject (as of the last refresh)."""
+        return _holds(self.by_subject.get(subject, b""), fid.bytes)
+
     def ids(self, subject: Subject) -> set[UUID]:
         """The findings ever raised about a subject."""
         packed = self.by_subject.get(subject, b"")
@@ -147,9 +151,17 @@ class FindingWork:
         self._new_of: dict[Subject, set[UUID]] = {}  # the same, by subject
         self.tally = Tally()
 
-    def finding(self, fid: UUID) -> Finding | None:
-        """The finding of that id as stored, or as changed in this batch."""
+    def finding(self, fid: UUID, subject: Subject | None = None) -> Finding | None:
+        """The finding of that id as stored, or as changed in this batch. Given the subject it
+        is about, one the index never saw raised is not looked for in the store: it was never
+        raised, or a rival process raised it since the index's refresh, and then saving this
+        work fails whole (ConcurrentWrite: the new finding's first version is taken) and it is
+        judged again after a refresh, as when the rival's commit falls between a read and the
+        save. Most candidates judged are never raised: each read spared is a store query."""
         if fid not in self.loaded:
+            if subject is not None and not self.index.holds(subject, fid):
+                self.loaded[fid] = None
+                return None
             found: object
             try:
                 found = self.store.repository.get(fid)
@@ -194,7 +206,7 @@ class FindingWork:
         details: dict[str, Any] = {
             **c.details, "evaluated_as_of": judged.as_of.isoformat(), "evaluated_upto": judged.upto,
         }  # fmt: skip
-        finding = self.finding(fid)
+        finding = self.finding(fid, (c.subject_kind, c.subject_code))
         if finding is None:
             finding = Finding.raise_(
                 self.ctx, rule=c.rule, severity=c.severity, subject_kind=c.subject_kind,

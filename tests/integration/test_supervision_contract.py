@@ -22,6 +22,7 @@ from psycopg import sql
 
 from api.vault import AesGcmVault
 from domain.clock import FixedClock
+from domain.errors import ConcurrentWrite
 from domain.ids import cadre_id
 from domain.services import Services
 from domain.store import Store
@@ -136,6 +137,32 @@ class SupervisionContract:
         replica.settle()
         replica.supervision.sweep()
         assert replica.store.position() == head
+
+    def test_a_finding_a_rival_raised_after_the_index_was_read_is_not_raised_twice(
+        self, replica: Replica, open_replica: Callable[[], Replica]
+    ) -> None:
+        # The process does not look in the store for a candidate its finding index never saw
+        # raised: a rival raising it between the index's refresh and the save makes the save
+        # fail whole, and the work judged again finds the rival's finding.
+        personnel = replica.services.personnel
+        personnel.register_cadre(CLERK, code="A", name="甲", gender="f",
+                                 birth_date=date(1990, 1, 1))  # fmt: skip
+        personnel.recruit(CLERK, "A", effective_date=date(2025, 3, 1), unit="T1",
+                          channel="exam")  # fmt: skip
+        personnel.second(CLERK, "A", host_unit="C2", start_date=date(2026, 6, 1))
+        replica.follower.catch_up()
+        late, rival = open_replica().supervision.supervisor, open_replica()
+        head = replica.store.position()
+        batch = list(replica.store.positioned(cadre_id("A")))
+        work = late.judge(batch, in_order=False)  # the index read before the rival's save
+        assert work.tally.raised >= 4
+        rival.supervision.runner.catch_up()
+        assert replica.store.position() > head
+        with pytest.raises(ConcurrentWrite):
+            late.save(work, None)
+        again = late.judge(batch, in_order=False)
+        assert again.tally.raised == 0 and again.changed() == []
+        assert set(replica.raised().values()) == {1}
 
 
 def _replica(store_env: dict[str, str], views: Callable[[], SqlViews]) -> Replica:
