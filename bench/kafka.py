@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import tempfile
 import threading
 import time
@@ -172,10 +173,9 @@ class _Timed(FollowerSink):
 
 
 def projector(
-    store: Store, views: SqlViews, bootstrap: str, topic: str, count: int
+    store: Store, views: SqlViews, bootstrap: str, topic: str, count: int, group: str
 ) -> tuple[int, float]:
     """`jiandu consume projector`: one group member applying every message."""
-    group = f"bench-{uuid.uuid4().hex[:8]}"
     source = StoreSource(store)
     sink = _Timed(Projector(views, all_projections(), source), views, store, group)
     sink.until, sink.done = count, threading.Event()
@@ -235,6 +235,12 @@ def phases(args: argparse.Namespace, folder: str) -> list[tuple[str, Figures]]:
         create_topics(args.bootstrap, topics[-1], partitions=args.partitions)
         return topics[-1]
 
+    groups: list[str] = []
+
+    def group(kind: str) -> str:
+        groups.append(f"bench-{run}-{kind}-{len(groups)}")
+        return groups[-1]
+
     schemas: list[str] = []
 
     def views(name: str) -> SqlViews:
@@ -258,23 +264,41 @@ def phases(args: argparse.Namespace, folder: str) -> list[tuple[str, Figures]]:
         del messages, payloads
         for _ in range(args.rounds):
             rows.append(("bare consume", cpu_of(bare_consume, boot, relay_topic, count)))
-            rows.append(("java consume", apart(kafka_java.consume(boot, relay_topic, count))))
+            java = kafka_java.consume(boot, relay_topic, count, group("java"))
+            rows.append(("java consume", apart(java)))
         for _ in range(args.rounds):
             into = views("kafka")
-            rows.append(("projector", cpu_of(projector, store, into, boot, relay_topic, count)))
+            member = group("projector")
+            rows.append(
+                ("projector", cpu_of(projector, store, into, boot, relay_topic, count, member))
+            )
             rows.append(("in-process", cpu_of(in_process, store, views("inproc"))))
     finally:
         store.close()
         try:
             admin = KafkaAdminClient(bootstrap_servers=args.bootstrap)
-            admin.delete_topics([*topics, *map(dead_letter_topic, topics)], timeout_ms=30_000)
-            admin.close()
+            try:
+                admin.delete_topics([*topics, *map(dead_letter_topic, topics)], timeout_ms=30_000)
+                _delete_groups(admin, groups)
+            finally:
+                admin.close()
+            print(f"consumer groups: bench-{run}-*, deleted")
         finally:  # the schemas too when the broker refuses
             if args.postgres_url and schemas:
                 with psycopg.connect(args.postgres_url, autocommit=True) as conn:
                     for schema in schemas:
                         conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
     return rows
+
+
+def _delete_groups(admin: KafkaAdminClient, groups: list[str]) -> None:
+    """Delete the consumer groups the run made (their members have left); a group never made
+    (a phase that failed first) is no error."""
+    if not groups:
+        return
+    for name, outcome in admin.delete_groups(groups).items():  # "OK" or the error's name
+        if outcome not in {"OK", "GroupIdNotFoundError"}:
+            print(f"consumer group {name} not deleted: {outcome}", file=sys.stderr)
 
 
 def report(rows: list[tuple[str, Figures]], views: str, partitions: int) -> None:

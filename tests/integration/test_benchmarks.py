@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from kafka.admin import KafkaAdminClient
 
 from projections.search.clients import OpenSearchEngine
 from tests.support.benchmarks import counts, run
@@ -33,6 +34,14 @@ def test_kafka_every_phase_carries_every_event(
     }  # fmt: skip
     assert len(set(phases.values())) == 1 and phases["relay"] >= 300, phases
     assert "projector / in-process:" in out
+    run_id = re.search(r"^consumer groups: bench-(\w+)-\*, deleted", out, re.M)
+    assert run_id, out
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:  # the projector's and the Java consumer's groups, deleted
+        left = [g for g in admin.list_groups() if g["group_id"].startswith(f"bench-{run_id[1]}")]
+    finally:
+        admin.close()
+    assert left == []
 
 
 @pytest.mark.search
