@@ -186,6 +186,14 @@ class KnownHistories:
         self._moved = set()
         self.through = 0
 
+    def release(self) -> None:
+        """Drop the histories and facts kept, still knowing the log up to ``through``: what a
+        sweep does before it judges (it reads afresh, and what it holds would otherwise come
+        on top of them); the process reads and folds them again as its batches ask for them."""
+        self._kept.clear()
+        self._size = 0
+        self._facts.clear()
+
     def facts(self, cadre: UUID, as_of: date) -> tuple[CareerFacts | None] | None:
         """What the unit rules read of a cadre's career as of a day, if kept: ``(facts,)``,
         ``(None,)`` when the cadre had no event yet, None when not kept for that day."""

@@ -148,3 +148,28 @@ def test_the_facts_kept_are_bounded_least_recently_used_first_out() -> None:
     assert known.facts_kept == 2
     assert known.facts(b, AS_OF) is None
     assert known.facts(a, AS_OF) == known.facts(c, AS_OF) == (facts,)
+
+
+def test_a_sweep_releases_what_the_process_keeps_and_the_process_goes_on_the_same(
+    world: World,
+) -> None:
+    world.cadre("M0", date(2015, 1, 1))
+    world.cadre("M1", date(2025, 1, 1))
+    world.appoint("M0", date(2026, 6, 1), kind="lateral", post="P1")
+    world.appoint("M1", date(2026, 6, 1), kind="lateral", post="P2")
+    world.settle()
+    world.cadre("M2", date(2010, 1, 1))  # another batch: T1 judged over M0 and M1 as kept
+    world.settle()
+    supervisor = world.supervision.supervisor
+    known = supervisor.known
+    assert known.facts_kept > 0 and known.entries > 0
+    assert world.finding("R-TOWN-04")["status"] == "open"
+    world.supervision.sweep()
+    # Released, not forgotten: still known to be up to date with the process's position.
+    assert (known.facts_kept, known.entries) == (0, 0)
+    assert known.through == supervisor.position() > 0
+    world.appoint("M2", date(2026, 6, 1), kind="lateral", post="P3")  # 2 of 3 have served
+    world.settle()
+    assert unit_findings(world) == judged_afresh(world) == set()
+    # M2's appointment dated back to June: as now known the team was whole when it was raised
+    assert world.finding("R-TOWN-04")["status"] == "withdrawn"
