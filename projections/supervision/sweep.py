@@ -83,7 +83,7 @@ class Sweeper:
             tally = supervisor.tally.since(before)
             # The sweep reads and folds every subject afresh: the histories and facts the
             # process keeps between its batches go first, so the sweep's own working set takes
-            # their place instead of coming on top (at 2 M: 373 → MEASURED MB at the peak).
+            # their place instead of coming on top of them (docs/benchmarks.md, the 2 M phase).
             supervisor.known.release()
             upto = self._upto()
             subjects = self._subjects(day)
