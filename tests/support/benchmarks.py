@@ -78,6 +78,7 @@ def interrupted(
         stdin=subprocess.DEVNULL,
         text=True,
         start_new_session=True,
+        preexec_fn=_as_a_terminal_job,
     )
     try:
         assert process.stdout is not None
@@ -97,6 +98,14 @@ def interrupted(
             process.wait()
     assert_empty(temporary)
     return status
+
+
+def _as_a_terminal_job() -> None:
+    """Ctrl-C reaches the benchmark as it would in a terminal's foreground job, however the
+    test suite was started: a shell running it in the background (``cmd &`` without job
+    control) has it ignore SIGINT, a disposition its children inherit, and the benchmark would
+    then run on to a normal end."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def command(module: str, *args: str) -> list[str]:
