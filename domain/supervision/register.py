@@ -91,7 +91,7 @@ class FindingIndex:
             self.by_subject[subject] = packed + fid.bytes
             self.size += 1
 
-    def holds(self, subject: Subject, fid: UUID) -> bool:
+    def knows(self, subject: Subject, fid: UUID) -> bool:
         """Whether a finding of that id was raised about the subject (as of the last refresh)."""
         return _holds(self.by_subject.get(subject, b""), fid.bytes)
 
@@ -159,7 +159,7 @@ class FindingWork:
         judged again after a refresh, as when the rival's commit falls between a read and the
         save. Most candidates judged are never raised: each read spared is a store query."""
         if fid not in self.loaded:
-            if subject is not None and not self.index.holds(subject, fid):
+            if subject is not None and not self.index.knows(subject, fid):
                 self.loaded[fid] = None
                 return None
             found: object
