@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,13 +69,13 @@ def produce(bootstrap: str, topic: str, payloads: list[bytes]) -> tuple[int, flo
     return int(found.group(1)), int(found.group(1)) / float(found.group(2))
 
 
-def consume(bootstrap: str, topic: str, count: int, group: str | None = None) -> tuple[int, float]:
+def consume(bootstrap: str, topic: str, count: int, group: str) -> tuple[int, float]:
     """``ConsumerPerformance`` reading ``count`` messages of the topic in a fresh group (named
     ``group``, so that the caller can delete it after); the time is its fetch time (the group
     join is not counted, as for the projector)."""
     out = _java(
         "ConsumerPerformance", "--bootstrap-server", bootstrap, "--topic", topic,
-        "--num-records", str(count), "--group", group or f"bench-java-{uuid.uuid4().hex[:8]}",
+        "--num-records", str(count), "--group", group,
         "--hide-header",
     )  # fmt: skip
     fields = [f.strip() for f in out.strip().splitlines()[-1].split(",")]

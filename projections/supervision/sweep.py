@@ -19,6 +19,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import TypeVar
 from uuid import UUID
 
@@ -45,12 +46,14 @@ SWEEPS = Table(
 )  # fmt: skip
 CHUNK = 200
 T = TypeVar("T")
-Judging = Callable[[FindingWork, int], Callable[[], None]]
-"""Judges a chunk into a finding work at a position; returns what to do once it is saved."""
+Judging = Callable[[FindingWork, int], None]
+"""Judges a chunk into a finding work at a position."""
 
 
 class Sweeper:
     """Runs sweeps through the supervision process and keeps a log of them."""
+
+    chunk = CHUNK  # subjects judged and saved together
 
     def __init__(
         self, runner: Runner, supervisor: Supervisor, views: SqlViews, clock: Clock
@@ -90,14 +93,15 @@ class Sweeper:
             units: Units = {uid: (0, set()) for uid, module in subjects if module == UNIT}
             others = [s for s in subjects if s[1] != UNIT]
             done, told = 0, on_progress or (lambda done, total: None)
-            for chunk in _chunks(others, CHUNK):
-                judged, upto = self._reconcile(self._subjects_judged(chunk, day, units))
+            for chunk in _chunks(others, self.chunk):
+                judged, upto = self._reconcile(partial(self._judge_chunk, chunk, day, units))
                 tally.add(judged)
                 done += len(chunk)
                 told(done, len(others) + len(units))
             # Each township once, after every cadre: the units the cadres gathered and those due.
-            for part in _chunks(sorted(units.items(), key=lambda kv: str(kv[0])), CHUNK):
-                judged, upto = self._reconcile(self._units_judged(part, day))
+            for part in _chunks(sorted(units.items(), key=lambda kv: str(kv[0])), self.chunk):
+                moved = [(uid, cadres) for uid, (_, cadres) in part]
+                judged, upto = self._reconcile(partial(self._judge_units, moved, day))
                 tally.add(judged)
                 done += len(part)
                 told(done, len(others) + len(units))
@@ -117,36 +121,25 @@ class Sweeper:
             return self.supervisor.head()
         return self.supervisor.position()
 
-    def _subjects_judged(
-        self, chunk: Sequence[tuple[UUID, str]], day: date, units: Units
-    ) -> Judging:
-        """Judging a chunk of cadres and complaints; the township units they touch are added
-        to ``units`` once the chunk is saved (judged after every cadre, each once)."""
+    def _judge_chunk(
+        self,
+        chunk: Sequence[tuple[UUID, str]],
+        day: date,
+        units: Units,
+        work: FindingWork,
+        upto: int,
+    ) -> None:
+        """Judge a chunk of cadres and complaints; the township units they touch are added to
+        ``units`` (judged after every cadre, each once). A chunk judged again after a rival's
+        write adds the same units again, or more: a cadre's townships only grow with its log."""
+        touched = [Touch(upto, key, module) for key, module in chunk]
+        self.supervisor.reconcile(work, touched, day, gather=units)
 
-        def judging(work: FindingWork, upto: int) -> Callable[[], None]:
-            gathered: Units = {}
-            touched = [Touch(upto, key, module) for key, module in chunk]
-            self.supervisor.reconcile(work, touched, day, gather=gathered)
-
-            def saved() -> None:
-                for uid, (_, cadres) in gathered.items():
-                    at, before = units.get(uid, (0, set()))
-                    units[uid] = (at, before | cadres)
-
-            return saved
-
-        return judging
-
-    def _units_judged(
-        self, part: Sequence[tuple[UUID, tuple[int, set[UUID]]]], day: date
-    ) -> Judging:
-        """Judging a chunk of township units (with the cadres that moved in or out of each)."""
-
-        def judging(work: FindingWork, upto: int) -> Callable[[], None]:
-            self.supervisor.reconcile_units(work, [(u, c) for u, (_, c) in part], day, upto)
-            return lambda: None
-
-        return judging
+    def _judge_units(
+        self, moved: list[tuple[UUID, set[UUID]]], day: date, work: FindingWork, upto: int
+    ) -> None:
+        """Judge a chunk of township units (with the cadres that moved in or out of each)."""
+        self.supervisor.reconcile_units(work, moved, day, upto)
 
     def _reconcile(self, judging: Judging) -> tuple[Tally, int]:
         """Judge a chunk and save what it changed; what it changed and the position it judged
@@ -156,7 +149,7 @@ class Sweeper:
             supervisor.index.refresh()
             upto = self._upto()  # after the refresh: no finding it knows is newer
             work = FindingWork(supervisor.store, supervisor.index, self.clock)
-            saved = judging(work, upto)
+            judging(work, upto)
             try:
                 supervisor.store.commit_processed(*work.changed(), tracking=None)
             except ConcurrentWrite:
@@ -164,7 +157,6 @@ class Sweeper:
                     raise
                 continue
             work.saved()
-            saved()
             return work.tally, upto
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -251,13 +251,11 @@ def test_a_scheduled_entry_is_judged_by_the_sweep_once_it_takes_effect(world: Wo
 
 
 def test_a_sweep_judges_the_township_of_scheduled_entries_once_they_take_effect(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World,
 ) -> None:
     # The sweep judges a township once, after its cadres: here their entries, in chunks of
     # one cadre each, make a team that no event of the unit's own marks.
-    import projections.supervision.sweep as sweep
-
-    monkeypatch.setattr(sweep, "CHUNK", 1)
+    world.supervision.sweeper.chunk = 1
     world.cadre("M0", date(2015, 1, 1))
     world.cadre("M1", date(2025, 1, 1))
     world.cadre("M2", date(2025, 1, 1))
